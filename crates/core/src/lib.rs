@@ -1,0 +1,10 @@
+//! The domain of Fatoora Onboard, free of any UI: the FATOORA environments,
+//! validated values, storage and secret custody. The Tauri app and the CLI are
+//! thin shells over this crate and its siblings.
+
+pub mod environment;
+pub mod i18n;
+pub mod values;
+
+pub use environment::Environment;
+pub use i18n::Localized;
