@@ -1,1 +1,48 @@
-fn main() {}
+//! `fatoora-onboard`: the command-line shell over the same core functions the
+//! desktop app calls. Argument handling only; the work happens in the crates.
+
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "fatoora-onboard", version, about = "Onboard ZATCA e-invoicing units (EGS) and diagnose FATOORA connectivity")]
+pub struct Cli {
+    /// Where units, the journal and settings are kept [default: the platform's app-data folder]
+    #[arg(long, global = true, env = "FATOORA_ONBOARD_HOME", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the version, the data directory and the active environment
+    Info,
+}
+
+/// Exit codes shared by every command.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILURE: u8 = 1;
+    pub const BAD_INPUT: u8 = 2;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(exit::FAILURE)
+        }
+    }
+}

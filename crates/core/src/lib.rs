@@ -4,6 +4,7 @@
 
 pub mod environment;
 pub mod i18n;
+pub mod reference;
 pub mod values;
 
 pub use environment::Environment;
