@@ -25,6 +25,12 @@ pub enum Field {
     Country,
     CertificateTemplate,
     Otp,
+    /// The CSR's public key: algorithm, curve, point format.
+    Key,
+    /// The CSR's signature: algorithm and proof of possession.
+    Signature,
+    /// The CSR as a whole: encoding, version, subject and extension layout.
+    CsrStructure,
 }
 
 impl Field {
@@ -41,6 +47,9 @@ impl Field {
             Field::Country => ("Country (C)", "الدولة (C)"),
             Field::CertificateTemplate => ("Certificate template", "قالب الشهادة"),
             Field::Otp => ("OTP", "رمز التحقق (OTP)"),
+            Field::Key => ("Key", "المفتاح"),
+            Field::Signature => ("Signature", "التوقيع"),
+            Field::CsrStructure => ("CSR structure", "بنية طلب توقيع الشهادة (CSR)"),
         };
         Localized::new(en, ar)
     }
