@@ -4,8 +4,12 @@
 
 pub mod environment;
 pub mod i18n;
+pub mod paths;
 pub mod reference;
+pub mod store;
 pub mod values;
 
 pub use environment::Environment;
 pub use i18n::Localized;
+pub use paths::DataDir;
+pub use store::Store;

@@ -1,0 +1,300 @@
+//! The SQLite store: one file in the data directory, WAL mode, versioned
+//! migrations (rusqlite_migration, tracked in SQLite's `user_version`).
+//!
+//! # Adding a migration
+//! 1. Drop `crates/core/migrations/NNNN_what.sql` (next free number; the
+//!    numbers 0001–0004 were handed out to the skeleton's parts up front).
+//! 2. Add one line `M::up(include_str!("../migrations/NNNN_what.sql")),` at
+//!    the end of [`MIGRATION_LIST`], in number order.
+//!
+//! Migrations run inside a transaction and only ever go up. Never edit a
+//! migration that has shipped: add a new one.
+//!
+//! # Protecting the user's file
+//! [`Store::open`] inspects the file before writing anything: a file that is
+//! not SQLite, is damaged, belongs to another program or was written by a
+//! newer version of the app gets a typed error and is left byte for byte as
+//! it was. Switching to WAL and migrating happen only after those checks.
+//!
+//! Secrets never go in here: [`crate::secrets::Sensitive`] has no `ToSql` and
+//! no `Serialize`, so it cannot be bound to a statement or stored as a
+//! setting without an explicit `expose`.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite_migration::{M, Migrations};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::environment::Environment;
+use crate::i18n::{Language, Localized};
+use crate::paths::{DataDir, DataDirError};
+
+pub use rusqlite;
+
+/// Every migration, oldest first. See the module docs to add one.
+const MIGRATION_LIST: &[M<'static>] = &[
+    M::up(include_str!("../migrations/0001_settings.sql")),
+];
+
+const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
+
+/// The schema version this build writes (SQLite `user_version`).
+pub const SCHEMA_VERSION: usize = MIGRATION_LIST.len();
+
+/// `PRAGMA application_id` set by migration 0001 ("FTOB").
+pub const APPLICATION_ID: i32 = 0x4654_4F42;
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+const SQLITE_HEADER_LEN: u64 = 100;
+
+/// How long a writer waits for another connection's write lock. This is
+/// SQLite's lock wait, not a delay: it only matters when two writers meet.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub mod keys {
+    pub const ENVIRONMENT: &str = "environment";
+    pub const LANGUAGE: &str = "language";
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database file {path} is damaged or is not an SQLite database ({detail})")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("the database file {path} was written by a newer version of Fatoora Onboard (schema {found}; this version knows up to {supported})")]
+    TooNew { path: PathBuf, found: i64, supported: usize },
+    #[error("the database file {path} belongs to another program (application id {application_id:#x})")]
+    Foreign { path: PathBuf, application_id: i32 },
+    #[error("cannot open the database file {path}: {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("the database file {path} cannot use write-ahead logging (journal mode stayed {mode})")]
+    WalUnavailable { path: PathBuf, mode: String },
+    #[error("cannot read the database file {path}: {source}")]
+    Read { path: PathBuf, source: io::Error },
+    #[error("upgrading the database file {path} failed: {source}")]
+    Migration { path: PathBuf, source: rusqlite_migration::Error },
+    #[error("the stored setting {key:?} cannot be read by this version: {detail}")]
+    BadSetting { key: String, detail: String },
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+impl StoreError {
+    /// What happened and what to do next, for the user.
+    pub fn explain(&self) -> Localized {
+        match self {
+            StoreError::Corrupt { path, .. } => Localized::new(
+                format!("The database file {} is damaged or is not a Fatoora Onboard database. It was left untouched. Restore it from a backup, or move it away and start again (your keys in the keychain are not affected).", path.display()),
+                format!("ملف قاعدة البيانات {} تالف أو ليس قاعدة بيانات Fatoora Onboard، ولم يُعدَّل. استعده من نسخة احتياطية، أو انقله إلى مكان آخر وابدأ من جديد (مفاتيحك في سلسلة المفاتيح لا تتأثر).", path.display()),
+            ),
+            StoreError::TooNew { path, found, supported } => Localized::new(
+                format!("The database file {} was written by a newer version of Fatoora Onboard (schema {found}, this version reads up to {supported}). It was left untouched. Install the newer version again, or point --data-dir at another folder.", path.display()),
+                format!("ملف قاعدة البيانات {} أنشأه إصدار أحدث من Fatoora Onboard (المخطط {found}، وهذا الإصدار يقرأ حتى {supported})، ولم يُعدَّل. ثبّت الإصدار الأحدث مجددًا، أو اختر مجلدًا آخر عبر ‎--data-dir‎.", path.display()),
+            ),
+            StoreError::Foreign { path, .. } => Localized::new(
+                format!("The file {} is an SQLite database of another program. It was left untouched. Point --data-dir at a folder of its own.", path.display()),
+                format!("الملف {} قاعدة بيانات SQLite لبرنامج آخر، ولم يُعدَّل. اختر مجلدًا خاصًا عبر ‎--data-dir‎.", path.display()),
+            ),
+            StoreError::Open { path, source } => Localized::new(
+                format!("Cannot open the database file {} ({source}). Check that the folder is writable and that no other program holds the file.", path.display()),
+                format!("تعذّر فتح ملف قاعدة البيانات {} ({source}). تحقّق من صلاحية الكتابة في المجلد ومن أن أي برنامج آخر لا يستخدم الملف.", path.display()),
+            ),
+            StoreError::WalUnavailable { path, .. } => Localized::new(
+                format!("The database file {} is on a file system that does not support SQLite's write-ahead log (often a network share). Choose a local folder with --data-dir.", path.display()),
+                format!("ملف قاعدة البيانات {} على نظام ملفات لا يدعم سجل الكتابة المسبقة في SQLite (غالبًا مجلد شبكة). اختر مجلدًا محليًا عبر ‎--data-dir‎.", path.display()),
+            ),
+            StoreError::Read { path, source } => Localized::new(
+                format!("Cannot read the database file {} ({source}). Check the file's permissions.", path.display()),
+                format!("تعذّرت قراءة ملف قاعدة البيانات {} ({source}). تحقّق من صلاحيات الملف.", path.display()),
+            ),
+            StoreError::Migration { path, source } => Localized::new(
+                format!("Upgrading the database file {} failed ({source}); nothing was changed. Report this with the log file.", path.display()),
+                format!("فشل تحديث ملف قاعدة البيانات {} ({source})، ولم يتغيّر شيء. أبلغ عن ذلك مع ملف السجل.", path.display()),
+            ),
+            StoreError::BadSetting { key, .. } => Localized::new(
+                format!("The saved setting \"{key}\" has a value this version does not understand. Set it again."),
+                format!("الإعداد المحفوظ \"{key}\" يحمل قيمة لا يفهمها هذا الإصدار. عيّنه من جديد."),
+            ),
+            StoreError::DataDir(error) => error.explain(),
+            StoreError::Sqlite(source) => Localized::new(
+                format!("A database operation failed ({source}). Try again; if it persists, report it with the log file."),
+                format!("فشلت عملية في قاعدة البيانات ({source}). أعد المحاولة، وإن تكرر ذلك فأبلغ عنه مع ملف السجل."),
+            ),
+        }
+    }
+}
+
+/// One connection to the store. Not `Sync`: the app keeps it behind a mutex,
+/// and other threads or processes open their own (WAL lets readers run while
+/// one writer writes).
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in the data directory.
+    pub fn open(data_dir: &DataDir) -> Result<Self, StoreError> {
+        data_dir.ensure()?;
+        Self::open_file(&data_dir.database())
+    }
+
+    /// Opens a store at an exact file path.
+    pub fn open_file(path: &Path) -> Result<Self, StoreError> {
+        check_header(path)?;
+        let open_error = |source| StoreError::Open { path: path.to_owned(), source };
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+        inspect(&conn, path)?;
+
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+            .map_err(open_error)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::WalUnavailable { path: path.to_owned(), mode });
+        }
+        // NORMAL is durable across application crashes in WAL mode; only a
+        // power cut can lose the last commits, never corrupt the file.
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_error)?;
+        conn.pragma_update(None, "foreign_keys", true).map_err(open_error)?;
+        MIGRATIONS
+            .to_latest(&mut conn)
+            .map_err(|source| StoreError::Migration { path: path.to_owned(), source })?;
+        tracing::debug!(path = %path.display(), schema = SCHEMA_VERSION, "store opened");
+        Ok(Self { conn, path: path.to_owned() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// For reads and single statements. Several statements that belong
+    /// together go through [`Store::transaction`].
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `work` in one transaction: committed if it returns `Ok`, rolled
+    /// back otherwise. IMMEDIATE so a writer takes the write lock up front
+    /// rather than failing half-way when another writer got there first.
+    pub fn transaction<T, E>(&mut self, work: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<rusqlite::Error>,
+    {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = work(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+    }
+
+    pub fn setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        let raw: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0))
+            .optional()?;
+        raw.map(|raw| {
+            serde_json::from_str(&raw)
+                .map_err(|error| StoreError::BadSetting { key: key.to_owned(), detail: error.to_string() })
+        })
+        .transpose()
+    }
+
+    pub fn set_setting<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), StoreError> {
+        let json = serde_json::to_string(value)
+            .map_err(|error| StoreError::BadSetting { key: key.to_owned(), detail: error.to_string() })?;
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value,
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            (key, json),
+        )?;
+        Ok(())
+    }
+
+    /// The active environment; `local` until the user picks another.
+    pub fn environment(&self) -> Result<Environment, StoreError> {
+        Ok(self.setting(keys::ENVIRONMENT)?.unwrap_or_default())
+    }
+
+    pub fn set_environment(&self, environment: Environment) -> Result<(), StoreError> {
+        self.set_setting(keys::ENVIRONMENT, &environment)
+    }
+
+    pub fn language(&self) -> Result<Language, StoreError> {
+        Ok(self.setting(keys::LANGUAGE)?.unwrap_or_default())
+    }
+
+    pub fn set_language(&self, language: Language) -> Result<(), StoreError> {
+        self.set_setting(keys::LANGUAGE, &language)
+    }
+}
+
+/// Rejects a file that is not SQLite by its first bytes, before SQLite opens
+/// it. An empty or missing file is a new database.
+fn check_header(path: &Path) -> Result<(), StoreError> {
+    let read_error = |source| StoreError::Read { path: path.to_owned(), source };
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => return Err(read_error(error)),
+    };
+    let length = file.metadata().map_err(read_error)?.len();
+    if length == 0 {
+        return Ok(());
+    }
+    let corrupt = |detail: &str| StoreError::Corrupt { path: path.to_owned(), detail: detail.to_owned() };
+    if length < SQLITE_HEADER_LEN {
+        return Err(corrupt("shorter than an SQLite header"));
+    }
+    let mut magic = [0u8; 16];
+    file.read_exact(&mut magic).map_err(read_error)?;
+    if &magic != SQLITE_MAGIC {
+        return Err(corrupt("no SQLite header"));
+    }
+    Ok(())
+}
+
+/// Read-only checks run before the first write to the file.
+fn inspect(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let classify = |source: rusqlite::Error| match source.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+            StoreError::Corrupt { path: path.to_owned(), detail: source.to_string() }
+        }
+        _ => StoreError::Open { path: path.to_owned(), source },
+    };
+    let user_version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(classify)?;
+    if user_version > SCHEMA_VERSION as i64 {
+        return Err(StoreError::TooNew { path: path.to_owned(), found: user_version, supported: SCHEMA_VERSION });
+    }
+    let application_id: i32 = conn.pragma_query_value(None, "application_id", |row| row.get(0)).map_err(classify)?;
+    let has_tables: bool = conn
+        .query_row("SELECT EXISTS (SELECT 1 FROM sqlite_schema)", [], |row| row.get(0))
+        .map_err(classify)?;
+    let ours = application_id == APPLICATION_ID || (application_id == 0 && user_version == 0 && !has_tables);
+    if !ours {
+        return Err(StoreError::Foreign { path: path.to_owned(), application_id });
+    }
+    let problems: Vec<String> = conn
+        .prepare("PRAGMA quick_check")
+        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
+        .map_err(classify)?;
+    if problems.iter().any(|line| line != "ok") {
+        return Err(StoreError::Corrupt { path: path.to_owned(), detail: problems.join("; ") });
+    }
+    Ok(())
+}
