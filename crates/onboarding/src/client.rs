@@ -1,0 +1,763 @@
+//! The HTTPS client for FATOORA's four onboarding calls (SPEC.md 1.2).
+//!
+//! Trust: the operating system's store through rustls-platform-verifier for
+//! the real gateway (so a corporate TLS-inspecting proxy whose root the IT
+//! department installed keeps working), and, for the `local` environment
+//! only, the bundled simulator's own CA and nothing else. The simulator's CA
+//! is never trusted for a ZATCA environment: [`Target`] cannot express that.
+//!
+//! Every call returns an [`Exchange`]: the parsed answer plus a
+//! [`CallRecord`] for the journal, which says whether the request may have
+//! reached the gateway. Secrets (the OTP, the CSID secret) go only into
+//! headers marked sensitive; they are never part of an error, a record or a
+//! log line.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chrono::{DateTime, Utc};
+use fatoora_core::i18n::Language;
+use fatoora_core::values::Otp;
+use fatoora_core::{Environment, Localized};
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::catalogue::{self, Endpoint, ErrorCode, GatewayError};
+
+/// TCP + TLS set-up limit. A reachable gateway completes both in well under
+/// a second from inside KSA; the failures users report (SPEC.md 4.2, forum
+/// topic 9381) hang at TCP connect, so 10 s separates "blocked" from "slow"
+/// quickly, and a connect failure is safe to retry (nothing was sent).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whole-request limit. Odoo's 30 s cuts off `/compliance` calls that the
+/// sandbox has been seen to hold open for minutes before answering (SPEC.md
+/// 4.2, zatca-kit [3P]) — and a cut-off `/compliance` may still have spent the
+/// OTP. ERPGulf's 300 s leaves a user staring at a spinner for five minutes
+/// (USER-VOICES 5). 90 s is zatca-kit's recommendation: long enough for the
+/// slow-but-working days, short enough to then say what is wrong.
+pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Attempts for a request that certainly never left this machine (DNS
+/// failure, connection refused, TLS set-up failure). Anything after the
+/// request was written is never retried automatically.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// Where the client sends requests.
+#[derive(Clone)]
+pub enum Target {
+    /// A real FATOORA environment: ZATCA's base URL, the OS trust store.
+    Zatca(Environment),
+    /// The bundled simulator: its base URL (as it reports it) and its CA
+    /// certificate(s) in PEM, trusted for this target only.
+    Local { base_url: String, ca_pem: String },
+}
+
+impl Target {
+    pub fn environment(&self) -> Environment {
+        match self {
+            Target::Zatca(environment) => *environment,
+            Target::Local { .. } => Environment::Local,
+        }
+    }
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Zatca(environment) => write!(f, "Zatca({environment})"),
+            Target::Local { base_url, .. } => write!(f, "Local({base_url})"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub connect_timeout: Duration,
+    pub total_timeout: Duration,
+    pub language: Language,
+    /// Pause before each automatic retry of a request that was not sent.
+    pub retry_pause: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            total_timeout: DEFAULT_TOTAL_TIMEOUT,
+            language: Language::En,
+            retry_pause: Duration::from_millis(500),
+        }
+    }
+}
+
+/// A CSID as the gateway issued it: the `binarySecurityToken` exactly as
+/// returned (used as the Basic user name without re-encoding, SPEC.md 1.2) and
+/// its secret.
+#[derive(Clone)]
+pub struct Credentials {
+    pub token: String,
+    secret: String,
+}
+
+impl Credentials {
+    pub fn new(token: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self { token: token.into(), secret: secret.into() }
+    }
+
+    /// The secret, for the Basic header and the SecretStore only.
+    pub fn expose_secret(&self) -> &str {
+        &self.secret
+    }
+
+    fn basic_header(&self) -> HeaderValue {
+        let encoded = BASE64.encode(format!("{}:{}", self.token.trim(), self.secret));
+        let mut value = HeaderValue::from_str(&format!("Basic {encoded}")).expect("base64 is a valid header value");
+        value.set_sensitive(true);
+        value
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials").field("token_chars", &self.token.len()).field("secret", &"******").finish()
+    }
+}
+
+/// A CSID the gateway issued: from `/compliance` (CCSID), `/production/csids`
+/// (PCSID), or `PATCH` (a new PCSID, or with 428 a renewed CCSID).
+#[derive(Debug, Clone)]
+pub struct IssuedCsid {
+    /// `requestID`; from `/compliance` it is the `compliance_request_id` of
+    /// the later production call.
+    pub request_id: String,
+    pub credentials: Credentials,
+    /// The certificate as PEM (the token decoded once, SPEC.md 1.3).
+    pub certificate_pem: String,
+}
+
+/// The result of one compliance check that ZATCA accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComplianceCheck {
+    /// `PASS` or `WARNING`.
+    pub status: String,
+    pub warnings: Vec<String>,
+    pub reporting_status: Option<String>,
+    pub clearance_status: Option<String>,
+}
+
+/// The outcome of a renewal (SPEC.md 1.7).
+#[derive(Debug, Clone)]
+pub enum Renewal {
+    /// 200: a new PCSID.
+    Renewed(IssuedCsid),
+    /// 428 NOT_COMPLIANT: a renewed CCSID; run the compliance checks with it
+    /// and then request the PCSID again.
+    ChecksRequired(IssuedCsid),
+}
+
+/// Whether a request may have reached the gateway. Decides whether an OTP
+/// may be spent and whether an automatic retry is allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reach {
+    /// It never left this machine (DNS, connect or TLS set-up failed).
+    NotSent,
+    /// It was sent but no complete answer came back (timeout, reset): ZATCA
+    /// may have processed it.
+    MayHaveReached,
+    /// The gateway (or something in front of it) answered.
+    Answered,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TransportFailure {
+    Dns,
+    ConnectionRefused,
+    ConnectTimeout,
+    Tls,
+    Timeout,
+    ConnectionReset,
+    Other,
+}
+
+/// Why a call produced no usable answer.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CallError {
+    #[error("{0}")]
+    Gateway(GatewayError),
+    /// No (complete) HTTP answer. `detail` is the transport's description,
+    /// which holds host names and OS error text, never request contents.
+    #[error("could not complete the request ({failure:?}, {reach:?}): {detail}")]
+    Transport { failure: TransportFailure, reach: Reach, detail: String },
+    /// A success status whose body we could not read.
+    #[error("FATOORA answered HTTP {status} with a body the app could not read: {detail}")]
+    UnreadableAnswer { status: u16, detail: String },
+}
+
+impl CallError {
+    pub fn reach(&self) -> Reach {
+        match self {
+            CallError::Transport { reach, .. } => *reach,
+            _ => Reach::Answered,
+        }
+    }
+
+    pub fn gateway(&self) -> Option<&GatewayError> {
+        match self {
+            CallError::Gateway(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Plain words and a next step, in both languages.
+    pub fn explain(&self, endpoint: Endpoint) -> catalogue::Explanation {
+        match self {
+            CallError::Gateway(error) => error.explain(endpoint),
+            CallError::Transport { failure, reach, .. } => transport_explanation(*failure, *reach, endpoint),
+            CallError::UnreadableAnswer { status, .. } => catalogue::Explanation {
+                what_happened: Localized::new(
+                    format!("The gateway answered HTTP {status}, but not in the form ZATCA documents."),
+                    format!("ردّت البوابة بالرمز HTTP {status} لكن ليس بالصيغة التي توثّقها الهيئة."),
+                ),
+                next_step: Localized::new(
+                    "Run the network diagnostics; if they are clean, send the support message to ZATCA.",
+                    "شغّل تشخيص الاتصال؛ وإن كانت نتيجته سليمة فأرسل رسالة الدعم إلى الهيئة.",
+                ),
+                retry_may_help: true,
+            },
+        }
+    }
+}
+
+fn transport_explanation(failure: TransportFailure, reach: Reach, endpoint: Endpoint) -> catalogue::Explanation {
+    let (what_en, what_ar) = match failure {
+        TransportFailure::Dns => (
+            "The gateway's name could not be looked up (DNS).",
+            "تعذر العثور على عنوان البوابة (DNS).",
+        ),
+        TransportFailure::ConnectionRefused => ("The gateway refused the connection.", "رفضت البوابة الاتصال."),
+        TransportFailure::ConnectTimeout => (
+            "No connection to the gateway could be opened in time; something on the way may be blocking it.",
+            "تعذر فتح اتصال بالبوابة في الوقت المحدد؛ قد يكون هناك ما يحجبه في الطريق.",
+        ),
+        TransportFailure::Tls => (
+            "The secure (TLS) connection to the gateway could not be set up.",
+            "تعذر إنشاء الاتصال الآمن (TLS) بالبوابة.",
+        ),
+        TransportFailure::Timeout => ("The gateway did not answer in time.", "لم تُجب البوابة في الوقت المحدد."),
+        TransportFailure::ConnectionReset => (
+            "The connection was cut before the answer arrived.",
+            "انقطع الاتصال قبل وصول الرد.",
+        ),
+        TransportFailure::Other => ("The request could not be completed.", "تعذر إكمال الطلب."),
+    };
+    let (reach_en, reach_ar) = match reach {
+        Reach::NotSent => (" Nothing reached ZATCA.", " لم يصل أي شيء إلى الهيئة."),
+        _ if endpoint.sends_otp() => (
+            " The request may have reached ZATCA, so the OTP may already be spent.",
+            " ربما وصل الطلب إلى الهيئة، لذا قد يكون رمز التحقق قد استُخدم.",
+        ),
+        _ => (" The request may have reached ZATCA.", " ربما وصل الطلب إلى الهيئة."),
+    };
+    let (next_en, next_ar) = if reach != Reach::NotSent && endpoint.sends_otp() {
+        (
+            "Run the network diagnostics. Then continue with a new OTP: the app will not send this one again without asking you.",
+            "شغّل تشخيص الاتصال، ثم تابع برمز تحقق جديد: لن يرسل التطبيق هذا الرمز مرة أخرى دون سؤالك.",
+        )
+    } else {
+        (
+            "Run the network diagnostics, then continue; the app resumes where it stopped.",
+            "شغّل تشخيص الاتصال ثم تابع؛ يستأنف التطبيق من حيث توقف.",
+        )
+    };
+    catalogue::Explanation {
+        what_happened: Localized::new(format!("{what_en}{reach_en}"), format!("{what_ar}{reach_ar}")),
+        next_step: Localized::new(next_en, next_ar),
+        retry_may_help: true,
+    }
+}
+
+/// What the journal records about one call. Nothing secret by construction:
+/// it holds no headers and no bodies.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallRecord {
+    pub environment: Environment,
+    pub endpoint: Endpoint,
+    pub url: String,
+    pub started_at: DateTime<Utc>,
+    pub duration_ms: u64,
+    pub attempts: u32,
+    pub status: Option<u16>,
+    pub zatca_codes: Vec<String>,
+    pub request_id: Option<String>,
+    pub reach: Reach,
+    pub failure: Option<TransportFailure>,
+}
+
+/// One call's answer and its journal record.
+#[derive(Debug)]
+pub struct Exchange<T> {
+    pub record: CallRecord,
+    pub result: Result<T, CallError>,
+}
+
+/// A compliance-check request body (SPEC.md 3.2), as the compliance-docs
+/// crate prepares it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComplianceRequest {
+    #[serde(rename = "invoiceHash")]
+    pub invoice_hash: String,
+    pub uuid: String,
+    /// Base64 of the signed XML.
+    pub invoice: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("the simulator's CA certificate could not be read: {0}")]
+    LocalCa(String),
+    #[error("the operating system's certificate store could not be used: {0}")]
+    TrustStore(String),
+    #[error("the HTTP client could not be set up: {0}")]
+    Build(String),
+}
+
+pub struct FatooraClient {
+    http: reqwest::Client,
+    environment: Environment,
+    base_url: String,
+    options: ClientOptions,
+}
+
+impl FatooraClient {
+    pub fn new(target: Target, options: ClientOptions) -> Result<Self, ClientError> {
+        let environment = target.environment();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| ClientError::Build(e.to_string()))?;
+        let (mut tls, base_url) = match &target {
+            Target::Zatca(environment) => {
+                use rustls_platform_verifier::BuilderVerifierExt as _;
+                let tls = builder
+                    .with_platform_verifier()
+                    .map_err(|e| ClientError::TrustStore(e.to_string()))?
+                    .with_no_client_auth();
+                let base = environment.zatca_base_url().expect("a ZATCA environment has a base URL");
+                (tls, base)
+            }
+            Target::Local { base_url, ca_pem } => {
+                let mut roots = rustls::RootCertStore::empty();
+                let mut reader = ca_pem.as_bytes();
+                for cert in rustls_pemfile::certs(&mut reader) {
+                    let cert = cert.map_err(|e| ClientError::LocalCa(e.to_string()))?;
+                    roots.add(cert).map_err(|e| ClientError::LocalCa(e.to_string()))?;
+                }
+                if roots.is_empty() {
+                    return Err(ClientError::LocalCa("no certificate in the PEM text".into()));
+                }
+                (builder.with_root_certificates(roots).with_no_client_auth(), base_url.clone())
+            }
+        };
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+
+        let mut builder = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.total_timeout)
+            .user_agent(concat!("fatoora-onboard/", env!("CARGO_PKG_VERSION")))
+            .http1_only();
+        if matches!(target, Target::Local { .. }) {
+            // The simulator listens on loopback; a system proxy must not see it.
+            builder = builder.no_proxy();
+        }
+        let http = builder.build().map_err(|e| ClientError::Build(e.to_string()))?;
+        Ok(Self { http, environment, base_url: base_url.trim_end_matches('/').to_owned(), options })
+    }
+
+    pub fn environment(&self) -> Environment {
+        self.environment
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn url(&self, endpoint: Endpoint) -> String {
+        format!("{}{}", self.base_url, endpoint.path())
+    }
+
+    /// `POST /compliance`: spends the OTP.
+    pub async fn compliance_csid(&self, csr_pem: &str, otp: &Otp) -> Exchange<IssuedCsid> {
+        let body = serde_json::json!({ "csr": BASE64.encode(csr_pem) });
+        let exchange = self.send(Endpoint::Compliance, Some(otp), None, &body).await;
+        finish(exchange, |status, body| issued_csid(status, body, false))
+    }
+
+    /// `POST /compliance/invoices` with the CCSID.
+    pub async fn compliance_check(&self, ccsid: &Credentials, request: &ComplianceRequest) -> Exchange<ComplianceCheck> {
+        let body = serde_json::to_value(request).expect("plain strings serialise");
+        let exchange = self.send(Endpoint::ComplianceInvoices, None, Some(ccsid), &body).await;
+        finish(exchange, compliance_check)
+    }
+
+    /// `POST /production/csids` with the CCSID and the `/compliance` requestID.
+    pub async fn production_csid(&self, ccsid: &Credentials, compliance_request_id: &str) -> Exchange<IssuedCsid> {
+        let body = serde_json::json!({ "compliance_request_id": compliance_request_id });
+        let exchange = self.send(Endpoint::ProductionCsids, None, Some(ccsid), &body).await;
+        finish(exchange, |status, body| issued_csid(status, body, false))
+    }
+
+    /// `PATCH /production/csids` with the current PCSID, a renewal OTP and a
+    /// CSR for a new key.
+    pub async fn renew(&self, pcsid: &Credentials, csr_pem: &str, otp: &Otp) -> Exchange<Renewal> {
+        let body = serde_json::json!({ "csr": BASE64.encode(csr_pem) });
+        let exchange = self.send(Endpoint::RenewProductionCsids, Some(otp), Some(pcsid), &body).await;
+        finish(exchange, |status, body| {
+            if status == 428 {
+                issued_csid(status, body, true).map(Renewal::ChecksRequired)
+            } else {
+                issued_csid(status, body, false).map(Renewal::Renewed)
+            }
+        })
+    }
+
+    fn headers(&self, otp: Option<&Otp>, credentials: Option<&Credentials>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("Accept-Version", HeaderValue::from_static("V2"));
+        headers.insert("Accept-Language", HeaderValue::from_static(self.options.language.code()));
+        headers.insert("Accept", HeaderValue::from_static("application/json"));
+        headers.insert("Content-Type", HeaderValue::from_static("application/json"));
+        if let Some(otp) = otp {
+            let mut value = HeaderValue::from_str(otp.expose()).expect("an Otp is 6 ASCII digits");
+            value.set_sensitive(true);
+            headers.insert("OTP", value);
+        }
+        if let Some(credentials) = credentials {
+            headers.insert(reqwest::header::AUTHORIZATION, credentials.basic_header());
+        }
+        headers
+    }
+
+    async fn send(
+        &self,
+        endpoint: Endpoint,
+        otp: Option<&Otp>,
+        credentials: Option<&Credentials>,
+        body: &Value,
+    ) -> Exchange<(u16, HeaderMap, Vec<u8>)> {
+        let url = self.url(endpoint);
+        let method = if endpoint == Endpoint::RenewProductionCsids { reqwest::Method::PATCH } else { reqwest::Method::POST };
+        let started_at = Utc::now();
+        let clock = Instant::now();
+        let payload = serde_json::to_vec(body).expect("JSON values serialise");
+        let mut attempts = 0;
+        let result = loop {
+            attempts += 1;
+            let response = self
+                .http
+                .request(method.clone(), &url)
+                .headers(self.headers(otp, credentials))
+                .body(payload.clone())
+                .send()
+                .await;
+            let outcome = match response {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    match response.bytes().await {
+                        Ok(bytes) => Ok((status, headers, bytes.to_vec())),
+                        // The status line arrived, so the gateway has the request.
+                        Err(error) => Err(transport_error(&error, true)),
+                    }
+                }
+                Err(error) => Err(transport_error(&error, false)),
+            };
+            match outcome {
+                Err(CallError::Transport { reach: Reach::NotSent, .. }) if attempts < MAX_ATTEMPTS => {
+                    tracing::info!(endpoint = endpoint.id(), attempts, "request not sent; retrying");
+                    tokio::time::sleep(self.options.retry_pause).await;
+                }
+                other => break other,
+            }
+        };
+        let (status, failure, reach) = match &result {
+            Ok((status, _, _)) => (Some(*status), None, Reach::Answered),
+            Err(CallError::Transport { failure, reach, .. }) => (None, Some(*failure), *reach),
+            Err(_) => (None, None, Reach::Answered),
+        };
+        let record = CallRecord {
+            environment: self.environment,
+            endpoint,
+            url,
+            started_at,
+            duration_ms: clock.elapsed().as_millis().try_into().unwrap_or(u64::MAX),
+            attempts,
+            status,
+            zatca_codes: Vec::new(),
+            request_id: None,
+            reach,
+            failure,
+        };
+        tracing::info!(endpoint = endpoint.id(), status = ?record.status, reach = ?record.reach, ms = record.duration_ms, "FATOORA call");
+        Exchange { record, result }
+    }
+}
+
+/// How an answer reads, without the transport: what the table tests over
+/// ZATCA's sample bodies check.
+#[derive(Debug)]
+pub enum Answer {
+    Ok,
+    Unreadable,
+    Refused(GatewayError),
+}
+
+pub fn read_answer(endpoint: Endpoint, status: u16, body: &[u8]) -> Answer {
+    let result = if !is_answer(status) {
+        Err(CallError::Gateway(catalogue::parse(status, body)))
+    } else {
+        match endpoint {
+            Endpoint::Compliance | Endpoint::ProductionCsids => issued_csid(status, body, false).map(drop),
+            Endpoint::RenewProductionCsids => issued_csid(status, body, status == 428).map(drop),
+            Endpoint::ComplianceInvoices => compliance_check(status, body).map(drop),
+        }
+    };
+    match result {
+        Ok(()) => Answer::Ok,
+        Err(CallError::Gateway(error)) => Answer::Refused(error),
+        Err(_) => Answer::Unreadable,
+    }
+}
+
+/// Success statuses for the onboarding calls; 428 is renewal's "renewed
+/// but checks required", which carries a CSID.
+fn is_answer(status: u16) -> bool {
+    (200..300).contains(&status) || status == 428
+}
+
+fn finish<T>(
+    exchange: Exchange<(u16, HeaderMap, Vec<u8>)>,
+    read: impl FnOnce(u16, &[u8]) -> Result<T, CallError>,
+) -> Exchange<T> {
+    let mut record = exchange.record;
+    let result = exchange.result.and_then(|(status, headers, body)| {
+        record.request_id = header_request_id(&headers).or_else(|| body_request_id(&body));
+        if is_answer(status) {
+            read(status, &body)
+        } else {
+            Err(CallError::Gateway(catalogue::parse(status, &body)))
+        }
+    });
+    if let Err(CallError::Gateway(error)) = &result {
+        record.zatca_codes = if error.codes.is_empty() { vec![error.code.zatca_code()] } else { error.codes.clone() };
+    }
+    Exchange { record, result }
+}
+
+/// [INF] ZATCA documents no request-ID header; these are the usual names of
+/// API gateways and load balancers, kept when present for support tickets.
+fn header_request_id(headers: &HeaderMap) -> Option<String> {
+    ["x-request-id", "x-correlation-id", "x-global-transaction-id"]
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok().map(str::to_owned))
+}
+
+fn body_request_id(body: &[u8]) -> Option<String> {
+    let json: Value = serde_json::from_slice(body).ok()?;
+    match json.get("requestID")? {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn transport_error(error: &reqwest::Error, answer_started: bool) -> CallError {
+    let chain = error_chain(error);
+    let lower = chain.to_ascii_lowercase();
+    let (failure, reach) = if answer_started {
+        let failure = if error.is_timeout() { TransportFailure::Timeout } else { TransportFailure::ConnectionReset };
+        (failure, Reach::MayHaveReached)
+    } else if error.is_connect() {
+        // reqwest reports DNS, TCP and TLS set-up as "connect": no byte of
+        // the request has been written yet.
+        let failure = if lower.contains("dns") || lower.contains("lookup") || lower.contains("resolve") || lower.contains("name or service") {
+            TransportFailure::Dns
+        } else if lower.contains("refused") {
+            TransportFailure::ConnectionRefused
+        } else if error.is_timeout() || lower.contains("timed out") {
+            TransportFailure::ConnectTimeout
+        } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+            TransportFailure::Tls
+        } else {
+            TransportFailure::Other
+        };
+        (failure, Reach::NotSent)
+    } else if error.is_timeout() {
+        (TransportFailure::Timeout, Reach::MayHaveReached)
+    } else {
+        (TransportFailure::ConnectionReset, Reach::MayHaveReached)
+    };
+    CallError::Transport { failure, reach, detail: chain }
+}
+
+/// reqwest's message plus its causes ("error sending request" alone says
+/// nothing). The URL is stripped: it is already in the record.
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut parts = vec![error.without_url_ref().to_string()];
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+trait WithoutUrl {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrl for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        let mut text = self.to_string();
+        if let Some(url) = self.url() {
+            text = text.replace(&format!(" ({url})"), "").replace(url.as_str(), "<url>");
+        }
+        text
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CsidBody {
+    #[serde(rename = "requestID")]
+    request_id: Option<Value>,
+    disposition_message: Option<String>,
+    binary_security_token: Option<String>,
+    secret: Option<String>,
+}
+
+/// Reads a CSID answer. `NOT_COMPLIANT` with no certificate is a refusal
+/// whatever the status (zatca-kit reports it with 200 [3P]); with 428 and a
+/// certificate it is renewal's renewed CCSID.
+pub(crate) fn issued_csid(status: u16, body: &[u8], renewed_ccsid: bool) -> Result<IssuedCsid, CallError> {
+    let unreadable = |detail: &str| CallError::UnreadableAnswer { status, detail: detail.to_owned() };
+    let parsed: CsidBody = serde_json::from_slice(body).map_err(|e| unreadable(&e.to_string()))?;
+    let token = parsed.binary_security_token.filter(|t| !t.trim().is_empty());
+    let not_compliant = parsed.disposition_message.as_deref() == Some("NOT_COMPLIANT");
+    let token = match token {
+        Some(token) if !(not_compliant && !renewed_ccsid) => token,
+        _ if not_compliant => return Err(CallError::Gateway(catalogue::parse(status, body))),
+        _ => return Err(unreadable("no binarySecurityToken")),
+    };
+    let secret = parsed.secret.filter(|s| !s.is_empty()).ok_or_else(|| unreadable("no secret"))?;
+    let request_id = match parsed.request_id {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s,
+        _ => return Err(unreadable("no requestID")),
+    };
+    let certificate_pem = certificate_pem_from_token(&token).ok_or_else(|| unreadable("binarySecurityToken is not base64"))?;
+    Ok(IssuedCsid { request_id, credentials: Credentials::new(token, secret), certificate_pem })
+}
+
+/// `binarySecurityToken` = base64(base64(DER)); decoding once gives the PEM
+/// body, whose trailing CRLF (renewal sample) is trimmed (SPEC.md 1.3).
+pub fn certificate_pem_from_token(token: &str) -> Option<String> {
+    let inner = BASE64.decode(token.trim()).ok()?;
+    let inner = String::from_utf8(inner).ok()?;
+    let inner: String = inner.split_whitespace().collect();
+    BASE64.decode(&inner).ok()?;
+    let lines: Vec<&str> = inner.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).expect("base64 is ASCII")).collect();
+    Some(format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n")))
+}
+
+/// Reads an accepted compliance check. The validation status lives in
+/// `validationResults.status`; one ZATCA example puts it at the top level
+/// (api-examples compliance_invoice.02), so both are read.
+pub(crate) fn compliance_check(status: u16, body: &[u8]) -> Result<ComplianceCheck, CallError> {
+    let json: Value = serde_json::from_slice(body)
+        .map_err(|e| CallError::UnreadableAnswer { status, detail: e.to_string() })?;
+    let results = json.get("validationResults");
+    let validation = results
+        .and_then(|r| r.get("status"))
+        .or_else(|| json.get("status"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let text = |key: &str| json.get(key).and_then(Value::as_str).map(str::to_owned);
+    match validation.as_str() {
+        "PASS" | "WARNING" => {
+            let warnings = results
+                .and_then(|r| r.get("warningMessages"))
+                .or_else(|| json.get("warningMessages"))
+                .and_then(Value::as_array)
+                .map(|items| items.iter().filter_map(|i| i.get("code")?.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default();
+            Ok(ComplianceCheck {
+                status: validation,
+                warnings,
+                reporting_status: text("reportingStatus"),
+                clearance_status: text("clearanceStatus"),
+            })
+        }
+        _ => Err(CallError::Gateway(catalogue::parse(status, body))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_auth_uses_the_token_as_returned() {
+        let header = Credentials::new("TUlJQ1BUQ0NB", "s3cret").basic_header();
+        assert!(header.is_sensitive());
+        let encoded = header.to_str().unwrap().strip_prefix("Basic ").unwrap();
+        assert_eq!(BASE64.decode(encoded).unwrap(), b"TUlJQ1BUQ0NB:s3cret");
+    }
+
+    #[test]
+    fn credentials_never_print_their_secret() {
+        let debug = format!("{:?}", Credentials::new("token", "very-secret-value"));
+        assert!(!debug.contains("very-secret-value"));
+    }
+
+    #[test]
+    fn not_compliant_with_200_is_a_refusal() {
+        let body = br#"{"requestID":-1,"dispositionMessage":"NOT_COMPLIANT","binarySecurityToken":"","secret":"","errors":["Invoice type is bad"]}"#;
+        let error = issued_csid(200, body, false).unwrap_err();
+        assert_eq!(error.gateway().unwrap().code, ErrorCode::NotCompliant);
+    }
+
+    #[test]
+    fn transport_failures_before_sending_are_the_only_retryable_ones() {
+        for (failure, reach, otp_note) in [
+            (TransportFailure::Dns, Reach::NotSent, false),
+            (TransportFailure::Timeout, Reach::MayHaveReached, true),
+        ] {
+            let error = CallError::Transport { failure, reach, detail: String::new() };
+            let text = error.explain(Endpoint::Compliance).what_happened.en;
+            assert_eq!(text.contains("OTP may already be spent"), otp_note, "{text}");
+        }
+    }
+
+    #[test]
+    fn local_target_needs_a_ca() {
+        let error = FatooraClient::new(
+            Target::Local { base_url: "https://127.0.0.1:1".into(), ca_pem: "not pem".into() },
+            ClientOptions::default(),
+        );
+        assert!(matches!(error, Err(ClientError::LocalCa(_))));
+    }
+}

@@ -1,0 +1,7 @@
+//! OTP onboarding against ZATCA's FATOORA gateway (SPEC.md 1, 4, 5): the
+//! HTTPS client and its error catalogue, the journal, pre-flight checks, the
+//! CCSID → compliance checks → PCSID flow with renewal, and the evidence pack
+//! for ZATCA support.
+
+pub mod catalogue;
+pub mod client;
