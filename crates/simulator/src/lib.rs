@@ -1,1 +1,317 @@
-//! Placeholder: filled in by its own issue.
+//! A local FATOORA onboarding gateway: HTTPS on loopback with its own CA,
+//! the paths and rules of the sandbox (`/e-invoicing/developer-portal`),
+//! simulation and core, an OTP portal, real X.509 CSIDs, compliance checks
+//! verified independently, faults on demand, and a clock tests can move.
+//!
+//! It is the app's `local` environment and the counterpart of every test.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), fatoora_simulator::SimulatorError> {
+//! use fatoora_core::Environment;
+//! use fatoora_simulator::{OtpPurpose, Simulator, SimulatorConfig};
+//!
+//! let running = Simulator::start(SimulatorConfig::new("/tmp/sim")).await?;
+//! let base = running.base_url(Environment::Local); // https://127.0.0.1:PORT/e-invoicing/core
+//! let otp = running.admin().mint_otp(Environment::Local, "399999999900003", OtpPurpose::Onboard)?;
+//! # let _ = (base, otp); Ok(()) }
+//! ```
+
+mod admin;
+mod bodies;
+mod clock;
+mod csr_check;
+mod faults;
+mod gateway;
+mod invoice_check;
+mod onboarding;
+mod pki;
+mod server;
+mod store;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use fatoora_core::Environment;
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+pub use admin::{AdminClient, AdminClientError, MintedOtps};
+pub use clock::Clock;
+pub use faults::{Fault, FaultRule, HUGE_BODY_BYTES};
+pub use gateway::{
+    CoreTemplates, Gateway, OtpPurpose, SANDBOX_FIXED_PCSID_VAT, SANDBOX_ONBOARDING_OTP, SANDBOX_RENEWAL_OTP,
+    SANDBOX_REQUEST_ID,
+};
+pub use invoice_check::{InvoiceFacts, InvoiceFinding, verify_invoice};
+pub use store::{CsidKind, IssuedCsid, OTP_VALIDITY_MS};
+
+/// File in the data directory that tells other processes (the CLI's
+/// `simulator otp`) where a running simulator listens.
+pub const RUNTIME_FILE: &str = "simulator.json";
+const ADMIN_TOKEN_FILE: &str = "admin-token";
+const DATABASE_FILE: &str = "simulator.sqlite3";
+const CA_DIR: &str = "ca";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimulatorError {
+    #[error("the simulator only listens on loopback addresses, not {0}")]
+    NotLoopback(SocketAddr),
+    #[error("could not listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("could not prepare the data directory {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Pki(#[from] pki::PkiError),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+    #[error("{0}")]
+    BadInput(String),
+}
+
+/// How to start a simulator.
+#[derive(Debug, Clone)]
+pub struct SimulatorConfig {
+    /// Holds the CAs, the SQLite file, the admin token and the runtime file.
+    pub data_dir: PathBuf,
+    /// A loopback address; port 0 picks a free one.
+    pub listen: SocketAddr,
+    pub clock: Clock,
+    pub core_templates: CoreTemplates,
+}
+
+impl SimulatorConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            clock: Clock::system(),
+            core_templates: CoreTemplates::default(),
+        }
+    }
+
+    pub fn listen(mut self, listen: SocketAddr) -> Self {
+        self.listen = listen;
+        self
+    }
+
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn core_templates(mut self, core_templates: CoreTemplates) -> Self {
+        self.core_templates = core_templates;
+        self
+    }
+}
+
+/// What `simulator.json` holds while a simulator runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuntimeInfo {
+    /// `https://127.0.0.1:PORT`; the gateways are under `/e-invoicing/...`.
+    pub origin: String,
+    pub ca_cert_path: PathBuf,
+    pub pid: u32,
+}
+
+/// State shared by every request handler and the admin handle.
+pub(crate) struct Shared {
+    pub store: store::Store,
+    pub clock: Clock,
+    pub authorities: pki::CsidAuthorities,
+    pub core_templates: CoreTemplates,
+    pub fault: Mutex<Option<FaultRule>>,
+    pub renewal_requires_compliance: AtomicBool,
+    pub admin_token: String,
+}
+
+pub struct Simulator;
+
+impl Simulator {
+    /// Opens (or creates) the data directory, binds, and serves in the
+    /// background of the current tokio runtime.
+    pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, SimulatorError> {
+        if !config.listen.ip().is_loopback() {
+            return Err(SimulatorError::NotLoopback(config.listen));
+        }
+        let data_dir = config.data_dir.clone();
+        let ca_dir = data_dir.join(CA_DIR);
+        std::fs::create_dir_all(&ca_dir).map_err(|source| SimulatorError::DataDir { path: ca_dir.clone(), source })?;
+
+        let https = pki::https_identity(&ca_dir)?;
+        let authorities = pki::CsidAuthorities::load_or_create(&ca_dir)?;
+        let store = store::Store::open(&data_dir.join(DATABASE_FILE))?;
+        let admin_token = admin::load_or_create_token(&data_dir.join(ADMIN_TOKEN_FILE))?;
+
+        let shared = Arc::new(Shared {
+            store,
+            clock: config.clock.clone(),
+            authorities,
+            core_templates: config.core_templates,
+            fault: Mutex::new(None),
+            renewal_requires_compliance: AtomicBool::new(false),
+            admin_token,
+        });
+
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| SimulatorError::Listen { addr: config.listen, source })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| SimulatorError::Listen { addr: config.listen, source })?;
+        let tls = server::tls_config(&https)?;
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let router = server::router(shared.clone());
+        let task = tokio::spawn(server::serve(listener, tls, router, shutdown_rx));
+
+        let origin = format!("https://{local_addr}");
+        let runtime = RuntimeInfo { origin: origin.clone(), ca_cert_path: https.ca_cert_path.clone(), pid: std::process::id() };
+        let runtime_path = data_dir.join(RUNTIME_FILE);
+        let runtime_json = serde_json::to_vec_pretty(&runtime).unwrap_or_default();
+        std::fs::write(&runtime_path, runtime_json)
+            .map_err(|source| SimulatorError::DataDir { path: runtime_path.clone(), source })?;
+
+        Ok(RunningSimulator {
+            origin,
+            local_addr,
+            ca_cert_pem: https.ca_cert_pem,
+            ca_cert_path: https.ca_cert_path,
+            runtime_path,
+            admin: Admin { shared },
+            shutdown: shutdown_tx,
+            task: Some(task),
+        })
+    }
+}
+
+/// A simulator serving in the background. Dropping it stops it.
+pub struct RunningSimulator {
+    origin: String,
+    local_addr: SocketAddr,
+    ca_cert_pem: String,
+    ca_cert_path: PathBuf,
+    runtime_path: PathBuf,
+    admin: Admin,
+    shutdown: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningSimulator {
+    /// The base URL a FATOORA client uses for `env`, e.g.
+    /// `https://127.0.0.1:PORT/e-invoicing/core` for `local` and `production`.
+    pub fn base_url(&self, env: Environment) -> String {
+        self.gateway_url(Gateway::for_environment(env))
+    }
+
+    pub fn gateway_url(&self, gateway: Gateway) -> String {
+        format!("{}/e-invoicing/{}", self.origin, gateway.path_segment())
+    }
+
+    /// `https://127.0.0.1:PORT`.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The CA that signs the HTTPS certificate: trust it for `local` only.
+    pub fn ca_cert_pem(&self) -> &str {
+        &self.ca_cert_pem
+    }
+
+    pub fn ca_cert_path(&self) -> &Path {
+        &self.ca_cert_path
+    }
+
+    /// The `CN=eInvoicing` CA that issues compliance CSIDs.
+    pub fn compliance_ca_pem(&self) -> &str {
+        &self.admin.shared.authorities.compliance.cert_pem
+    }
+
+    /// The second CA, which issues production CSIDs.
+    pub fn production_ca_pem(&self) -> &str {
+        &self.admin.shared.authorities.production.cert_pem
+    }
+
+    pub fn admin(&self) -> Admin {
+        self.admin.clone()
+    }
+
+    /// Stops serving, closes open connections, and removes the runtime file.
+    pub async fn shutdown(mut self) {
+        self.stop();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    fn stop(&self) {
+        let _ = self.shutdown.send(true);
+        let _ = std::fs::remove_file(&self.runtime_path);
+    }
+}
+
+impl Drop for RunningSimulator {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// In-process control of a running simulator: the "portal" that mints OTPs,
+/// the fault switch, the clock. Out of process, [`AdminClient`] does the same
+/// over HTTPS.
+#[derive(Clone)]
+pub struct Admin {
+    shared: Arc<Shared>,
+}
+
+impl Admin {
+    /// Mints a six-digit OTP bound to `env`'s gateway, `vat` and `purpose`,
+    /// valid for 3600 s on the simulator's clock and usable once. The sandbox
+    /// knows only its fixed codes, so for it this returns 123345 or 123456.
+    pub fn mint_otp(&self, env: Environment, vat: &str, purpose: OtpPurpose) -> Result<String, SimulatorError> {
+        self.mint_otp_for(Gateway::for_environment(env), vat, purpose)
+    }
+
+    pub fn mint_otp_for(&self, gateway: Gateway, vat: &str, purpose: OtpPurpose) -> Result<String, SimulatorError> {
+        admin::check_vat(vat)?;
+        if gateway == Gateway::Sandbox {
+            return Ok(purpose.sandbox_otp().to_owned());
+        }
+        Ok(self.shared.store.mint_otp(gateway, vat, purpose, self.shared.clock.now_ms())?)
+    }
+
+    /// Applies `rule` to the following gateway requests (not admin ones).
+    pub fn set_fault(&self, rule: FaultRule) {
+        *self.shared.fault.lock().unwrap_or_else(|p| p.into_inner()) = Some(rule);
+    }
+
+    pub fn clear_fault(&self) {
+        *self.shared.fault.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        self.shared.clock.advance(by);
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.shared.clock.clone()
+    }
+
+    /// When set, PATCH /production/csids answers 428 NOT_COMPLIANT with a
+    /// fresh compliance CSID instead of 200.
+    pub fn set_renewal_requires_compliance(&self, required: bool) {
+        self.shared.renewal_requires_compliance.store(required, Ordering::SeqCst);
+    }
+
+    pub fn issued_csids(&self) -> Result<Vec<IssuedCsid>, SimulatorError> {
+        Ok(self.shared.store.list_csids()?)
+    }
+}
