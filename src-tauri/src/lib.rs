@@ -1,0 +1,22 @@
+//! The desktop shell: one window, and commands that hand the web UI what the
+//! library crates compute. No domain logic lives here.
+
+mod commands;
+
+use tauri_specta::{Builder, collect_commands};
+
+/// The typed command set; `bindings.ts` in the UI is generated from it.
+pub fn specta_builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new().commands(collect_commands![commands::app_info])
+}
+
+pub fn run() {
+    let builder = specta_builder();
+    tauri::Builder::default()
+        .invoke_handler(builder.invoke_handler())
+        .run(tauri::generate_context!())
+        .expect("the Fatoora Onboard window could not start");
+}
+
+#[cfg(test)]
+mod bindings_tests;

@@ -1,0 +1,116 @@
+"""Starts tauri-driver (WebDriver for Tauri apps, over Debian's WebKitWebDriver)
+and opens one WebDriver session on the real app binary for the whole run.
+
+Needs a display (scripts/test.sh runs this under xvfb-run) and the binary
+built by `tauri build --debug` (or FATOORA_APP_BINARY pointing at one).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+
+REPO = Path(__file__).resolve().parents[2]
+OUTPUT = REPO / "test-output" / "e2e"
+NATIVE_DRIVER = "/usr/bin/WebKitWebDriver"
+# Generous: the first start of WebKit's web process under Xvfb on a busy
+# 2-core machine can take several seconds. Waits end as soon as the
+# condition holds; this only bounds how long a broken app can hang a run.
+WAIT_SECONDS = 30
+
+
+def app_binary() -> Path:
+    explicit = os.environ.get("FATOORA_APP_BINARY")
+    if explicit:
+        return Path(explicit)
+    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    return target / "debug" / "fatoora-onboard-app"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"tauri-driver exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)  # polling a condition with a deadline, not a timed wait
+    pytest.fail(f"tauri-driver did not listen on port {port}:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def app_version() -> str:
+    with open(REPO / "Cargo.toml", "rb") as manifest:
+        return tomllib.load(manifest)["workspace"]["package"]["version"]
+
+
+@pytest.fixture(scope="session")
+def driver(tmp_path_factory):
+    binary = app_binary()
+    if not binary.is_file():
+        pytest.fail(f"no app binary at {binary}: build it with scripts/test.sh or set FATOORA_APP_BINARY")
+    if not os.environ.get("DISPLAY"):
+        pytest.fail("no DISPLAY: run the end-to-end tests under xvfb-run (scripts/test.sh does)")
+    tauri_driver = shutil.which("tauri-driver") or pytest.fail(
+        "tauri-driver not found: cargo install tauri-driver --version 2.1.0 --locked"
+    )
+
+    # A private home, so the app's data, settings and WebKit storage start
+    # empty and the tester's own are never touched.
+    home = tmp_path_factory.mktemp("app-home")
+    env = dict(
+        os.environ,
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        FATOORA_ONBOARD_HOME=str(home / "fatoora-onboard"),
+    )
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    log = OUTPUT / "tauri-driver.log"
+    port, native_port = free_port(), free_port()
+    with open(log, "w") as log_file:
+        process = subprocess.Popen(
+            [tauri_driver, "--port", str(port), "--native-port", str(native_port),
+             "--native-driver", NATIVE_DRIVER],
+            env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port(port, process, log)
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": str(binary)})
+        session = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+        session.implicitly_wait(WAIT_SECONDS)
+        session.set_script_timeout(WAIT_SECONDS)
+        try:
+            yield session
+        finally:
+            session.quit()
+    finally:
+        process.terminate()
+        process.wait(timeout=WAIT_SECONDS)
+
+
+@pytest.fixture
+def home(driver):
+    """The home screen as a first start shows it: saved choices cleared, reloaded."""
+    driver.execute_script("localStorage.clear()")
+    driver.refresh()
+    driver.find_element("id", "app-version")
+    return driver

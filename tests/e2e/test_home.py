@@ -1,0 +1,94 @@
+"""The real app, driven over WebDriver: home screen, language switch, and the
+webview's locks (CSP, capabilities)."""
+
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import OUTPUT, WAIT_SECONDS
+
+
+def text_of(driver, element_id: str) -> str:
+    return driver.find_element("id", element_id).text
+
+
+def html_attributes(driver) -> tuple[str, str]:
+    return driver.execute_script(
+        "return [document.documentElement.lang, document.documentElement.dir]"
+    )
+
+
+def test_home_screen_shows_name_version_and_local_environment(home, app_version):
+    assert home.title == "Fatoora Onboard"
+    assert text_of(home, "app-name") == "Fatoora Onboard"
+    assert text_of(home, "app-version") == app_version
+    environment = home.find_element("id", "environment")
+    assert environment.get_attribute("data-environment") == "local"
+    assert "nothing is sent to ZATCA" in environment.text
+    assert "nothing is sent to ZATCA" in text_of(home, "environment-banner")
+    assert html_attributes(home) == ["en", "ltr"]
+    home.save_screenshot(str(OUTPUT / "home-en.png"))
+
+
+def test_switching_to_arabic_turns_the_page_right_to_left(home, app_version):
+    switch = home.find_element("id", "language-switch")
+    assert switch.text == "العربية"
+    switch.click()
+
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: html_attributes(d) == ["ar", "rtl"])
+    assert home.find_element("id", "language-switch").text == "English"
+    assert "تدريب محلي" in text_of(home, "environment")
+    assert "لا يُرسل أي شيء إلى الهيئة" in text_of(home, "environment-banner")
+    assert text_of(home, "app-version") == app_version
+    home.save_screenshot(str(OUTPUT / "home-ar.png"))
+
+    home.find_element("id", "language-switch").click()
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: html_attributes(d) == ["en", "ltr"])
+
+
+def test_the_language_choice_survives_a_reload(home):
+    home.find_element("id", "language-switch").click()
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: html_attributes(d) == ["ar", "rtl"])
+    home.refresh()
+    home.find_element("id", "app-version")
+    assert html_attributes(home) == ["ar", "rtl"]
+
+
+def test_csp_refuses_inline_scripts_and_foreign_connections(home):
+    # Each refusal raises a securitypolicyviolation event; the script returns
+    # once both have been seen. The address is a closed loopback port, so
+    # nothing leaves the machine even if the policy were missing.
+    violations = home.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        const seen = [];
+        document.addEventListener("securitypolicyviolation", (event) => {
+          seen.push(event.effectiveDirective);
+          if (seen.some((d) => d.startsWith("script-src")) && seen.includes("connect-src")) {
+            done(seen);
+          }
+        });
+        const inline = document.createElement("script");
+        inline.textContent = "window.inlineScriptRan = true";
+        document.head.appendChild(inline);
+        fetch("http://127.0.0.1:9/").catch(() => {});
+        """
+    )
+    assert "connect-src" in violations
+    assert home.execute_script("return window.inlineScriptRan === undefined")
+
+
+def test_the_webview_may_call_app_info_and_nothing_of_tauri_core(home, app_version):
+    invoke = """
+        const [command, args, done] = arguments;
+        window.__TAURI_INTERNALS__.invoke(command, args).then(
+          (value) => done({ ok: value }),
+          (error) => done({ refused: String(error) }),
+        );
+    """
+    allowed = home.execute_async_script(invoke, "app_info", {})
+    assert allowed["ok"]["version"] == app_version
+
+    refused = home.execute_async_script(
+        invoke, "plugin:window|set_title", {"label": "main", "value": "hijacked"}
+    )
+    assert "refused" in refused, refused
+    assert "not allowed" in refused["refused"]

@@ -1,0 +1,50 @@
+// One catalogue per language; English is the reference for the key set and
+// a test checks that Arabic has exactly the same keys and placeholders.
+import ar from "./ar.json";
+import en from "./en.json";
+
+export type Language = "en" | "ar";
+export type MessageKey = keyof typeof en;
+
+export const catalogues: Record<Language, Record<MessageKey, string>> = { en, ar };
+
+export function otherLanguage(language: Language): Language {
+  return language === "en" ? "ar" : "en";
+}
+
+export function direction(language: Language): "ltr" | "rtl" {
+  return language === "ar" ? "rtl" : "ltr";
+}
+
+/** The message for `key`, with each `{name}` replaced by `params[name]`. */
+export function translate(
+  language: Language,
+  key: MessageKey,
+  params: Record<string, string> = {},
+): string {
+  return catalogues[language][key].replace(/\{(\w+)\}/g, (placeholder, name: string) =>
+    name in params ? params[name] : placeholder,
+  );
+}
+
+/** The placeholders (`{name}`) a message expects, sorted. */
+export function placeholders(message: string): string[] {
+  return [...message.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
+}
+
+const storageKey = "fatoora-onboard.language";
+
+export function savedLanguage(storage: Pick<Storage, "getItem">): Language {
+  return storage.getItem(storageKey) === "ar" ? "ar" : "en";
+}
+
+/** Puts `language` on the page: `lang` and `dir` on <html>, and remembers it. */
+export function applyLanguage(
+  root: HTMLElement,
+  storage: Pick<Storage, "setItem">,
+  language: Language,
+): void {
+  root.lang = language;
+  root.dir = direction(language);
+  storage.setItem(storageKey, language);
+}
