@@ -10,6 +10,8 @@ export default defineConfig({
   // The webview loads files from the app bundle: relative URLs, no CDN.
   base: "./",
   clearScreen: false,
+  // Caches go under the root node_modules (ignored by git), not ui/.
+  cacheDir: "../node_modules/.vite",
   build: {
     outDir: "dist",
     emptyOutDir: true,
