@@ -5,3 +5,5 @@
 
 pub mod catalogue;
 pub mod client;
+pub mod journal;
+pub mod state;
