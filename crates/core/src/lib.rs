@@ -4,12 +4,15 @@
 
 pub mod environment;
 pub mod i18n;
+pub mod logging;
 pub mod paths;
 pub mod reference;
+pub mod secrets;
 pub mod store;
 pub mod values;
 
 pub use environment::Environment;
 pub use i18n::Localized;
 pub use paths::DataDir;
+pub use secrets::{SecretName, SecretStore, Sensitive};
 pub use store::Store;

@@ -1,0 +1,173 @@
+//! Secret custody through real backends: the Secret Service (gnome-keyring in
+//! a private D-Bus session, see scripts/with-secret-service.sh) and the
+//! encrypted file.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use fatoora_core::secrets::{
+    EncryptedFileStore, KeyringStore, MemorySecretStore, Passphrase, SecretBackend, SecretBytes, SecretError,
+    SecretName, SecretStore, Sensitive,
+};
+use static_assertions::assert_not_impl_any;
+
+assert_not_impl_any!(Sensitive<String>: std::fmt::Display, serde::Serialize, fatoora_core::store::rusqlite::ToSql);
+assert_not_impl_any!(SecretBytes: std::fmt::Display, serde::Serialize, fatoora_core::store::rusqlite::ToSql);
+assert_not_impl_any!(Passphrase: std::fmt::Display, serde::Serialize, Clone);
+
+fn unique(label: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    format!("{label}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+fn name(text: &str) -> SecretName {
+    SecretName::new(text).unwrap()
+}
+
+/// Put, read back, replace, delete: the contract every store keeps.
+fn exercise(store: &dyn SecretStore) {
+    let key_name = name("unit/test-unit/local/private-key");
+    let other = name("unit/test-unit/local/csid-secret");
+    let key = SecretBytes::new(b"-----BEGIN PRIVATE KEY-----\nMIGEAgEAMBAGByqGSM49\n-----END PRIVATE KEY-----\n".to_vec());
+
+    assert!(store.get(&key_name).unwrap().is_none());
+    store.put(&key_name, &key).unwrap();
+    store.put(&other, &SecretBytes::new(vec![0, 159, 255, 1])).unwrap();
+    assert_eq!(store.get(&key_name).unwrap().unwrap().expose(), key.expose());
+    assert_eq!(store.get(&other).unwrap().unwrap().expose(), &vec![0, 159, 255, 1], "binary secrets survive");
+
+    store.put(&key_name, &SecretBytes::new(b"replaced".to_vec())).unwrap();
+    assert_eq!(store.get(&key_name).unwrap().unwrap().expose(), b"replaced");
+
+    assert!(store.delete(&key_name).unwrap());
+    assert!(store.get(&key_name).unwrap().is_none());
+    assert!(!store.delete(&key_name).unwrap(), "deleting twice reports nothing deleted");
+    assert!(store.get(&other).unwrap().is_some(), "delete removed only its own name");
+    assert!(store.delete(&other).unwrap());
+}
+
+#[test]
+fn the_real_secret_service_stores_reads_and_deletes() {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        eprintln!("skipping the_real_secret_service_stores_reads_and_deletes: no D-Bus session (run under scripts/with-secret-service.sh)");
+        return;
+    }
+    let store = KeyringStore::new(unique("sa.fatoora-onboard.test"));
+    store.probe().expect("the Secret Service is reachable");
+    assert_eq!(store.backend(), SecretBackend::Keychain);
+    exercise(&store);
+
+    // A second handle on the same namespace sees what the first stored: the
+    // secret really is in the keyring daemon, not in this process.
+    let name = name("unit/shared/local/private-key");
+    store.put(&name, &SecretBytes::new(b"persisted".to_vec())).unwrap();
+    let again = KeyringStore::new(store.namespace());
+    assert_eq!(again.get(&name).unwrap().unwrap().expose(), b"persisted");
+    assert!(again.delete(&name).unwrap());
+    assert!(store.get(&name).unwrap().is_none());
+}
+
+/// Without a session bus the keychain is unreachable, and the message sends a
+/// headless server to the encrypted-file store.
+#[test]
+fn without_a_session_bus_the_error_points_to_the_file_store() {
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "keychain_probe_without_bus", "--nocapture", "--include-ignored"])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/fatoora-onboard-test-bus")
+        .env("FATOORA_TEST_CHILD", "1")
+        .output()
+        .unwrap();
+    let output = String::from_utf8_lossy(&status.stdout);
+    assert!(status.status.success(), "{output}\n{}", String::from_utf8_lossy(&status.stderr));
+    assert!(output.contains("1 passed"), "{output}");
+}
+
+/// Runs in a child process of the test above, whose bus address leads nowhere.
+#[test]
+#[ignore = "run by without_a_session_bus_the_error_points_to_the_file_store"]
+fn keychain_probe_without_bus() {
+    assert_eq!(std::env::var("FATOORA_TEST_CHILD").as_deref(), Ok("1"), "run through the parent test");
+    let error = KeyringStore::new(unique("sa.fatoora-onboard.test")).probe().unwrap_err();
+    assert!(matches!(error, SecretError::KeychainUnavailable { .. }), "{error:?}");
+    let explained = error.explain();
+    assert!(explained.en.contains("FATOORA_ONBOARD_SECRET_STORE=file"), "{}", explained.en);
+    assert!(explained.en.contains("headless server"), "{}", explained.en);
+    assert!(explained.ar.contains("FATOORA_ONBOARD_SECRET_STORE=file"), "{}", explained.ar);
+}
+
+#[test]
+fn the_encrypted_file_round_trips_and_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secrets.enc");
+    let passphrase = Passphrase::new("correct horse battery staple".into());
+    let store = EncryptedFileStore::open(&path, &passphrase).unwrap();
+    assert_eq!(store.backend(), SecretBackend::EncryptedFile);
+    exercise(&store);
+
+    let name = name("unit/u1/simulation/private-key");
+    store.put(&name, &SecretBytes::new(b"kept-across-opens".to_vec())).unwrap();
+    drop(store);
+    let on_disk = std::fs::read(&path).unwrap();
+    assert!(!on_disk.windows(17).any(|w| w == b"kept-across-opens"), "plaintext on disk");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "secrets file readable by others: {mode:o}");
+    }
+
+    let reopened = EncryptedFileStore::open(&path, &passphrase).unwrap();
+    assert_eq!(reopened.get(&name).unwrap().unwrap().expose(), b"kept-across-opens");
+}
+
+#[test]
+fn a_wrong_passphrase_is_rejected_and_the_file_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secrets.enc");
+    let store = EncryptedFileStore::open(&path, &Passphrase::new("the right passphrase".into())).unwrap();
+    store.put(&name("unit/u1/local/private-key"), &SecretBytes::new(b"k".to_vec())).unwrap();
+    let before = std::fs::read(&path).unwrap();
+
+    let error = EncryptedFileStore::open(&path, &Passphrase::new("the wrong passphrase".into())).unwrap_err();
+    assert!(matches!(error, SecretError::WrongPassphrase { .. }), "{error:?}");
+    assert!(error.explain().en.contains("passphrase does not open"));
+    assert!(error.explain().ar.contains("عبارة المرور لا تفتح"));
+    assert!(!format!("{error:?} {error}").contains("the wrong passphrase"), "the error repeats the passphrase");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn a_tampered_file_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secrets.enc");
+    let passphrase = Passphrase::new("a long enough passphrase".into());
+    EncryptedFileStore::open(&path, &passphrase)
+        .unwrap()
+        .put(&name("a/b"), &SecretBytes::new(b"v".to_vec()))
+        .unwrap();
+    // Lower the KDF cost in the header: authenticated as associated data.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let tampered = text.replace("\"iterations\": 3", "\"iterations\": 2");
+    assert_ne!(text, tampered, "test did not find the field to tamper with");
+    std::fs::write(&path, &tampered).unwrap();
+    let error = EncryptedFileStore::open(&path, &passphrase).unwrap_err();
+    assert!(matches!(error, SecretError::WrongPassphrase { .. }), "{error:?}");
+
+    std::fs::write(&path, b"{ not json").unwrap();
+    let error = EncryptedFileStore::open(&path, &passphrase).unwrap_err();
+    assert!(matches!(error, SecretError::FileCorrupt { .. }), "{error:?}");
+}
+
+#[test]
+fn a_new_file_needs_a_long_enough_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secrets.enc");
+    let error = EncryptedFileStore::open(&path, &Passphrase::new("short".into())).unwrap_err();
+    assert!(matches!(error, SecretError::WeakPassphrase { min: 12 }), "{error:?}");
+    assert!(!path.exists(), "a refused passphrase must not leave a file behind");
+}
+
+#[test]
+fn the_test_double_keeps_the_same_contract() {
+    exercise(&MemorySecretStore::default());
+}
