@@ -18,8 +18,8 @@ pub enum DocsError {
     Key(&'static str),
     #[error("the private key does not belong to the certificate")]
     KeyCertificateMismatch,
-    #[error("{field}: {}", message.en)]
-    Profile { field: &'static str, message: Localized },
+    #[error(transparent)]
+    Field(#[from] fatoora_core::values::FieldError),
     #[error("QR code: {0}")]
     Qr(String),
 }
@@ -52,7 +52,10 @@ impl DocsError {
                 "The private key does not match the certificate's public key. Use the key the CSR was made with and the certificate ZATCA issued for that CSR.",
                 "المفتاح الخاص لا يطابق المفتاح العام في الشهادة. استخدم المفتاح الذي أُنشئ به طلب توقيع الشهادة (CSR) والشهادة التي أصدرتها الهيئة له.",
             ),
-            DocsError::Profile { message, .. } => message.clone(),
+            DocsError::Field(error) => {
+                let label = error.field.label();
+                Localized::new(format!("{}: {}", label.en, error.message.en), format!("{}: {}", label.ar, error.message.ar))
+            }
             DocsError::Qr(detail) => Localized::new(
                 format!("The QR code cannot be built or read ({detail})."),
                 format!("تعذّر إنشاء رمز الاستجابة السريعة (QR) أو قراءته ({detail})."),

@@ -4,10 +4,21 @@
 //! Also the checks that prove it on ZATCA's own signed samples.
 
 pub mod credentials;
+pub mod document;
 pub mod error;
 pub mod hash;
 mod ns;
+pub mod profile;
+pub mod qr;
+pub mod signing;
+pub mod verify;
+pub mod xades;
 
 pub use credentials::{SigningCertificate, signing_key_from_text};
+pub use document::{DocumentKind, DocumentSpec};
 pub use error::DocsError;
 pub use hash::{InvoiceHash, hash_pre_image, invoice_hash};
+pub use profile::SellerProfile;
+pub use qr::QrCode;
+pub use signing::{ChainStart, ComplianceRequest, INITIAL_PREVIOUS_HASH, SignedDocument, generate_documents, generate_documents_at, sign_document};
+pub use verify::{Check, Verification, verify_signed_document};
