@@ -27,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Show the version, the data directory and the active environment
     Info,
+    /// Run the local FATOORA simulator, or mint OTPs and switch faults in a running one
+    Simulator(commands::simulator::SimulatorArgs),
 }
 
 /// Exit codes shared by every command.
