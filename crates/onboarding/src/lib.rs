@@ -6,4 +6,5 @@
 pub mod catalogue;
 pub mod client;
 pub mod journal;
+pub mod preflight;
 pub mod state;
