@@ -47,6 +47,8 @@ pub enum TargetError {
     LocalNeedsUrl,
     #[error("--resolver {given:?} is not an IP address with an optional port (e.g. 127.0.0.1:5353)")]
     BadResolver { given: String },
+    #[error("--ca-file {path:?} holds no readable PEM certificate: {reason}")]
+    BadCaFile { path: String, reason: String },
 }
 
 impl TargetError {
@@ -67,6 +69,10 @@ impl TargetError {
             TargetError::BadResolver { given } => Localized::new(
                 self.to_string(),
                 format!("قيمة ‎--resolver‏ «\u{2066}{given}\u{2069}» ليست عنوان IP مع منفذ اختياري (مثل 127.0.0.1:5353)"),
+            ),
+            TargetError::BadCaFile { path, reason } => Localized::new(
+                self.to_string(),
+                format!("الملف «\u{2066}{path}\u{2069}» في ‎--ca-file‏ لا يحتوي على شهادة PEM مقروءة: \u{2066}{reason}\u{2069}"),
             ),
         }
     }
@@ -139,6 +145,21 @@ pub fn parse_resolver(given: &str) -> Result<SocketAddr, TargetError> {
         .parse::<SocketAddr>()
         .or_else(|_| given.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
         .map_err(|_| TargetError::BadResolver { given: given.to_owned() })
+}
+
+/// Extra trust anchors from a PEM file: a company CA the user trusts, or the
+/// local simulator's CA.
+pub fn load_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, TargetError> {
+    use rustls::pki_types::pem::PemObject;
+    let bad = |reason: String| TargetError::BadCaFile { path: path.display().to_string(), reason };
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| bad(e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(bad("no CERTIFICATE block".into()));
+    }
+    Ok(certs)
 }
 
 /// The proxy the way `curl` and most HTTP clients pick it up from the

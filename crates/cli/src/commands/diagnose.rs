@@ -1,0 +1,147 @@
+//! `fatoora-onboard diagnose`: the network diagnosis, headless. Needs no
+//! display and no keychain, so it runs on the bare server whose calls to
+//! ZATCA time out. Exit 0 healthy, 3 problem found, 2 bad arguments.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use fatoora_core::{Environment, Localized};
+use fatoora_diagnostics::{
+    ALL_ZATCA_ENVIRONMENTS, DEFAULT_CONTROL_URL, DiagnoseOptions, ProbeState, ProgressEvent, Target, TargetError, diagnose,
+    load_ca_file, parse_resolver,
+};
+
+use crate::{Cli, exit};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EnvChoice {
+    /// sandbox, simulation and production
+    All,
+    Sandbox,
+    Simulation,
+    Production,
+    /// the local simulator (needs --url)
+    Local,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// Which environment paths to probe over HTTP
+    #[arg(long = "env", value_enum, default_value = "all")]
+    pub environment: EnvChoice,
+
+    /// Probe this origin instead of https://gw-fatoora.zatca.gov.sa (e.g. the local simulator)
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Also query this DNS server, e.g. 1.1.1.1 or 127.0.0.1:5353
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub resolver: Option<String>,
+
+    /// Query only --resolver, not the system's resolvers
+    #[arg(long, requires = "resolver")]
+    pub no_system_resolver: bool,
+
+    /// Each probe's deadline in seconds
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+
+    /// A second HTTPS site that tells "ZATCA unreachable" from "no internet"
+    #[arg(long, value_name = "URL", default_value = DEFAULT_CONTROL_URL)]
+    pub control_url: String,
+
+    /// Skip the control site
+    #[arg(long, conflicts_with = "control_url")]
+    pub no_control: bool,
+
+    /// Also trust the CA certificates in this PEM file (a company CA, the local simulator's CA)
+    #[arg(long, value_name = "FILE.pem")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Write the self-contained HTML report here
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+}
+
+fn environments(choice: EnvChoice) -> Vec<Environment> {
+    match choice {
+        EnvChoice::All => ALL_ZATCA_ENVIRONMENTS.to_vec(),
+        EnvChoice::Sandbox => vec![Environment::Sandbox],
+        EnvChoice::Simulation => vec![Environment::Simulation],
+        EnvChoice::Production => vec![Environment::Production],
+        EnvChoice::Local => vec![Environment::Local],
+    }
+}
+
+fn options(args: &DiagnoseArgs) -> Result<DiagnoseOptions, Localized> {
+    let environments = environments(args.environment);
+    let target = match &args.url {
+        Some(url) => Target::from_url(url, environments),
+        None => Target::gateway(environments),
+    }
+    .map_err(|e| e.message())?;
+    let mut options = DiagnoseOptions::new(target);
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 600.0) {
+        return Err(Localized::new(
+            format!("--timeout {} must be a number of seconds above 0 and at most 600", args.timeout),
+            format!("يجب أن تكون قيمة ‎--timeout‏ ({}) عددًا من الثواني أكبر من 0 ولا يتجاوز 600", args.timeout),
+        ));
+    }
+    options.timeout = Duration::from_secs_f64(args.timeout);
+    options.user_resolver = args.resolver.as_deref().map(parse_resolver).transpose().map_err(|e| e.message())?;
+    options.use_system_resolver = !args.no_system_resolver;
+    options.control_url = (!args.no_control).then(|| args.control_url.clone());
+    if let Some(url) = &options.control_url {
+        Target::from_url(url, vec![]).map_err(|e| match e {
+            TargetError::NotAUrl { given, reason } => TargetError::NotAUrl { given: format!("--control-url {given}"), reason },
+            other => other,
+        }.message())?;
+    }
+    if let Some(path) = &args.ca_file {
+        options.extra_roots = load_ca_file(path).map_err(|e| e.message())?;
+    }
+    Ok(options)
+}
+
+pub fn run(cli: &Cli, args: &DiagnoseArgs) -> anyhow::Result<u8> {
+    let options = match options(args) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("error: {}\n\u{200F}{}", message.en, message.ar);
+            return Ok(exit::BAD_INPUT);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let show_progress = !cli.json;
+    let report = runtime.block_on(async {
+        let (sender, mut events) = tokio::sync::mpsc::unbounded_channel::<ProgressEvent>();
+        let printer = tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                if let (true, ProbeState::Finished { ok, summary }) = (show_progress, &event.state) {
+                    eprintln!("  {} {:<40} {summary}", if *ok { "ok  " } else { "FAIL" }, event.probe);
+                }
+            }
+        });
+        let report = diagnose(&options, Some(sender)).await;
+        let _ = printer.await;
+        report
+    });
+    if let Some(path) = &args.report {
+        std::fs::write(path, report.to_html()).with_context(|| format!("writing the report to {}", path.display()))?;
+    }
+    if cli.json {
+        println!("{}", report.to_json());
+    } else {
+        println!("{}", report.to_text());
+        if let Some(path) = &args.report {
+            println!("HTML report: {}", path.display());
+        }
+    }
+    Ok(if report.verdict.problem { exit::PROBLEM_FOUND } else { exit::OK })
+}
