@@ -27,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Show the version, the data directory and the active environment
     Info,
+    /// Diagnose the connection to ZATCA's gateway: DNS, TCP, TLS, HTTP, proxy, clock
+    Diagnose(commands::diagnose::DiagnoseArgs),
     /// Run the local FATOORA simulator, or mint OTPs and switch faults in a running one
     Simulator(commands::simulator::SimulatorArgs),
 }
@@ -36,6 +38,8 @@ pub mod exit {
     pub const OK: u8 = 0;
     pub const FAILURE: u8 = 1;
     pub const BAD_INPUT: u8 = 2;
+    /// The command worked and found a problem (e.g. `diagnose`).
+    pub const PROBLEM_FOUND: u8 = 3;
 }
 
 fn main() -> ExitCode {

@@ -1,5 +1,6 @@
 //! One module per subcommand; `run` only dispatches.
 
+pub mod diagnose;
 mod info;
 pub mod simulator;
 
@@ -8,6 +9,7 @@ use crate::{Cli, Command};
 pub fn run(cli: &Cli) -> anyhow::Result<u8> {
     match &cli.command {
         Command::Info => info::run(cli),
+        Command::Diagnose(args) => diagnose::run(cli, args),
         Command::Simulator(args) => simulator::run(cli, args),
     }
 }
