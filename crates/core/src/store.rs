@@ -4,8 +4,13 @@
 //! # Adding a migration
 //! 1. Drop `crates/core/migrations/NNNN_what.sql` (next free number; the
 //!    numbers 0001–0004 were handed out to the skeleton's parts up front).
-//! 2. Add one line `M::up(include_str!("../migrations/NNNN_what.sql")),` at
-//!    the end of [`MIGRATION_LIST`], in number order.
+//! 2. Add its file name as one line at the end of the `migration_files!`
+//!    list below, in number order.
+//!
+//! A file's position in that list is its schema version, so the list has no
+//! gaps: a file can only be listed once every lower number exists. The test
+//! `migration_list_matches_the_folder` fails when a listable file is missing
+//! from the list or the numbers skip.
 //!
 //! Migrations run inside a transaction and only ever go up. Never edit a
 //! migration that has shipped: add a new one.
@@ -36,9 +41,20 @@ use crate::paths::{DataDir, DataDirError};
 
 pub use rusqlite;
 
-/// Every migration, oldest first. See the module docs to add one.
-const MIGRATION_LIST: &[M<'static>] = &[
-    M::up(include_str!("../migrations/0001_settings.sql")),
+/// Expands a list of file names under `migrations/` into the migrations and
+/// the names (kept for the test that the list matches the folder).
+macro_rules! migration_files {
+    ($($file:literal),+ $(,)?) => {
+        #[cfg(test)]
+        const MIGRATION_FILES: &[&str] = &[$($file),+];
+        const MIGRATION_LIST: &[M<'static>] = &[$(M::up(include_str!(concat!("../migrations/", $file)))),+];
+    };
+}
+
+// Every migration, oldest first, numbered 0001, 0002, ... without gaps (the
+// position in this list is the schema version). See the module docs.
+migration_files![
+    "0001_settings.sql",
 ];
 
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -297,4 +313,39 @@ fn inspect(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         return Err(StoreError::Corrupt { path: path.to_owned(), detail: problems.join("; ") });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn number(file: &str) -> usize {
+        file.split('_').next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{file}: name must start with NNNN_"))
+    }
+
+    #[test]
+    fn migration_list_matches_the_folder() {
+        for (position, file) in MIGRATION_FILES.iter().enumerate() {
+            assert_eq!(number(file), position + 1, "{file} is listed at schema version {}", position + 1);
+        }
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".sql"))
+            .collect();
+        on_disk.sort();
+        // Files up to the first missing number must be listed; later ones wait
+        // for the gap to fill.
+        let mut expected = 1;
+        for file in &on_disk {
+            if number(file) != expected {
+                eprintln!("migration {file} waits: {expected:04} does not exist yet");
+                break;
+            }
+            assert!(MIGRATION_FILES.contains(&file.as_str()), "{file} exists but is not in migration_files! (store.rs)");
+            expected += 1;
+        }
+        MIGRATIONS.validate().unwrap();
+    }
 }
