@@ -100,6 +100,7 @@ pub fn lint_parsed(csr: &ParsedCsr, environment: Option<Environment>) -> Vec<Fie
         match csr.value(field) {
             Some(value) => Found::Value(value.to_owned()),
             None if in_san && !san_present => Found::Reported,
+            None if field == Field::EgsSerial && serial_in_wrong_attribute(csr) => Found::Reported,
             None => Found::Absent,
         }
     };
@@ -245,8 +246,7 @@ fn san_rules(csr: &ParsedCsr, out: &mut Vec<FieldError>) -> bool {
             "يحتوي subjectAltName على أكثر من directoryName واحد كما في ترتيب الهيئة؛ ويُقرأ الأول فقط."));
     }
     let attrs = &san.attributes;
-    let has = |oid| attrs.iter().any(|a| a.oid_value == oid);
-    if has(layout::OID_SERIAL_NUMBER) && !has(layout::OID_SURNAME) {
+    if serial_in_wrong_attribute(csr) {
         out.push(error(Field::EgsSerial, "sn-oid-2.5.4.4",
             format!("The EGS serial is in serialNumber (2.5.4.5); ZATCA reads it from SN, surname (2.5.4.4), and answers Invalid-CSR otherwise. In an OpenSSL config write SN=, not serialNumber=. {regenerate_en}"),
             format!("الرقم التسلسلي موضوع في serialNumber ‏(2.5.4.5)، والهيئة تقرؤه من SN أي surname ‏(2.5.4.4) وتردّ بـ Invalid-CSR غير ذلك. في إعدادات OpenSSL اكتب SN= لا serialNumber=. {regenerate_ar}")));
@@ -270,6 +270,12 @@ fn san_rules(csr: &ParsedCsr, out: &mut Vec<FieldError>) -> bool {
             format!("السمة {short} في SAN من نوع {:?}؛ ونموذج الهيئة يستخدم UTF8String لكل سمات SAN.", a.string_type)));
     }
     true
+}
+
+fn serial_in_wrong_attribute(csr: &ParsedCsr) -> bool {
+    let attrs = csr.subject_alt_name.iter().flat_map(|san| san.attributes.iter());
+    let has = |oid| attrs.clone().any(|a| a.oid_value == oid);
+    has(layout::OID_SERIAL_NUMBER) && !has(layout::OID_SURNAME)
 }
 
 /// The value rules shared by profiles and CSRs. `lookup` gives the value

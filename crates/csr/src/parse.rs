@@ -10,7 +10,7 @@ use der::asn1::AnyRef;
 use der::{Decode, Encode, Tag, Tagged};
 use fatoora_core::values::{Field, VatNumber};
 use fatoora_core::{Environment, Localized};
-use k256::ecdsa::{DerSignature, VerifyingKey};
+use k256::ecdsa::{Signature, VerifyingKey};
 use serde::Serialize;
 use signature::Verifier;
 use x509_cert::ext::pkix::SubjectAltName;
@@ -241,7 +241,9 @@ pub fn parse_csr(bytes: &[u8]) -> Result<ParsedCsr, CsrParseError> {
     let is_ecdsa_with_sha256 = request.algorithm.oid == OID_ECDSA_WITH_SHA256;
     let signature_valid = (is_secp256k1 && is_ecdsa_with_sha256).then(|| {
         let key = VerifyingKey::from_sec1_bytes(key_bits);
-        let signature = request.signature.as_bytes().and_then(|s| DerSignature::from_bytes(s).ok());
+        // OpenSSL and Java sign with "high" S half the time; k256 verifies
+        // only the low-S twin, which is the same signature mathematically.
+        let signature = request.signature.as_bytes().and_then(|s| Signature::from_der(s).ok()).map(|s| s.normalize_s());
         matches!((key, signature), (Ok(key), Some(sig)) if key.verify(&info_der, &sig).is_ok())
     });
 
