@@ -43,8 +43,17 @@ const MASK: &[u8] = b"[REDACTED]";
 /// their own: they would mask ordinary words.
 const MIN_FRAGMENT: usize = 16;
 
-const SECRET_FIELD_WORDS: &[&str] =
-    &["password", "passphrase", "secret", "otp", "token", "private", "authorization", "credential", "pin"];
+const SECRET_FIELD_WORDS: &[&str] = &[
+    "password",
+    "passphrase",
+    "secret",
+    "otp",
+    "token",
+    "private",
+    "authorization",
+    "credential",
+    "pin",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoggingError {
@@ -60,8 +69,14 @@ impl LoggingError {
     pub fn explain(&self) -> Localized {
         match self {
             LoggingError::Folder { path, .. } | LoggingError::File { path, .. } => Localized::new(
-                format!("Cannot write logs to {} ({self}). Check the data folder's permissions, or choose another with --data-dir.", path.display()),
-                format!("تعذّرت كتابة السجلات في {} ({self}). تحقّق من صلاحيات مجلد البيانات أو اختر مجلدًا آخر عبر ‎--data-dir‎.", path.display()),
+                format!(
+                    "Cannot write logs to {} ({self}). Check the data folder's permissions, or choose another with --data-dir.",
+                    path.display()
+                ),
+                format!(
+                    "تعذّرت كتابة السجلات في {} ({self}). تحقّق من صلاحيات مجلد البيانات أو اختر مجلدًا آخر عبر ‎--data-dir‎.",
+                    path.display()
+                ),
             ),
             LoggingError::AlreadyInstalled => Localized::new(
                 "Logging was set up twice. This is a bug; please report it.",
@@ -74,8 +89,11 @@ impl LoggingError {
 /// Whether a field with this name is never written, whatever its value:
 /// any of its `_`/`-`/`.`-separated words is a secret's name.
 pub fn is_secret_field(name: &str) -> bool {
-    name.split(['_', '-', '.'])
-        .any(|word| SECRET_FIELD_WORDS.iter().any(|secret| word.eq_ignore_ascii_case(secret)))
+    name.split(['_', '-', '.']).any(|word| {
+        SECRET_FIELD_WORDS
+            .iter()
+            .any(|secret| word.eq_ignore_ascii_case(secret))
+    })
 }
 
 static SECRETS: RwLock<Vec<Zeroizing<Vec<u8>>>> = RwLock::new(Vec::new());
@@ -158,7 +176,10 @@ impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for Redacting<M> {
     type Writer = RedactingWriter<M::Writer>;
 
     fn make_writer(&'a self) -> Self::Writer {
-        RedactingWriter { inner: self.0.make_writer(), buffer: Zeroizing::new(Vec::new()) }
+        RedactingWriter {
+            inner: self.0.make_writer(),
+            buffer: Zeroizing::new(Vec::new()),
+        }
     }
 }
 
@@ -195,15 +216,20 @@ impl<W: Write> Drop for RedactingWriter<W> {
 /// A subscriber writing redacted lines to a daily-rotated file in `log_dir`.
 /// For tests and embedders; the app calls [`init`].
 pub fn file_subscriber(log_dir: &Path) -> Result<impl Subscriber + Send + Sync + 'static, LoggingError> {
-    crate::paths::create_private_dir(log_dir)
-        .map_err(|source| LoggingError::Folder { path: log_dir.to_owned(), source })?;
+    crate::paths::create_private_dir(log_dir).map_err(|source| LoggingError::Folder {
+        path: log_dir.to_owned(),
+        source,
+    })?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix(LOG_FILE_PREFIX)
         .filename_suffix(LOG_FILE_SUFFIX)
         .max_log_files(KEPT_LOG_FILES)
         .build(log_dir)
-        .map_err(|error| LoggingError::File { path: log_dir.to_owned(), detail: error.to_string() })?;
+        .map_err(|error| LoggingError::File {
+            path: log_dir.to_owned(),
+            detail: error.to_string(),
+        })?;
     let fields = debug_fn(|writer, field, value| {
         let name = field.name();
         if is_secret_field(name) {
@@ -239,7 +265,14 @@ mod tests {
 
     #[test]
     fn field_names_that_hold_secrets() {
-        for name in ["password", "private_key", "otp", "csid_secret", "binary-security-token", "Authorization"] {
+        for name in [
+            "password",
+            "private_key",
+            "otp",
+            "csid_secret",
+            "binary-security-token",
+            "Authorization",
+        ] {
             assert!(is_secret_field(name), "{name} not treated as secret");
         }
         for name in ["name", "environment", "path", "vat_number", "keychain", "status"] {

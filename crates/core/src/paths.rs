@@ -33,12 +33,22 @@ impl DataDirError {
     pub fn explain(&self) -> Localized {
         match self {
             DataDirError::NoHome => Localized::new(
-                format!("This account has no home folder to keep Fatoora Onboard's data in. Choose a folder with --data-dir or set {HOME_VAR}."),
-                format!("لا يوجد مجلد رئيسي لهذا الحساب لحفظ بيانات Fatoora Onboard. اختر مجلدًا عبر ‎--data-dir‎ أو عيّن المتغير {HOME_VAR}."),
+                format!(
+                    "This account has no home folder to keep Fatoora Onboard's data in. Choose a folder with --data-dir or set {HOME_VAR}."
+                ),
+                format!(
+                    "لا يوجد مجلد رئيسي لهذا الحساب لحفظ بيانات Fatoora Onboard. اختر مجلدًا عبر ‎--data-dir‎ أو عيّن المتغير {HOME_VAR}."
+                ),
             ),
             DataDirError::Create { path, source } => Localized::new(
-                format!("Cannot create the data folder {} ({source}). Check that you may write there, or choose another folder with --data-dir.", path.display()),
-                format!("تعذّر إنشاء مجلد البيانات {} ({source}). تحقّق من صلاحية الكتابة فيه أو اختر مجلدًا آخر عبر ‎--data-dir‎.", path.display()),
+                format!(
+                    "Cannot create the data folder {} ({source}). Check that you may write there, or choose another folder with --data-dir.",
+                    path.display()
+                ),
+                format!(
+                    "تعذّر إنشاء مجلد البيانات {} ({source}). تحقّق من صلاحية الكتابة فيه أو اختر مجلدًا آخر عبر ‎--data-dir‎.",
+                    path.display()
+                ),
             ),
         }
     }
@@ -82,7 +92,10 @@ impl DataDir {
 
     /// Creates the folder (private to the user on Unix) if it is missing.
     pub fn ensure(&self) -> Result<(), DataDirError> {
-        create_private_dir(&self.root).map_err(|source| DataDirError::Create { path: self.root.clone(), source })
+        create_private_dir(&self.root).map_err(|source| DataDirError::Create {
+            path: self.root.clone(),
+            source,
+        })
     }
 }
 

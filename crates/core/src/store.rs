@@ -53,9 +53,7 @@ macro_rules! migration_files {
 
 // Every migration, oldest first, numbered 0001, 0002, ... without gaps (the
 // position in this list is the schema version). See the module docs.
-migration_files![
-    "0001_settings.sql",
-];
+migration_files!["0001_settings.sql",];
 
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 
@@ -81,8 +79,14 @@ pub mod keys {
 pub enum StoreError {
     #[error("the database file {path} is damaged or is not an SQLite database ({detail})")]
     Corrupt { path: PathBuf, detail: String },
-    #[error("the database file {path} was written by a newer version of Fatoora Onboard (schema {found}; this version knows up to {supported})")]
-    TooNew { path: PathBuf, found: i64, supported: usize },
+    #[error(
+        "the database file {path} was written by a newer version of Fatoora Onboard (schema {found}; this version knows up to {supported})"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: usize,
+    },
     #[error("the database file {path} belongs to another program (application id {application_id:#x})")]
     Foreign { path: PathBuf, application_id: i32 },
     #[error("cannot open the database file {path}: {source}")]
@@ -92,7 +96,10 @@ pub enum StoreError {
     #[error("cannot read the database file {path}: {source}")]
     Read { path: PathBuf, source: io::Error },
     #[error("upgrading the database file {path} failed: {source}")]
-    Migration { path: PathBuf, source: rusqlite_migration::Error },
+    Migration {
+        path: PathBuf,
+        source: rusqlite_migration::Error,
+    },
     #[error("the stored setting {key:?} cannot be read by this version: {detail}")]
     BadSetting { key: String, detail: String },
     #[error(transparent)]
@@ -106,32 +113,74 @@ impl StoreError {
     pub fn explain(&self) -> Localized {
         match self {
             StoreError::Corrupt { path, .. } => Localized::new(
-                format!("The database file {} is damaged or is not a Fatoora Onboard database. It was left untouched. Restore it from a backup, or move it away and start again (your keys in the keychain are not affected).", path.display()),
-                format!("ملف قاعدة البيانات {} تالف أو ليس قاعدة بيانات Fatoora Onboard، ولم يُعدَّل. استعده من نسخة احتياطية، أو انقله إلى مكان آخر وابدأ من جديد (مفاتيحك في سلسلة المفاتيح لا تتأثر).", path.display()),
+                format!(
+                    "The database file {} is damaged or is not a Fatoora Onboard database. It was left untouched. Restore it from a backup, or move it away and start again (your keys in the keychain are not affected).",
+                    path.display()
+                ),
+                format!(
+                    "ملف قاعدة البيانات {} تالف أو ليس قاعدة بيانات Fatoora Onboard، ولم يُعدَّل. استعده من نسخة احتياطية، أو انقله إلى مكان آخر وابدأ من جديد (مفاتيحك في سلسلة المفاتيح لا تتأثر).",
+                    path.display()
+                ),
             ),
             StoreError::TooNew { path, found, supported } => Localized::new(
-                format!("The database file {} was written by a newer version of Fatoora Onboard (schema {found}, this version reads up to {supported}). It was left untouched. Install the newer version again, or point --data-dir at another folder.", path.display()),
-                format!("ملف قاعدة البيانات {} أنشأه إصدار أحدث من Fatoora Onboard (المخطط {found}، وهذا الإصدار يقرأ حتى {supported})، ولم يُعدَّل. ثبّت الإصدار الأحدث مجددًا، أو اختر مجلدًا آخر عبر ‎--data-dir‎.", path.display()),
+                format!(
+                    "The database file {} was written by a newer version of Fatoora Onboard (schema {found}, this version reads up to {supported}). It was left untouched. Install the newer version again, or point --data-dir at another folder.",
+                    path.display()
+                ),
+                format!(
+                    "ملف قاعدة البيانات {} أنشأه إصدار أحدث من Fatoora Onboard (المخطط {found}، وهذا الإصدار يقرأ حتى {supported})، ولم يُعدَّل. ثبّت الإصدار الأحدث مجددًا، أو اختر مجلدًا آخر عبر ‎--data-dir‎.",
+                    path.display()
+                ),
             ),
             StoreError::Foreign { path, .. } => Localized::new(
-                format!("The file {} is an SQLite database of another program. It was left untouched. Point --data-dir at a folder of its own.", path.display()),
-                format!("الملف {} قاعدة بيانات SQLite لبرنامج آخر، ولم يُعدَّل. اختر مجلدًا خاصًا عبر ‎--data-dir‎.", path.display()),
+                format!(
+                    "The file {} is an SQLite database of another program. It was left untouched. Point --data-dir at a folder of its own.",
+                    path.display()
+                ),
+                format!(
+                    "الملف {} قاعدة بيانات SQLite لبرنامج آخر، ولم يُعدَّل. اختر مجلدًا خاصًا عبر ‎--data-dir‎.",
+                    path.display()
+                ),
             ),
             StoreError::Open { path, source } => Localized::new(
-                format!("Cannot open the database file {} ({source}). Check that the folder is writable and that no other program holds the file.", path.display()),
-                format!("تعذّر فتح ملف قاعدة البيانات {} ({source}). تحقّق من صلاحية الكتابة في المجلد ومن أن أي برنامج آخر لا يستخدم الملف.", path.display()),
+                format!(
+                    "Cannot open the database file {} ({source}). Check that the folder is writable and that no other program holds the file.",
+                    path.display()
+                ),
+                format!(
+                    "تعذّر فتح ملف قاعدة البيانات {} ({source}). تحقّق من صلاحية الكتابة في المجلد ومن أن أي برنامج آخر لا يستخدم الملف.",
+                    path.display()
+                ),
             ),
             StoreError::WalUnavailable { path, .. } => Localized::new(
-                format!("The database file {} is on a file system that does not support SQLite's write-ahead log (often a network share). Choose a local folder with --data-dir.", path.display()),
-                format!("ملف قاعدة البيانات {} على نظام ملفات لا يدعم سجل الكتابة المسبقة في SQLite (غالبًا مجلد شبكة). اختر مجلدًا محليًا عبر ‎--data-dir‎.", path.display()),
+                format!(
+                    "The database file {} is on a file system that does not support SQLite's write-ahead log (often a network share). Choose a local folder with --data-dir.",
+                    path.display()
+                ),
+                format!(
+                    "ملف قاعدة البيانات {} على نظام ملفات لا يدعم سجل الكتابة المسبقة في SQLite (غالبًا مجلد شبكة). اختر مجلدًا محليًا عبر ‎--data-dir‎.",
+                    path.display()
+                ),
             ),
             StoreError::Read { path, source } => Localized::new(
-                format!("Cannot read the database file {} ({source}). Check the file's permissions.", path.display()),
-                format!("تعذّرت قراءة ملف قاعدة البيانات {} ({source}). تحقّق من صلاحيات الملف.", path.display()),
+                format!(
+                    "Cannot read the database file {} ({source}). Check the file's permissions.",
+                    path.display()
+                ),
+                format!(
+                    "تعذّرت قراءة ملف قاعدة البيانات {} ({source}). تحقّق من صلاحيات الملف.",
+                    path.display()
+                ),
             ),
             StoreError::Migration { path, source } => Localized::new(
-                format!("Upgrading the database file {} failed ({source}); nothing was changed. Report this with the log file.", path.display()),
-                format!("فشل تحديث ملف قاعدة البيانات {} ({source})، ولم يتغيّر شيء. أبلغ عن ذلك مع ملف السجل.", path.display()),
+                format!(
+                    "Upgrading the database file {} failed ({source}); nothing was changed. Report this with the log file.",
+                    path.display()
+                ),
+                format!(
+                    "فشل تحديث ملف قاعدة البيانات {} ({source})، ولم يتغيّر شيء. أبلغ عن ذلك مع ملف السجل.",
+                    path.display()
+                ),
             ),
             StoreError::BadSetting { key, .. } => Localized::new(
                 format!("The saved setting \"{key}\" has a value this version does not understand. Set it again."),
@@ -139,7 +188,9 @@ impl StoreError {
             ),
             StoreError::DataDir(error) => error.explain(),
             StoreError::Sqlite(source) => Localized::new(
-                format!("A database operation failed ({source}). Try again; if it persists, report it with the log file."),
+                format!(
+                    "A database operation failed ({source}). Try again; if it persists, report it with the log file."
+                ),
                 format!("فشلت عملية في قاعدة البيانات ({source}). أعد المحاولة، وإن تكرر ذلك فأبلغ عنه مع ملف السجل."),
             ),
         }
@@ -165,7 +216,10 @@ impl Store {
     /// Opens a store at an exact file path.
     pub fn open_file(path: &Path) -> Result<Self, StoreError> {
         check_header(path)?;
-        let open_error = |source| StoreError::Open { path: path.to_owned(), source };
+        let open_error = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
         let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -178,7 +232,10 @@ impl Store {
             .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
             .map_err(open_error)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::WalUnavailable { path: path.to_owned(), mode });
+            return Err(StoreError::WalUnavailable {
+                path: path.to_owned(),
+                mode,
+            });
         }
         // NORMAL is durable across application crashes in WAL mode; only a
         // power cut can lose the last commits, never corrupt the file.
@@ -186,9 +243,15 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true).map_err(open_error)?;
         MIGRATIONS
             .to_latest(&mut conn)
-            .map_err(|source| StoreError::Migration { path: path.to_owned(), source })?;
+            .map_err(|source| StoreError::Migration {
+                path: path.to_owned(),
+                source,
+            })?;
         tracing::debug!(path = %path.display(), schema = SCHEMA_VERSION, "store opened");
-        Ok(Self { conn, path: path.to_owned() })
+        Ok(Self {
+            conn,
+            path: path.to_owned(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -224,15 +287,19 @@ impl Store {
             .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0))
             .optional()?;
         raw.map(|raw| {
-            serde_json::from_str(&raw)
-                .map_err(|error| StoreError::BadSetting { key: key.to_owned(), detail: error.to_string() })
+            serde_json::from_str(&raw).map_err(|error| StoreError::BadSetting {
+                key: key.to_owned(),
+                detail: error.to_string(),
+            })
         })
         .transpose()
     }
 
     pub fn set_setting<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), StoreError> {
-        let json = serde_json::to_string(value)
-            .map_err(|error| StoreError::BadSetting { key: key.to_owned(), detail: error.to_string() })?;
+        let json = serde_json::to_string(value).map_err(|error| StoreError::BadSetting {
+            key: key.to_owned(),
+            detail: error.to_string(),
+        })?;
         self.conn.execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value,
@@ -263,7 +330,10 @@ impl Store {
 /// Rejects a file that is not SQLite by its first bytes, before SQLite opens
 /// it. An empty or missing file is a new database.
 fn check_header(path: &Path) -> Result<(), StoreError> {
-    let read_error = |source| StoreError::Read { path: path.to_owned(), source };
+    let read_error = |source| StoreError::Read {
+        path: path.to_owned(),
+        source,
+    };
     let mut file = match File::open(path) {
         Ok(file) => file,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -273,7 +343,10 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
     if length == 0 {
         return Ok(());
     }
-    let corrupt = |detail: &str| StoreError::Corrupt { path: path.to_owned(), detail: detail.to_owned() };
+    let corrupt = |detail: &str| StoreError::Corrupt {
+        path: path.to_owned(),
+        detail: detail.to_owned(),
+    };
     if length < SQLITE_HEADER_LEN {
         return Err(corrupt("shorter than an SQLite header"));
     }
@@ -288,29 +361,47 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
 /// Read-only checks run before the first write to the file.
 fn inspect(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let classify = |source: rusqlite::Error| match source.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
-            StoreError::Corrupt { path: path.to_owned(), detail: source.to_string() }
-        }
-        _ => StoreError::Open { path: path.to_owned(), source },
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: source.to_string(),
+        },
+        _ => StoreError::Open {
+            path: path.to_owned(),
+            source,
+        },
     };
-    let user_version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(classify)?;
+    let user_version: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(classify)?;
     if user_version > SCHEMA_VERSION as i64 {
-        return Err(StoreError::TooNew { path: path.to_owned(), found: user_version, supported: SCHEMA_VERSION });
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found: user_version,
+            supported: SCHEMA_VERSION,
+        });
     }
-    let application_id: i32 = conn.pragma_query_value(None, "application_id", |row| row.get(0)).map_err(classify)?;
+    let application_id: i32 = conn
+        .pragma_query_value(None, "application_id", |row| row.get(0))
+        .map_err(classify)?;
     let has_tables: bool = conn
         .query_row("SELECT EXISTS (SELECT 1 FROM sqlite_schema)", [], |row| row.get(0))
         .map_err(classify)?;
     let ours = application_id == APPLICATION_ID || (application_id == 0 && user_version == 0 && !has_tables);
     if !ours {
-        return Err(StoreError::Foreign { path: path.to_owned(), application_id });
+        return Err(StoreError::Foreign {
+            path: path.to_owned(),
+            application_id,
+        });
     }
     let problems: Vec<String> = conn
         .prepare("PRAGMA quick_check")
         .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
         .map_err(classify)?;
     if problems.iter().any(|line| line != "ok") {
-        return Err(StoreError::Corrupt { path: path.to_owned(), detail: problems.join("; ") });
+        return Err(StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: problems.join("; "),
+        });
     }
     Ok(())
 }
@@ -320,13 +411,21 @@ mod tests {
     use super::*;
 
     fn number(file: &str) -> usize {
-        file.split('_').next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{file}: name must start with NNNN_"))
+        file.split('_')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{file}: name must start with NNNN_"))
     }
 
     #[test]
     fn migration_list_matches_the_folder() {
         for (position, file) in MIGRATION_FILES.iter().enumerate() {
-            assert_eq!(number(file), position + 1, "{file} is listed at schema version {}", position + 1);
+            assert_eq!(
+                number(file),
+                position + 1,
+                "{file} is listed at schema version {}",
+                position + 1
+            );
         }
         let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
         let mut on_disk: Vec<String> = std::fs::read_dir(&folder)
@@ -343,7 +442,10 @@ mod tests {
                 eprintln!("migration {file} waits: {expected:04} does not exist yet");
                 break;
             }
-            assert!(MIGRATION_FILES.contains(&file.as_str()), "{file} exists but is not in migration_files! (store.rs)");
+            assert!(
+                MIGRATION_FILES.contains(&file.as_str()),
+                "{file} exists but is not in migration_files! (store.rs)"
+            );
             expected += 1;
         }
         MIGRATIONS.validate().unwrap();

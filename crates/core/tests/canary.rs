@@ -30,7 +30,14 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[test]
 fn the_canary_marker_reaches_no_log_database_page_or_debug_output() {
-    let marker = format!("CANARY-{}-{}-MARKER", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    let marker = format!(
+        "CANARY-{}-{}-MARKER",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
     let secret_text = format!("-----BEGIN PRIVATE KEY-----\n{marker}\n-----END PRIVATE KEY-----\n");
     let dir = tempfile::tempdir().unwrap();
     let data_dir = DataDir::at(dir.path().join("data"));
@@ -49,7 +56,10 @@ fn the_canary_marker_reaches_no_log_database_page_or_debug_output() {
         let file_store = EncryptedFileStore::open(data_dir.secrets_file(), &passphrase).unwrap();
         let mut stores: Vec<Box<dyn SecretStore>> = vec![Box::new(file_store)];
         if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
-            stores.push(Box::new(KeyringStore::new(format!("sa.fatoora-onboard.canary-{}", std::process::id()))));
+            stores.push(Box::new(KeyringStore::new(format!(
+                "sa.fatoora-onboard.canary-{}",
+                std::process::id()
+            ))));
         } else {
             eprintln!("canary: no D-Bus session, keychain layer skipped (run under scripts/with-secret-service.sh)");
         }
@@ -57,7 +67,10 @@ fn the_canary_marker_reaches_no_log_database_page_or_debug_output() {
             secret_store.put(&name, &secret).unwrap();
             let back = secret_store.get(&name).unwrap().unwrap();
             assert_eq!(back.expose(), secret.expose());
-            debug_outputs.push(format!("{back:?} {secret_store:?}", secret_store = secret_store.backend()));
+            debug_outputs.push(format!(
+                "{back:?} {secret_store:?}",
+                secret_store = secret_store.backend()
+            ));
         }
 
         // The database: the secret's name and a record about it, never it.
@@ -78,7 +91,7 @@ fn the_canary_marker_reaches_no_log_database_page_or_debug_output() {
         tracing::info!(private_key = exposed, "canary: field named as a secret");
         tracing::info!(note = exposed, "canary: ordinary field");
         tracing::warn!("canary: in the message {exposed}");
-        tracing::info!(?secret, "canary: Debug of the wrapper");
+        tracing::info!(wrapper = ?secret, "canary: Debug of the wrapper");
         tracing::info!(detail = ?exposed, "canary: Debug of the exposed text");
         tracing::info!(
             b64 = %base64::engine::general_purpose::STANDARD.encode(secret.expose()),
@@ -99,9 +112,20 @@ fn the_canary_marker_reaches_no_log_database_page_or_debug_output() {
         }
         // Keep the store open: its -wal file is still on disk to be read.
         let files = files_under(dir.path());
-        let names: Vec<String> = files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
-        assert!(names.iter().any(|n| n.ends_with("-wal")), "no WAL file to check: {names:?}");
-        assert!(names.iter().any(|n| n.starts_with("fatoora-onboard") && n.ends_with(".log")), "no log file: {names:?}");
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.iter().any(|n| n.ends_with("-wal")),
+            "no WAL file to check: {names:?}"
+        );
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with("fatoora-onboard") && n.ends_with(".log")),
+            "no log file: {names:?}"
+        );
         assert!(names.iter().any(|n| n == "secrets.enc"), "no secrets file: {names:?}");
         check_files(&files, &marker);
         drop(store);
@@ -109,11 +133,26 @@ fn the_canary_marker_reaches_no_log_database_page_or_debug_output() {
 
     // And once more after the store closed and checkpointed into the main file.
     check_files(&files_under(dir.path()), &marker);
-    let log = files_under(&data_dir.logs()).into_iter().map(|f| std::fs::read_to_string(f).unwrap()).collect::<String>();
-    for line in ["field named as a secret", "ordinary field", "in the message", "Debug of the wrapper", "base64", "passphrase", "an error"] {
-        assert!(log.contains(line), "log line {line:?} missing: the canary proved nothing\n{log}");
+    let log = files_under(&data_dir.logs())
+        .into_iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect::<String>();
+    for line in [
+        "field named as a secret",
+        "ordinary field",
+        "in the message",
+        "Debug of the wrapper",
+        "base64",
+        "passphrase",
+        "an error",
+    ] {
+        assert!(
+            log.contains(line),
+            "log line {line:?} missing: the canary proved nothing\n{log}"
+        );
     }
     assert!(log.contains("[REDACTED]"), "{log}");
+    assert!(log.contains("wrapper=Sensitive([REDACTED])"), "{log}");
     assert!(log.contains("canary: in the message [REDACTED]"), "{log}");
     for output in &debug_outputs {
         assert!(!output.contains(&marker), "marker in Debug/error output: {output}");
@@ -125,10 +164,22 @@ fn check_files(files: &[std::path::PathBuf], marker: &str) {
     let encoded = base64::engine::general_purpose::STANDARD.encode(marker);
     for file in files {
         let bytes = std::fs::read(file).unwrap();
-        assert!(!contains(&bytes, marker.as_bytes()), "marker found in {}", file.display());
-        assert!(!contains(&bytes, b"CANARY-"), "marker prefix found in {}", file.display());
+        assert!(
+            !contains(&bytes, marker.as_bytes()),
+            "marker found in {}",
+            file.display()
+        );
+        assert!(
+            !contains(&bytes, b"CANARY-"),
+            "marker prefix found in {}",
+            file.display()
+        );
         // Base64 of a marker that starts mid-stream shifts, so look for the
         // encoded marker alone only as a weaker extra check.
-        assert!(!contains(&bytes, encoded.as_bytes()), "base64 marker found in {}", file.display());
+        assert!(
+            !contains(&bytes, encoded.as_bytes()),
+            "base64 marker found in {}",
+            file.display()
+        );
     }
 }

@@ -16,7 +16,11 @@ assert_not_impl_any!(Passphrase: std::fmt::Display, serde::Serialize, Clone);
 
 fn unique(label: &str) -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    format!("{label}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{label}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 fn name(text: &str) -> SecretName {
@@ -27,20 +31,28 @@ fn name(text: &str) -> SecretName {
 fn exercise(store: &dyn SecretStore) {
     let key_name = name("unit/test-unit/local/private-key");
     let other = name("unit/test-unit/local/csid-secret");
-    let key = SecretBytes::new(b"-----BEGIN PRIVATE KEY-----\nMIGEAgEAMBAGByqGSM49\n-----END PRIVATE KEY-----\n".to_vec());
+    let key =
+        SecretBytes::new(b"-----BEGIN PRIVATE KEY-----\nMIGEAgEAMBAGByqGSM49\n-----END PRIVATE KEY-----\n".to_vec());
 
     assert!(store.get(&key_name).unwrap().is_none());
     store.put(&key_name, &key).unwrap();
     store.put(&other, &SecretBytes::new(vec![0, 159, 255, 1])).unwrap();
     assert_eq!(store.get(&key_name).unwrap().unwrap().expose(), key.expose());
-    assert_eq!(store.get(&other).unwrap().unwrap().expose(), &vec![0, 159, 255, 1], "binary secrets survive");
+    assert_eq!(
+        store.get(&other).unwrap().unwrap().expose(),
+        &vec![0, 159, 255, 1],
+        "binary secrets survive"
+    );
 
     store.put(&key_name, &SecretBytes::new(b"replaced".to_vec())).unwrap();
     assert_eq!(store.get(&key_name).unwrap().unwrap().expose(), b"replaced");
 
     assert!(store.delete(&key_name).unwrap());
     assert!(store.get(&key_name).unwrap().is_none());
-    assert!(!store.delete(&key_name).unwrap(), "deleting twice reports nothing deleted");
+    assert!(
+        !store.delete(&key_name).unwrap(),
+        "deleting twice reports nothing deleted"
+    );
     assert!(store.get(&other).unwrap().is_some(), "delete removed only its own name");
     assert!(store.delete(&other).unwrap());
 }
@@ -48,7 +60,9 @@ fn exercise(store: &dyn SecretStore) {
 #[test]
 fn the_real_secret_service_stores_reads_and_deletes() {
     if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-        eprintln!("skipping the_real_secret_service_stores_reads_and_deletes: no D-Bus session (run under scripts/with-secret-service.sh)");
+        eprintln!(
+            "skipping the_real_secret_service_stores_reads_and_deletes: no D-Bus session (run under scripts/with-secret-service.sh)"
+        );
         return;
     }
     let store = KeyringStore::new(unique("sa.fatoora-onboard.test"));
@@ -71,14 +85,26 @@ fn the_real_secret_service_stores_reads_and_deletes() {
 #[test]
 fn without_a_session_bus_the_error_points_to_the_file_store() {
     let status = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "keychain_probe_without_bus", "--nocapture", "--include-ignored"])
+        .args([
+            "--exact",
+            "keychain_probe_without_bus",
+            "--nocapture",
+            "--include-ignored",
+        ])
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/fatoora-onboard-test-bus")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/fatoora-onboard-test-bus",
+        )
         .env("FATOORA_TEST_CHILD", "1")
         .output()
         .unwrap();
     let output = String::from_utf8_lossy(&status.stdout);
-    assert!(status.status.success(), "{output}\n{}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        status.status.success(),
+        "{output}\n{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     assert!(output.contains("1 passed"), "{output}");
 }
 
@@ -86,13 +112,27 @@ fn without_a_session_bus_the_error_points_to_the_file_store() {
 #[test]
 #[ignore = "run by without_a_session_bus_the_error_points_to_the_file_store"]
 fn keychain_probe_without_bus() {
-    assert_eq!(std::env::var("FATOORA_TEST_CHILD").as_deref(), Ok("1"), "run through the parent test");
-    let error = KeyringStore::new(unique("sa.fatoora-onboard.test")).probe().unwrap_err();
+    assert_eq!(
+        std::env::var("FATOORA_TEST_CHILD").as_deref(),
+        Ok("1"),
+        "run through the parent test"
+    );
+    let error = KeyringStore::new(unique("sa.fatoora-onboard.test"))
+        .probe()
+        .unwrap_err();
     assert!(matches!(error, SecretError::KeychainUnavailable { .. }), "{error:?}");
     let explained = error.explain();
-    assert!(explained.en.contains("FATOORA_ONBOARD_SECRET_STORE=file"), "{}", explained.en);
+    assert!(
+        explained.en.contains("FATOORA_ONBOARD_SECRET_STORE=file"),
+        "{}",
+        explained.en
+    );
     assert!(explained.en.contains("headless server"), "{}", explained.en);
-    assert!(explained.ar.contains("FATOORA_ONBOARD_SECRET_STORE=file"), "{}", explained.ar);
+    assert!(
+        explained.ar.contains("FATOORA_ONBOARD_SECRET_STORE=file"),
+        "{}",
+        explained.ar
+    );
 }
 
 #[test]
@@ -105,10 +145,15 @@ fn the_encrypted_file_round_trips_and_survives_reopening() {
     exercise(&store);
 
     let name = name("unit/u1/simulation/private-key");
-    store.put(&name, &SecretBytes::new(b"kept-across-opens".to_vec())).unwrap();
+    store
+        .put(&name, &SecretBytes::new(b"kept-across-opens".to_vec()))
+        .unwrap();
     drop(store);
     let on_disk = std::fs::read(&path).unwrap();
-    assert!(!on_disk.windows(17).any(|w| w == b"kept-across-opens"), "plaintext on disk");
+    assert!(
+        !on_disk.windows(17).any(|w| w == b"kept-across-opens"),
+        "plaintext on disk"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -125,14 +170,19 @@ fn a_wrong_passphrase_is_rejected_and_the_file_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("secrets.enc");
     let store = EncryptedFileStore::open(&path, &Passphrase::new("the right passphrase".into())).unwrap();
-    store.put(&name("unit/u1/local/private-key"), &SecretBytes::new(b"k".to_vec())).unwrap();
+    store
+        .put(&name("unit/u1/local/private-key"), &SecretBytes::new(b"k".to_vec()))
+        .unwrap();
     let before = std::fs::read(&path).unwrap();
 
     let error = EncryptedFileStore::open(&path, &Passphrase::new("the wrong passphrase".into())).unwrap_err();
     assert!(matches!(error, SecretError::WrongPassphrase { .. }), "{error:?}");
     assert!(error.explain().en.contains("passphrase does not open"));
     assert!(error.explain().ar.contains("عبارة المرور لا تفتح"));
-    assert!(!format!("{error:?} {error}").contains("the wrong passphrase"), "the error repeats the passphrase");
+    assert!(
+        !format!("{error:?} {error}").contains("the wrong passphrase"),
+        "the error repeats the passphrase"
+    );
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
 

@@ -20,9 +20,16 @@ fn migrates_an_empty_folder_to_the_latest_schema_in_wal_mode() {
 
     assert_eq!(store.path(), data_dir.database());
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION as i64);
-    let mode: String = store.connection().pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
+    let mode: String = store
+        .connection()
+        .pragma_query_value(None, "journal_mode", |row| row.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
-    assert_eq!(store.environment().unwrap(), Environment::Local, "a fresh store starts in local");
+    assert_eq!(
+        store.environment().unwrap(),
+        Environment::Local,
+        "a fresh store starts in local"
+    );
     assert_eq!(store.language().unwrap(), Language::En);
 }
 
@@ -48,13 +55,19 @@ fn a_failed_transaction_leaves_nothing_behind() {
     let mut store = Store::open(&DataDir::at(dir.path())).unwrap();
     let result: Result<(), StoreError> = store.transaction(|tx| {
         tx.execute("INSERT INTO settings (key, value) VALUES ('probe', '1')", [])?;
-        Err(StoreError::BadSetting { key: "probe".into(), detail: "abandon".into() })
+        Err(StoreError::BadSetting {
+            key: "probe".into(),
+            detail: "abandon".into(),
+        })
     });
     assert!(result.is_err());
     assert_eq!(store.setting::<i64>("probe").unwrap(), None);
 
     store
-        .transaction(|tx| tx.execute("INSERT INTO settings (key, value) VALUES ('probe', '2')", []).map(drop))
+        .transaction(|tx| {
+            tx.execute("INSERT INTO settings (key, value) VALUES ('probe', '2')", [])
+                .map(drop)
+        })
         .unwrap();
     assert_eq!(store.setting::<i64>("probe").unwrap(), Some(2));
 }
@@ -67,7 +80,10 @@ fn readers_keep_their_snapshot_while_a_writer_commits() {
     const READERS: usize = 4;
     let dir = tempfile::tempdir().unwrap();
     let data_dir = DataDir::at(dir.path());
-    Store::open(&data_dir).unwrap().set_environment(Environment::Sandbox).unwrap();
+    Store::open(&data_dir)
+        .unwrap()
+        .set_environment(Environment::Sandbox)
+        .unwrap();
 
     let reading = Arc::new(Barrier::new(READERS + 1));
     let committed = Arc::new(Barrier::new(READERS + 1));
@@ -78,12 +94,14 @@ fn readers_keep_their_snapshot_while_a_writer_commits() {
                 let store = Store::open(&data_dir).unwrap();
                 let inside = {
                     let tx = store.connection().unchecked_transaction().unwrap();
-                    let before: String =
-                        tx.query_row("SELECT value FROM settings WHERE key = 'environment'", [], |r| r.get(0)).unwrap();
+                    let before: String = tx
+                        .query_row("SELECT value FROM settings WHERE key = 'environment'", [], |r| r.get(0))
+                        .unwrap();
                     reading.wait();
                     committed.wait();
-                    let still: String =
-                        tx.query_row("SELECT value FROM settings WHERE key = 'environment'", [], |r| r.get(0)).unwrap();
+                    let still: String = tx
+                        .query_row("SELECT value FROM settings WHERE key = 'environment'", [], |r| r.get(0))
+                        .unwrap();
                     assert_eq!(before, still, "a reader's snapshot changed under it");
                     still
                 };
@@ -95,7 +113,9 @@ fn readers_keep_their_snapshot_while_a_writer_commits() {
 
     let writer = Store::open(&data_dir).unwrap();
     reading.wait();
-    writer.set_environment(Environment::Production).expect("WAL lets the writer commit beside open readers");
+    writer
+        .set_environment(Environment::Production)
+        .expect("WAL lets the writer commit beside open readers");
     committed.wait();
 
     for reader in readers {
@@ -132,8 +152,14 @@ fn a_damaged_page_is_refused_and_the_file_left_untouched() {
         for n in 0..200 {
             store.set_setting(&format!("filler-{n}"), &"x".repeat(200)).unwrap();
         }
-        store.connection().pragma_update(None, "wal_checkpoint", "TRUNCATE").unwrap();
-        store.connection().pragma_update(None, "journal_mode", "DELETE").unwrap();
+        store
+            .connection()
+            .pragma_update(None, "wal_checkpoint", "TRUNCATE")
+            .unwrap();
+        store
+            .connection()
+            .pragma_update(None, "journal_mode", "DELETE")
+            .unwrap();
     }
     let mut bytes = file_bytes(&path);
     let page_size = u16::from_be_bytes([bytes[16], bytes[17]]) as usize;
@@ -157,8 +183,14 @@ fn a_file_from_a_newer_version_is_refused_and_left_untouched() {
     {
         let store = Store::open(&data_dir).unwrap();
         store.set_environment(Environment::Simulation).unwrap();
-        store.connection().pragma_update(None, "user_version", SCHEMA_VERSION as i64 + 1).unwrap();
-        store.connection().pragma_update(None, "wal_checkpoint", "TRUNCATE").unwrap();
+        store
+            .connection()
+            .pragma_update(None, "user_version", SCHEMA_VERSION as i64 + 1)
+            .unwrap();
+        store
+            .connection()
+            .pragma_update(None, "wal_checkpoint", "TRUNCATE")
+            .unwrap();
     }
     let before = file_bytes(&path);
     let wal = path.with_extension("sqlite3-wal");
@@ -175,7 +207,10 @@ fn a_file_from_a_newer_version_is_refused_and_left_untouched() {
     assert!(error.explain().en.contains("newer version"));
     assert!(error.explain().ar.contains("إصدار أحدث"));
     assert_eq!(file_bytes(&path), before, "the newer file was modified");
-    assert_eq!(std::fs::read(&wal).ok().filter(|w| !w.is_empty()), wal_before.filter(|w| !w.is_empty()));
+    assert_eq!(
+        std::fs::read(&wal).ok().filter(|w| !w.is_empty()),
+        wal_before.filter(|w| !w.is_empty())
+    );
 }
 
 #[test]
@@ -185,7 +220,9 @@ fn another_programs_database_is_refused_and_left_untouched() {
     let path = data_dir.database();
     {
         let other = fatoora_core::store::rusqlite::Connection::open(&path).unwrap();
-        other.execute_batch("CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('x');").unwrap();
+        other
+            .execute_batch("CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('x');")
+            .unwrap();
     }
     let before = file_bytes(&path);
     let error = Store::open(&data_dir).unwrap_err();

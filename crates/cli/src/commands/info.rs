@@ -11,7 +11,11 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
     let version = env!("CARGO_PKG_VERSION");
     let opened = DataDir::resolve(cli.data_dir.as_deref())
         .map_err(|error| error.explain())
-        .and_then(|data_dir| Store::open(&data_dir).map(|store| (data_dir, store)).map_err(|error| error.explain()));
+        .and_then(|data_dir| {
+            Store::open(&data_dir)
+                .map(|store| (data_dir, store))
+                .map_err(|error| error.explain())
+        });
     let (data_dir, store) = match opened {
         Ok(opened) => opened,
         Err(explanation) => return Ok(fail(cli, &explanation)),

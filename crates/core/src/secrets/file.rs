@@ -82,7 +82,9 @@ pub struct EncryptedFileStore {
 
 impl std::fmt::Debug for EncryptedFileStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EncryptedFileStore").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("EncryptedFileStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -98,7 +100,12 @@ impl EncryptedFileStore {
                     .map_err(|error| corrupt(&path, format!("not a secrets file: {error}")))?;
                 check_header(&path, &sealed.header)?;
                 let key = derive_key(&path, passphrase, &sealed.header.kdf)?;
-                let store = Self { path, header: sealed.header.clone(), key, writing: Mutex::new(()) };
+                let store = Self {
+                    path,
+                    header: sealed.header.clone(),
+                    key,
+                    writing: Mutex::new(()),
+                };
                 store.decrypt(&sealed)?;
                 Ok(store)
             }
@@ -113,7 +120,9 @@ impl EncryptedFileStore {
 
     fn create(path: PathBuf, passphrase: &Passphrase) -> Result<Self, SecretError> {
         if passphrase.expose().chars().count() < Passphrase::MIN_CHARS {
-            return Err(SecretError::WeakPassphrase { min: Passphrase::MIN_CHARS });
+            return Err(SecretError::WeakPassphrase {
+                min: Passphrase::MIN_CHARS,
+            });
         }
         let mut salt = [0u8; 16];
         OsRng.fill_bytes(&mut salt);
@@ -130,36 +139,57 @@ impl EncryptedFileStore {
             },
         };
         let key = derive_key(&path, passphrase, &header.kdf)?;
-        let store = Self { path, header, key, writing: Mutex::new(()) };
+        let store = Self {
+            path,
+            header,
+            key,
+            writing: Mutex::new(()),
+        };
         store.write(&Entries::default())?;
         tracing::info!(path = %store.path.display(), "encrypted secrets file created");
         Ok(store)
     }
 
     fn read(&self) -> Result<Entries, SecretError> {
-        let bytes = std::fs::read(&self.path).map_err(|source| SecretError::Io { path: self.path.clone(), source })?;
+        let bytes = std::fs::read(&self.path).map_err(|source| SecretError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
         let sealed: SealedFile = serde_json::from_slice(&bytes)
             .map_err(|error| corrupt(&self.path, format!("not a secrets file: {error}")))?;
         check_header(&self.path, &sealed.header)?;
         if sealed.header.kdf != self.header.kdf {
             // Another process re-created the file under another passphrase.
-            return Err(SecretError::WrongPassphrase { path: self.path.clone() });
+            return Err(SecretError::WrongPassphrase {
+                path: self.path.clone(),
+            });
         }
         self.decrypt(&sealed)
     }
 
     fn decrypt(&self, sealed: &SealedFile) -> Result<Entries, SecretError> {
-        let nonce = BASE64.decode(&sealed.nonce).map_err(|_| corrupt(&self.path, "nonce is not base64".into()))?;
+        let nonce = BASE64
+            .decode(&sealed.nonce)
+            .map_err(|_| corrupt(&self.path, "nonce is not base64".into()))?;
         if nonce.len() != 24 {
             return Err(corrupt(&self.path, "nonce has the wrong length".into()));
         }
-        let ciphertext =
-            BASE64.decode(&sealed.ciphertext).map_err(|_| corrupt(&self.path, "ciphertext is not base64".into()))?;
+        let ciphertext = BASE64
+            .decode(&sealed.ciphertext)
+            .map_err(|_| corrupt(&self.path, "ciphertext is not base64".into()))?;
         let aad = associated_data(&sealed.header);
         let plaintext = Zeroizing::new(
             self.cipher()
-                .decrypt(XNonce::from_slice(&nonce), Payload { msg: &ciphertext, aad: &aad })
-                .map_err(|_| SecretError::WrongPassphrase { path: self.path.clone() })?,
+                .decrypt(
+                    XNonce::from_slice(&nonce),
+                    Payload {
+                        msg: &ciphertext,
+                        aad: &aad,
+                    },
+                )
+                .map_err(|_| SecretError::WrongPassphrase {
+                    path: self.path.clone(),
+                })?,
         );
         // Authenticated, so a parse failure here is our own bug or a newer
         // writer, not an attacker.
@@ -167,20 +197,34 @@ impl EncryptedFileStore {
     }
 
     fn write(&self, entries: &Entries) -> Result<(), SecretError> {
-        let io_error = |source| SecretError::Io { path: self.path.clone(), source };
-        let plaintext = Zeroizing::new(serde_json::to_vec(entries).map_err(|error| corrupt(&self.path, error.to_string()))?);
+        let io_error = |source| SecretError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let plaintext =
+            Zeroizing::new(serde_json::to_vec(entries).map_err(|error| corrupt(&self.path, error.to_string()))?);
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let aad = associated_data(&self.header);
         let ciphertext = self
             .cipher()
-            .encrypt(&nonce, Payload { msg: &plaintext, aad: &aad })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: &plaintext,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| corrupt(&self.path, "encryption failed".into()))?;
         let sealed = SealedFile {
             header: self.header.clone(),
             nonce: BASE64.encode(nonce),
             ciphertext: BASE64.encode(ciphertext),
         };
-        let folder = self.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let folder = self
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         crate::paths::create_private_dir(folder).map_err(io_error)?;
         // tempfile creates the file readable by the owner only.
         let mut temporary = tempfile::NamedTempFile::new_in(folder).map_err(io_error)?;
@@ -219,7 +263,9 @@ impl SecretStore for EncryptedFileStore {
             return Ok(None);
         };
         let secret = SecretBytes::new(
-            BASE64.decode(encoded.as_bytes()).map_err(|_| corrupt(&self.path, format!("entry {name} is not base64")))?,
+            BASE64
+                .decode(encoded.as_bytes())
+                .map_err(|_| corrupt(&self.path, format!("entry {name} is not base64")))?,
         );
         logging::redact(secret.expose());
         Ok(Some(secret))
@@ -239,7 +285,10 @@ impl SecretStore for EncryptedFileStore {
 }
 
 fn corrupt(path: &Path, detail: String) -> SecretError {
-    SecretError::FileCorrupt { path: path.to_owned(), detail }
+    SecretError::FileCorrupt {
+        path: path.to_owned(),
+        detail,
+    }
 }
 
 fn check_header(path: &Path, header: &Header) -> Result<(), SecretError> {
@@ -247,10 +296,19 @@ fn check_header(path: &Path, header: &Header) -> Result<(), SecretError> {
         return Err(corrupt(path, format!("format is {:?}", header.format)));
     }
     if header.version > FORMAT_VERSION {
-        return Err(SecretError::FileTooNew { path: path.to_owned(), found: header.version });
+        return Err(SecretError::FileTooNew {
+            path: path.to_owned(),
+            found: header.version,
+        });
     }
     if header.cipher != CIPHER || header.kdf.algorithm != "argon2id" {
-        return Err(corrupt(path, format!("unsupported cipher {:?} or KDF {:?}", header.cipher, header.kdf.algorithm)));
+        return Err(corrupt(
+            path,
+            format!(
+                "unsupported cipher {:?} or KDF {:?}",
+                header.cipher, header.kdf.algorithm
+            ),
+        ));
     }
     if header.kdf.memory_kib > MAX_MEMORY_KIB || header.kdf.iterations > MAX_ITERATIONS {
         return Err(corrupt(path, "key-derivation cost out of range".into()));
@@ -263,7 +321,9 @@ fn associated_data(header: &Header) -> Vec<u8> {
 }
 
 fn derive_key(path: &Path, passphrase: &Passphrase, kdf: &Kdf) -> Result<Sensitive<[u8; 32]>, SecretError> {
-    let salt = BASE64.decode(&kdf.salt).map_err(|_| corrupt(path, "salt is not base64".into()))?;
+    let salt = BASE64
+        .decode(&kdf.salt)
+        .map_err(|_| corrupt(path, "salt is not base64".into()))?;
     let params = Params::new(kdf.memory_kib, kdf.iterations, kdf.parallelism, Some(32))
         .map_err(|error| corrupt(path, format!("key-derivation parameters: {error}")))?;
     let mut key = Sensitive::new([0u8; 32]);

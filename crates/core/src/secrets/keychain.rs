@@ -22,7 +22,9 @@ impl KeyringStore {
     /// A separate namespace keeps tests (and other builds) from ever reading
     /// or deleting the user's real keys.
     pub fn new(namespace: impl Into<String>) -> Self {
-        Self { namespace: namespace.into() }
+        Self {
+            namespace: namespace.into(),
+        }
     }
 
     pub fn namespace(&self) -> &str {
@@ -80,12 +82,20 @@ impl SecretStore for KeyringStore {
 /// `BadEncoding` holds the stored bytes, so only its name is kept.
 fn classify(error: keyring::Error) -> SecretError {
     match error {
-        keyring::Error::PlatformFailure(source) => SecretError::KeychainUnavailable { detail: source.to_string() },
-        keyring::Error::NoStorageAccess(source) => SecretError::KeychainLocked { detail: source.to_string() },
-        keyring::Error::BadEncoding(_) => SecretError::Keychain { detail: "stored item is not in the expected encoding".into() },
-        keyring::Error::Ambiguous(items) => {
-            SecretError::Keychain { detail: format!("{} keychain items match one name", items.len()) }
-        }
-        other => SecretError::Keychain { detail: other.to_string() },
+        keyring::Error::PlatformFailure(source) => SecretError::KeychainUnavailable {
+            detail: source.to_string(),
+        },
+        keyring::Error::NoStorageAccess(source) => SecretError::KeychainLocked {
+            detail: source.to_string(),
+        },
+        keyring::Error::BadEncoding(_) => SecretError::Keychain {
+            detail: "stored item is not in the expected encoding".into(),
+        },
+        keyring::Error::Ambiguous(items) => SecretError::Keychain {
+            detail: format!("{} keychain items match one name", items.len()),
+        },
+        other => SecretError::Keychain {
+            detail: other.to_string(),
+        },
     }
 }

@@ -94,7 +94,10 @@ impl SecretName {
         let name = name.into();
         let rule = if name.is_empty() || name.len() > Self::MAX_LEN {
             Some("1 to 200 characters")
-        } else if name.split('/').any(|segment| segment.is_empty() || segment == "." || segment == "..") {
+        } else if name
+            .split('/')
+            .any(|segment| segment.is_empty() || segment == "." || segment == "..")
+        {
             Some("no empty, \".\" or \"..\" segments")
         } else if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b)) {
             Some("only ASCII letters, digits, '.', '_', '-' and '/'")
@@ -148,7 +151,9 @@ impl SecretBackend {
         match std::env::var(BACKEND_VAR).ok().as_deref().map(str::trim) {
             None | Some("") | Some("keychain") => Ok(Self::Keychain),
             Some("file") => Ok(Self::EncryptedFile),
-            Some(other) => Err(SecretError::UnknownBackend { given: other.to_owned() }),
+            Some(other) => Err(SecretError::UnknownBackend {
+                given: other.to_owned(),
+            }),
         }
     }
 
@@ -191,7 +196,10 @@ impl Passphrase {
         }
         rpassword::prompt_password("Passphrase for the secrets file / عبارة المرور لملف الأسرار: ")
             .map(Self::new)
-            .map_err(|source| SecretError::Io { path: PathBuf::from("<terminal>"), source })
+            .map_err(|source| SecretError::Io {
+                path: PathBuf::from("<terminal>"),
+                source,
+            })
     }
 }
 
@@ -202,7 +210,10 @@ pub fn open_secret_store(data_dir: &DataDir, backend: SecretBackend) -> Result<B
         SecretBackend::Keychain => Ok(Box::new(KeyringStore::default())),
         SecretBackend::EncryptedFile => {
             let passphrase = Passphrase::from_env_or_prompt()?;
-            Ok(Box::new(EncryptedFileStore::open(data_dir.secrets_file(), &passphrase)?))
+            Ok(Box::new(EncryptedFileStore::open(
+                data_dir.secrets_file(),
+                &passphrase,
+            )?))
         }
         SecretBackend::Memory => Err(SecretError::UnknownBackend { given: "memory".into() }),
     }
@@ -248,40 +259,78 @@ impl SecretError {
                 format!("القيمة {given:?} في {BACKEND_VAR} ليست مخزنًا للأسرار. استخدم keychain (الافتراضي) أو file."),
             ),
             SecretError::KeychainUnavailable { detail } => Localized::new(
-                format!("The operating system's keychain cannot be reached ({detail}). On a desktop, log in to a graphical session with a keyring (GNOME Keyring, KWallet). On a headless server, use the encrypted-file store instead: set {BACKEND_VAR}=file and {PASSPHRASE_VAR}, or enter the passphrase when asked."),
-                format!("تعذّر الوصول إلى سلسلة مفاتيح نظام التشغيل ({detail}). على سطح المكتب، سجّل الدخول إلى جلسة رسومية فيها سلسلة مفاتيح (GNOME Keyring أو KWallet). على خادم بلا واجهة، استخدم مخزن الملف المشفّر بدلًا منها: عيّن {BACKEND_VAR}=file و{PASSPHRASE_VAR}، أو أدخل عبارة المرور عند طلبها."),
+                format!(
+                    "The operating system's keychain cannot be reached ({detail}). On a desktop, log in to a graphical session with a keyring (GNOME Keyring, KWallet). On a headless server, use the encrypted-file store instead: set {BACKEND_VAR}=file and {PASSPHRASE_VAR}, or enter the passphrase when asked."
+                ),
+                format!(
+                    "تعذّر الوصول إلى سلسلة مفاتيح نظام التشغيل ({detail}). على سطح المكتب، سجّل الدخول إلى جلسة رسومية فيها سلسلة مفاتيح (GNOME Keyring أو KWallet). على خادم بلا واجهة، استخدم مخزن الملف المشفّر بدلًا منها: عيّن {BACKEND_VAR}=file و{PASSPHRASE_VAR}، أو أدخل عبارة المرور عند طلبها."
+                ),
             ),
             SecretError::KeychainLocked { detail } => Localized::new(
-                format!("The keychain is locked or refused access ({detail}). Unlock it (log in again, or unlock the \"login\" keyring) and retry; on a headless server use {BACKEND_VAR}=file."),
-                format!("سلسلة المفاتيح مقفلة أو رفضت الوصول ({detail}). افتح قفلها (سجّل الدخول من جديد أو افتح سلسلة \"login\") ثم أعد المحاولة؛ وعلى خادم بلا واجهة استخدم {BACKEND_VAR}=file."),
+                format!(
+                    "The keychain is locked or refused access ({detail}). Unlock it (log in again, or unlock the \"login\" keyring) and retry; on a headless server use {BACKEND_VAR}=file."
+                ),
+                format!(
+                    "سلسلة المفاتيح مقفلة أو رفضت الوصول ({detail}). افتح قفلها (سجّل الدخول من جديد أو افتح سلسلة \"login\") ثم أعد المحاولة؛ وعلى خادم بلا واجهة استخدم {BACKEND_VAR}=file."
+                ),
             ),
             SecretError::Keychain { detail } => Localized::new(
-                format!("The keychain reported an error ({detail}). Retry; if it persists, report it with the log file."),
+                format!(
+                    "The keychain reported an error ({detail}). Retry; if it persists, report it with the log file."
+                ),
                 format!("أبلغت سلسلة المفاتيح عن خطأ ({detail}). أعد المحاولة، وإن تكرر فأبلغ عنه مع ملف السجل."),
             ),
             SecretError::WrongPassphrase { path } => Localized::new(
-                format!("The passphrase does not open the secrets file {} (or the file was altered). Check {PASSPHRASE_VAR} or retype it. Without the right passphrase the keys inside cannot be recovered; the file was left untouched.", path.display()),
-                format!("عبارة المرور لا تفتح ملف الأسرار {} (أو أن الملف عُدِّل). تحقّق من {PASSPHRASE_VAR} أو أعد كتابتها. لا يمكن استعادة المفاتيح بدون عبارة المرور الصحيحة؛ ولم يُعدَّل الملف.", path.display()),
+                format!(
+                    "The passphrase does not open the secrets file {} (or the file was altered). Check {PASSPHRASE_VAR} or retype it. Without the right passphrase the keys inside cannot be recovered; the file was left untouched.",
+                    path.display()
+                ),
+                format!(
+                    "عبارة المرور لا تفتح ملف الأسرار {} (أو أن الملف عُدِّل). تحقّق من {PASSPHRASE_VAR} أو أعد كتابتها. لا يمكن استعادة المفاتيح بدون عبارة المرور الصحيحة؛ ولم يُعدَّل الملف.",
+                    path.display()
+                ),
             ),
             SecretError::PassphraseMissing => Localized::new(
-                format!("The encrypted secrets file needs a passphrase. Set {PASSPHRASE_VAR} (for services) or run the command in a terminal to type it."),
-                format!("ملف الأسرار المشفّر يحتاج إلى عبارة مرور. عيّن {PASSPHRASE_VAR} (للخدمات) أو شغّل الأمر في طرفية لكتابتها."),
+                format!(
+                    "The encrypted secrets file needs a passphrase. Set {PASSPHRASE_VAR} (for services) or run the command in a terminal to type it."
+                ),
+                format!(
+                    "ملف الأسرار المشفّر يحتاج إلى عبارة مرور. عيّن {PASSPHRASE_VAR} (للخدمات) أو شغّل الأمر في طرفية لكتابتها."
+                ),
             ),
             SecretError::WeakPassphrase { min } => Localized::new(
                 format!("The passphrase must have at least {min} characters. Choose a longer one."),
                 format!("يجب ألا تقل عبارة المرور عن {min} حرفًا. اختر عبارة أطول."),
             ),
             SecretError::FileCorrupt { path, detail } => Localized::new(
-                format!("The secrets file {} is damaged ({detail}). It was left untouched; restore it from a backup.", path.display()),
-                format!("ملف الأسرار {} تالف ({detail})، ولم يُعدَّل. استعده من نسخة احتياطية.", path.display()),
+                format!(
+                    "The secrets file {} is damaged ({detail}). It was left untouched; restore it from a backup.",
+                    path.display()
+                ),
+                format!(
+                    "ملف الأسرار {} تالف ({detail})، ولم يُعدَّل. استعده من نسخة احتياطية.",
+                    path.display()
+                ),
             ),
             SecretError::FileTooNew { path, found } => Localized::new(
-                format!("The secrets file {} was written by a newer version of Fatoora Onboard (format {found}). It was left untouched; install the newer version again.", path.display()),
-                format!("ملف الأسرار {} أنشأه إصدار أحدث من Fatoora Onboard (الصيغة {found})، ولم يُعدَّل. ثبّت الإصدار الأحدث مجددًا.", path.display()),
+                format!(
+                    "The secrets file {} was written by a newer version of Fatoora Onboard (format {found}). It was left untouched; install the newer version again.",
+                    path.display()
+                ),
+                format!(
+                    "ملف الأسرار {} أنشأه إصدار أحدث من Fatoora Onboard (الصيغة {found})، ولم يُعدَّل. ثبّت الإصدار الأحدث مجددًا.",
+                    path.display()
+                ),
             ),
             SecretError::Io { path, source } => Localized::new(
-                format!("Cannot read or write {} ({source}). Check the folder's permissions and free space.", path.display()),
-                format!("تعذّرت القراءة من {} أو الكتابة إليه ({source}). تحقّق من صلاحيات المجلد والمساحة المتاحة.", path.display()),
+                format!(
+                    "Cannot read or write {} ({source}). Check the folder's permissions and free space.",
+                    path.display()
+                ),
+                format!(
+                    "تعذّرت القراءة من {} أو الكتابة إليه ({source}). تحقّق من صلاحيات المجلد والمساحة المتاحة.",
+                    path.display()
+                ),
             ),
         }
     }
@@ -294,7 +343,15 @@ mod tests {
     #[test]
     fn names_follow_the_rule() {
         assert!(SecretName::new("unit/3f2a/simulation/private-key").is_ok());
-        for bad in ["", "unit//key", "unit/../key", "unit/key/", "unit/ключ", "unit key", &"a".repeat(201)] {
+        for bad in [
+            "",
+            "unit//key",
+            "unit/../key",
+            "unit/key/",
+            "unit/ключ",
+            "unit key",
+            &"a".repeat(201),
+        ] {
             assert!(SecretName::new(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -303,6 +360,9 @@ mod tests {
     fn debug_never_shows_the_value() {
         let secret = Sensitive::new(String::from("hunter2-marker"));
         assert_eq!(format!("{secret:?}"), "Sensitive([REDACTED])");
-        assert_eq!(format!("{:?}", Passphrase::new("hunter2-marker".into())), "Passphrase(Sensitive([REDACTED]))");
+        assert_eq!(
+            format!("{:?}", Passphrase::new("hunter2-marker".into())),
+            "Passphrase(Sensitive([REDACTED]))"
+        );
     }
 }
