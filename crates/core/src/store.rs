@@ -53,7 +53,11 @@ macro_rules! migration_files {
 
 // Every migration, oldest first, numbered 0001, 0002, ... without gaps (the
 // position in this list is the schema version). See the module docs.
-migration_files!["0001_settings.sql",];
+migration_files![
+    "0001_settings.sql",
+    "0002_units.sql",
+    "0003_onboarding.sql",
+];
 
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 
@@ -336,7 +340,9 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
     };
     let mut file = match File::open(path) {
         Ok(file) => file,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            return create_private_file(path).map_err(read_error);
+        }
         Err(error) => return Err(read_error(error)),
     };
     let length = file.metadata().map_err(read_error)?.len();
@@ -356,6 +362,19 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
         return Err(corrupt("no SQLite header"));
     }
     Ok(())
+}
+
+/// Creates the empty database file readable by its owner only; SQLite gives
+/// its -wal and -shm files the same permissions.
+fn create_private_file(path: &Path) -> io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Err(error) if error.kind() != io::ErrorKind::AlreadyExists => Err(error),
+        _ => Ok(()),
+    }
 }
 
 /// Read-only checks run before the first write to the file.
@@ -436,17 +455,12 @@ mod tests {
         on_disk.sort();
         // Files up to the first missing number must be listed; later ones wait
         // for the gap to fill.
-        let mut expected = 1;
-        for file in &on_disk {
+        for (expected, file) in (1..).zip(&on_disk) {
             if number(file) != expected {
                 eprintln!("migration {file} waits: {expected:04} does not exist yet");
                 break;
             }
-            assert!(
-                MIGRATION_FILES.contains(&file.as_str()),
-                "{file} exists but is not in migration_files! (store.rs)"
-            );
-            expected += 1;
+            assert!(MIGRATION_FILES.contains(&file.as_str()), "{file} exists but is not in migration_files! (store.rs)");
         }
         MIGRATIONS.validate().unwrap();
     }

@@ -168,6 +168,8 @@ impl Otp {
                 "رمز التحقق 6 أرقام بالضبط (بما فيها الأصفار في أوله)؛ انسخه مرة أخرى من بوابة «فاتورة».",
             )));
         }
+        // Until it is spent the OTP is a secret: masked should it reach a log.
+        crate::logging::redact(otp.as_bytes());
         Ok(Self(otp))
     }
 

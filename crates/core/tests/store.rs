@@ -31,6 +31,13 @@ fn migrates_an_empty_folder_to_the_latest_schema_in_wal_mode() {
         "a fresh store starts in local"
     );
     assert_eq!(store.language().unwrap(), Language::En);
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let file = format!("{}{suffix}", data_dir.database().display());
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{file} readable by others: {mode:o}");
+    }
 }
 
 #[test]
