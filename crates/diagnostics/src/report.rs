@@ -138,7 +138,7 @@ fn sections(report: &Report) -> Vec<Section> {
         config.push(row(&format!("${name}"), value, "", "", true));
     }
 
-    let dns = report
+    let mut dns: Vec<Row> = report
         .dns
         .iter()
         .map(|p| {
@@ -153,6 +153,10 @@ fn sections(report: &Report) -> Vec<Section> {
             row(&format!("{:?} {:?} via {:?} ({})", p.record, p.name, p.resolver, p.server), &result, &ms(p.elapsed_ms), &detail, ok)
         })
         .collect();
+
+    if dns.is_empty() {
+        dns.push(row(&report.target.host, "an address: no lookup needed", "", "", true));
+    }
 
     let tcp = report
         .tcp

@@ -27,8 +27,11 @@ pub enum VerdictClass {
     TlsVersionRefused,
     TlsFailed,
     UntrustedChain,
+    #[serde(rename = "http_403")]
     Http403,
+    #[serde(rename = "http_429")]
     Http429,
+    #[serde(rename = "http_5xx")]
     Http5xx,
     ClockSkew,
     Inconclusive,

@@ -105,7 +105,10 @@ pub fn serve_https(listener: TcpListener, config: Arc<rustls::ServerConfig>, ans
                     }
                 }
                 let date = httpdate::fmt_http_date((chrono::Utc::now() + answer.clock_offset).into());
-                let mut response = format!("HTTP/1.1 {} Lab\r\nDate: {date}\r\nServer: lab\r\nContent-Length: 0\r\nConnection: close\r\n", answer.status);
+                let mut response = format!("HTTP/1.1 {} Lab\r\nDate: {date}\r\nContent-Length: 0\r\nConnection: close\r\n", answer.status);
+                if !answer.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("server")) {
+                    response.push_str("Server: lab\r\n");
+                }
                 for (name, value) in &answer.headers {
                     response.push_str(&format!("{name}: {value}\r\n"));
                 }
