@@ -25,6 +25,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Build and sign the compliance-check sample documents (invoice, credit and debit notes)
+    ComplianceDocs(commands::compliance_docs::ComplianceDocsArgs),
     /// Show the version, the data directory and the active environment
     Info,
     /// Diagnose the connection to ZATCA's gateway: DNS, TCP, TLS, HTTP, proxy, clock

@@ -104,23 +104,24 @@ impl SigningCertificate {
     }
 }
 
-/// Reads a secp256k1 private key from SEC1 or PKCS#8, PEM or headerless base64.
+/// Reads a secp256k1 private key from SEC1 or PKCS#8 DER, as PEM
+/// (`EC PRIVATE KEY`, `PRIVATE KEY`) or headerless base64 (the SDK's file).
 /// Errors never quote the input.
 pub fn signing_key_from_text(text: &str) -> Result<SigningKey> {
     let trimmed = text.trim();
-    let secret = if trimmed.starts_with("-----BEGIN EC PRIVATE KEY-----") {
-        k256::SecretKey::from_sec1_pem(trimmed).map_err(|_| DocsError::Key("the EC PRIVATE KEY block is not a secp256k1 key"))?
-    } else if trimmed.starts_with("-----BEGIN PRIVATE KEY-----") {
-        k256::SecretKey::from_pkcs8_pem(trimmed).map_err(|_| DocsError::Key("the PRIVATE KEY block is not a secp256k1 key"))?
-    } else if trimmed.starts_with("-----") {
+    if trimmed.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+        return Err(DocsError::Key("encrypted keys are not supported; export the key without a passphrase"));
+    }
+    let is_pem = trimmed.starts_with("-----BEGIN");
+    if is_pem && !(trimmed.starts_with("-----BEGIN EC PRIVATE KEY-----") || trimmed.starts_with("-----BEGIN PRIVATE KEY-----")) {
         return Err(DocsError::Key("unsupported PEM block; expected EC PRIVATE KEY or PRIVATE KEY"));
-    } else {
-        let body: String = trimmed.split_whitespace().collect();
-        let der = Zeroizing::new(B64.decode(body.as_bytes()).map_err(|_| DocsError::Key("not PEM and not base64"))?);
-        k256::SecretKey::from_sec1_der(&der)
-            .or_else(|_| k256::SecretKey::from_pkcs8_der(&der))
-            .map_err(|_| DocsError::Key("the base64 is neither a SEC1 nor a PKCS#8 secp256k1 key"))?
-    };
+    }
+    let body: Zeroizing<String> =
+        Zeroizing::new(trimmed.lines().filter(|line| !line.starts_with("-----")).flat_map(str::split_whitespace).collect());
+    let der = Zeroizing::new(B64.decode(body.as_bytes()).map_err(|_| DocsError::Key("not PEM and not base64"))?);
+    let secret = k256::SecretKey::from_sec1_der(&der)
+        .or_else(|_| k256::SecretKey::from_pkcs8_der(&der))
+        .map_err(|_| DocsError::Key("neither a SEC1 nor a PKCS#8 secp256k1 key"))?;
     Ok(SigningKey::from(secret))
 }
 

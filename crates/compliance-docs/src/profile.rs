@@ -44,13 +44,7 @@ impl SellerProfile {
     /// documents may be dummies as long as structure, VAT number and name are
     /// right (SPEC.md 3.1, forum topic 657).
     pub fn from_sdk_config(text: &str) -> Result<Self> {
-        let value = |key: &str| {
-            text.lines()
-                .filter_map(|line| line.split_once('='))
-                .find(|(name, _)| name.trim() == key)
-                .map(|(_, value)| value.trim().to_string())
-                .filter(|value| !value.is_empty())
-        };
+        let value = |key: &str| sdk_config_value(text, key);
         let name = value("csr.organization.name").ok_or_else(|| missing_key(Field::OrganizationName, "csr.organization.name"))?;
         let vat = value("csr.organization.identifier").ok_or_else(|| missing_key(Field::VatNumber, "csr.organization.identifier"))?;
         Self::new(&name, &vat, PartyIdentification::sample(), Address::sample())
@@ -64,6 +58,17 @@ impl SellerProfile {
         profile.identification.check()?;
         Ok(profile)
     }
+}
+
+/// One `key=value` of an SDK `csr-config` properties file; `None` when
+/// absent or empty.
+pub fn sdk_config_value(config: &str, key: &str) -> Option<String> {
+    config
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .find(|(name, _)| name.trim() == key)
+        .map(|(_, value)| value.trim().to_string())
+        .filter(|value| !value.is_empty())
 }
 
 fn missing_key(field: Field, key: &str) -> DocsError {

@@ -1,5 +1,6 @@
 //! One module per subcommand; `run` only dispatches.
 
+pub mod compliance_docs;
 pub mod diagnose;
 mod info;
 pub mod simulator;
@@ -9,6 +10,7 @@ use crate::{Cli, Command};
 pub fn run(cli: &Cli) -> anyhow::Result<u8> {
     match &cli.command {
         Command::Info => info::run(cli),
+        Command::ComplianceDocs(args) => compliance_docs::run(cli, args),
         Command::Diagnose(args) => diagnose::run(cli, args),
         Command::Simulator(args) => simulator::run(cli, args),
     }

@@ -1,0 +1,111 @@
+//! `compliance-docs`: writes the signed sample documents of the compliance
+//! step, one XML file per document type and the request body that submits it.
+
+use std::path::{Path, PathBuf};
+
+use fatoora_compliance_docs::{
+    DocsError, SellerProfile, SigningCertificate, SigningKey, generate_documents, sdk_config_value, signing_key_from_text,
+};
+use fatoora_core::Localized;
+use fatoora_core::values::InvoiceTypes;
+
+use crate::{Cli, exit};
+
+#[derive(Debug, clap::Args)]
+pub struct ComplianceDocsArgs {
+    /// ZATCA SDK csr-config properties file: seller name, VAT number and invoice types
+    #[arg(long, value_name = "FILE")]
+    pub from_sdk_config: PathBuf,
+    /// The compliance CSID certificate: PEM, or one-line base64 as in the SDK's cert.pem
+    #[arg(long, value_name = "CERT")]
+    pub cert: PathBuf,
+    /// The secp256k1 private key: PEM (EC or PKCS#8), or headerless base64 as in the SDK
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// 1000 (standard), 0100 (simplified) or 1100 (both) [default: csr.invoice.type of the config]
+    #[arg(long, value_name = "TYPES")]
+    pub invoice_types: Option<String>,
+    /// Folder for the XML files and request bodies (created if missing)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+pub fn run(cli: &Cli, args: &ComplianceDocsArgs) -> anyhow::Result<u8> {
+    let inputs = match read_inputs(args) {
+        Ok(inputs) => inputs,
+        Err(message) => return Ok(fail(cli, &message, exit::BAD_INPUT)),
+    };
+    let (profile, certificate, key, invoice_types) = inputs;
+    let documents = match generate_documents(&profile, &certificate, &key, invoice_types) {
+        Ok(documents) => documents,
+        Err(error @ (DocsError::KeyCertificateMismatch | DocsError::Field(_) | DocsError::Qr(_))) => {
+            return Ok(fail(cli, &error.message(), exit::BAD_INPUT));
+        }
+        Err(error) => return Ok(fail(cli, &error.message(), exit::FAILURE)),
+    };
+    std::fs::create_dir_all(&args.out)?;
+    let mut written = Vec::with_capacity(documents.len());
+    for document in &documents {
+        let xml_path = args.out.join(format!("{}.xml", document.kind.slug()));
+        let request_path = args.out.join(format!("{}.request.json", document.kind.slug()));
+        std::fs::write(&xml_path, &document.xml)?;
+        std::fs::write(&request_path, serde_json::to_string_pretty(&document.request)?)?;
+        written.push(serde_json::json!({
+            "kind": document.kind,
+            "complianceStep": document.kind.compliance_step(),
+            "xml": xml_path,
+            "request": request_path,
+            "invoiceHash": document.request.invoice_hash,
+            "uuid": document.request.uuid,
+        }));
+    }
+    if cli.json {
+        println!("{}", serde_json::json!({ "invoiceTypes": invoice_types.code(), "documents": written }));
+    } else {
+        println!("{} signed documents for invoice types {} in {}", documents.len(), invoice_types.code(), args.out.display());
+        for document in &documents {
+            println!("  {:<24} {}", document.kind.slug(), document.request.invoice_hash);
+        }
+    }
+    Ok(exit::OK)
+}
+
+type Inputs = (SellerProfile, SigningCertificate, SigningKey, InvoiceTypes);
+
+fn read_inputs(args: &ComplianceDocsArgs) -> Result<Inputs, Localized> {
+    let config = read(&args.from_sdk_config, "--from-sdk-config")?;
+    let profile = SellerProfile::from_sdk_config(&config).map_err(|error| error.message())?;
+    let certificate = SigningCertificate::from_text(&read(&args.cert, "--cert")?).map_err(|error| error.message())?;
+    let key = signing_key_from_text(&read(&args.key, "--key")?).map_err(|error| error.message())?;
+    let types_text = match &args.invoice_types {
+        Some(types) => types.clone(),
+        None => sdk_config_value(&config, "csr.invoice.type").ok_or_else(|| {
+            Localized::new(
+                "Give --invoice-types (1000, 0100 or 1100): the config file has no csr.invoice.type.",
+                "حدّد --invoice-types ‏(1000 أو 0100 أو 1100): ملف الإعدادات لا يحتوي على csr.invoice.type.",
+            )
+        })?,
+    };
+    let invoice_types = InvoiceTypes::parse(&types_text).map_err(|error| DocsError::Field(error).message())?;
+    Ok((profile, certificate, key, invoice_types))
+}
+
+/// Names the option and the file, never the content (the key file is secret).
+fn read(path: &Path, option: &str) -> Result<String, Localized> {
+    std::fs::read_to_string(path).map_err(|error| {
+        Localized::new(
+            format!("{option}: cannot read {} ({error}).", path.display()),
+            format!("{option}: تعذّرت قراءة الملف {} ({error}).", path.display()),
+        )
+    })
+}
+
+fn fail(cli: &Cli, message: &Localized, code: u8) -> u8 {
+    if cli.json {
+        println!("{}", serde_json::json!({ "error": message }));
+    } else {
+        eprintln!("error: {}", message.en);
+        eprintln!("خطأ: {}", message.ar);
+    }
+    code
+}
