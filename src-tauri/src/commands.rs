@@ -1,23 +1,15 @@
-//! Commands the web UI may call. Each returns plain data types that derive
-//! `specta::Type`, so the TypeScript side is generated, never hand-written.
+//! Commands the web UI may call. Each is a thin call into the core returning
+//! plain types that derive `specta::Type`, so the TypeScript side is
+//! generated, never hand-written. A new command also needs its name in
+//! build.rs and a permission in capabilities/main-window.json.
 
-use fatoora_core::{Environment, Localized};
-use serde::Serialize;
+use fatoora_core::Environment;
+use fatoora_core::i18n::Language;
+use serde::{Deserialize, Serialize};
 use specta::Type;
+use tauri::State;
 
-/// A message in both UI languages, mirroring `fatoora_core::Localized`
-/// (the core stays free of Tauri and specta).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
-pub struct LocalizedText {
-    pub en: String,
-    pub ar: String,
-}
-
-impl From<Localized> for LocalizedText {
-    fn from(text: Localized) -> Self {
-        Self { en: text.en, ar: text.ar }
-    }
-}
+use crate::shell::{CommandError, LocalizedText, Shell};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct EnvironmentInfo {
@@ -38,44 +30,120 @@ impl From<Environment> for EnvironmentInfo {
     }
 }
 
+/// The UI languages, mirroring `fatoora_core::i18n::Language`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "lowercase")]
+pub enum UiLanguage {
+    En,
+    Ar,
+}
+
+impl From<Language> for UiLanguage {
+    fn from(language: Language) -> Self {
+        match language {
+            Language::En => UiLanguage::En,
+            Language::Ar => UiLanguage::Ar,
+        }
+    }
+}
+
+impl From<UiLanguage> for Language {
+    fn from(language: UiLanguage) -> Self {
+        match language {
+            UiLanguage::En => Language::En,
+            UiLanguage::Ar => Language::Ar,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct AppInfo {
     pub version: String,
     pub environment: EnvironmentInfo,
+    /// The language the user chose last, kept in the store.
+    pub language: UiLanguage,
 }
 
-/// What the home screen shows: the app's version and the active environment.
+/// What the home screen shows: the app's version, the active environment
+/// and the user's language.
 #[tauri::command]
 #[specta::specta]
-pub fn app_info() -> AppInfo {
-    AppInfo {
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        // [INF] Until the store keeps a chosen environment, a fresh install's
-        // default (`local`) is the active one.
-        environment: Environment::default().into(),
-    }
+pub fn app_info(shell: State<'_, Shell>) -> Result<AppInfo, CommandError> {
+    read_app_info(&shell)
+}
+
+/// Remembers the user's language in the store.
+#[tauri::command]
+#[specta::specta]
+pub fn set_language(shell: State<'_, Shell>, language: UiLanguage) -> Result<(), CommandError> {
+    shell.with_store(|store| store.set_language(language.into()))
+}
+
+fn read_app_info(shell: &Shell) -> Result<AppInfo, CommandError> {
+    shell.with_store(|store| {
+        Ok(AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            environment: store.environment()?.into(),
+            language: store.language()?.into(),
+        })
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use fatoora_core::DataDir;
+
     use super::*;
 
+    fn shell_in(dir: &tempfile::TempDir) -> Shell {
+        Shell::open(&DataDir::at(dir.path()))
+    }
+
     #[test]
-    fn a_fresh_install_reports_local_with_both_labels() {
-        let info = app_info();
+    fn a_fresh_install_reports_local_in_english() {
+        let dir = tempfile::tempdir().unwrap();
+        let info = read_app_info(&shell_in(&dir)).unwrap();
         assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
         assert_eq!(info.environment.id, "local");
         assert!(!info.environment.reaches_zatca);
         assert!(info.environment.label.en.contains("nothing is sent to ZATCA"));
         assert!(info.environment.label.ar.contains("الهيئة"));
+        assert_eq!(info.language, UiLanguage::En);
     }
 
     #[test]
-    fn real_environments_say_they_reach_zatca() {
-        for environment in [Environment::Sandbox, Environment::Simulation, Environment::Production] {
-            let info = EnvironmentInfo::from(environment);
-            assert!(info.reaches_zatca, "{environment} must be marked as reaching ZATCA");
-            assert_eq!(info.id, environment.id());
+    fn the_language_choice_is_kept_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        shell_in(&dir).with_store(|store| store.set_language(Language::Ar)).unwrap();
+        assert_eq!(read_app_info(&shell_in(&dir)).unwrap().language, UiLanguage::Ar);
+    }
+
+    #[test]
+    fn the_environment_comes_from_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        shell_in(&dir).with_store(|store| store.set_environment(Environment::Simulation)).unwrap();
+        let info = read_app_info(&shell_in(&dir)).unwrap();
+        assert_eq!(info.environment.id, "simulation");
+        assert!(info.environment.reaches_zatca);
+    }
+
+    #[test]
+    fn a_damaged_database_is_reported_in_both_languages_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = DataDir::at(dir.path()).database();
+        let garbage = b"this is not a database, and it must stay exactly like this".repeat(200);
+        std::fs::write(&database, &garbage).unwrap();
+
+        let error = read_app_info(&shell_in(&dir)).unwrap_err();
+        assert!(error.message.en.contains("damaged"), "{}", error.message.en);
+        assert!(error.message.ar.contains("تالف"), "{}", error.message.ar);
+        assert_eq!(std::fs::read(&database).unwrap(), garbage);
+    }
+
+    #[test]
+    fn languages_round_trip_through_the_core_type() {
+        for language in [UiLanguage::En, UiLanguage::Ar] {
+            assert_eq!(UiLanguage::from(Language::from(language)), language);
         }
     }
 }

@@ -2,17 +2,20 @@
 //! library crates compute. No domain logic lives here.
 
 mod commands;
+mod shell;
 
 use tauri_specta::{Builder, collect_commands};
 
-/// The typed command set; `bindings.ts` in the UI is generated from it.
+/// The typed command set; `ui/src/bindings.ts` is generated from it.
 pub fn specta_builder() -> Builder<tauri::Wry> {
-    Builder::<tauri::Wry>::new().commands(collect_commands![commands::app_info])
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![commands::app_info, commands::set_language])
 }
 
 pub fn run() {
     let builder = specta_builder();
     tauri::Builder::default()
+        .manage(shell::Shell::start())
         .invoke_handler(builder.invoke_handler())
         .run(tauri::generate_context!())
         .expect("the Fatoora Onboard window could not start");

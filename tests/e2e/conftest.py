@@ -60,7 +60,20 @@ def app_version() -> str:
 
 
 @pytest.fixture(scope="session")
-def driver(tmp_path_factory):
+def app_home(tmp_path_factory) -> Path:
+    """A private home, so the app's data, settings and WebKit storage start
+    empty and the tester's own are never touched."""
+    return tmp_path_factory.mktemp("app-home")
+
+
+@pytest.fixture(scope="session")
+def data_dir(app_home) -> Path:
+    """The app's data directory (FATOORA_ONBOARD_HOME): store, logs."""
+    return app_home / "fatoora-onboard"
+
+
+@pytest.fixture(scope="session")
+def driver(app_home, data_dir):
     binary = app_binary()
     if not binary.is_file():
         pytest.fail(f"no app binary at {binary}: build it with scripts/test.sh or set FATOORA_APP_BINARY")
@@ -70,16 +83,13 @@ def driver(tmp_path_factory):
         "tauri-driver not found: cargo install tauri-driver --version 2.1.0 --locked"
     )
 
-    # A private home, so the app's data, settings and WebKit storage start
-    # empty and the tester's own are never touched.
-    home = tmp_path_factory.mktemp("app-home")
     env = dict(
         os.environ,
-        HOME=str(home),
-        XDG_DATA_HOME=str(home / "data"),
-        XDG_CONFIG_HOME=str(home / "config"),
-        XDG_CACHE_HOME=str(home / "cache"),
-        FATOORA_ONBOARD_HOME=str(home / "fatoora-onboard"),
+        HOME=str(app_home),
+        XDG_DATA_HOME=str(app_home / "data"),
+        XDG_CONFIG_HOME=str(app_home / "config"),
+        XDG_CACHE_HOME=str(app_home / "cache"),
+        FATOORA_ONBOARD_HOME=str(data_dir),
     )
     OUTPUT.mkdir(parents=True, exist_ok=True)
     log = OUTPUT / "tauri-driver.log"
@@ -109,8 +119,15 @@ def driver(tmp_path_factory):
 
 @pytest.fixture
 def home(driver):
-    """The home screen as a first start shows it: saved choices cleared, reloaded."""
-    driver.execute_script("localStorage.clear()")
+    """The home screen in English, as a first start shows it."""
+    reset = driver.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        window.__TAURI_INTERNALS__.invoke("set_language", { language: "en" })
+          .then(() => done("ok"), (error) => done(String(error)));
+        """
+    )
+    assert reset == "ok", reset
     driver.refresh()
     driver.find_element("id", "app-version")
     return driver

@@ -1,6 +1,9 @@
 """The real app, driven over WebDriver: home screen, language switch, and the
 webview's locks (CSP, capabilities)."""
 
+import json
+import sqlite3
+
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import OUTPUT, WAIT_SECONDS
@@ -44,12 +47,21 @@ def test_switching_to_arabic_turns_the_page_right_to_left(home, app_version):
     WebDriverWait(home, WAIT_SECONDS).until(lambda d: html_attributes(d) == ["en", "ltr"])
 
 
-def test_the_language_choice_survives_a_reload(home):
+def stored_setting(data_dir, key: str):
+    """A setting as the store holds it, read with Python's own SQLite."""
+    uri = f"file:{data_dir / 'fatoora-onboard.sqlite3'}?mode=ro"
+    with sqlite3.connect(uri, uri=True) as db:
+        row = db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def test_the_language_choice_is_kept_in_the_store(home, data_dir):
     home.find_element("id", "language-switch").click()
-    WebDriverWait(home, WAIT_SECONDS).until(lambda d: html_attributes(d) == ["ar", "rtl"])
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: stored_setting(data_dir, "language") == "ar")
+
     home.refresh()
-    home.find_element("id", "app-version")
-    assert html_attributes(home) == ["ar", "rtl"]
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: html_attributes(d) == ["ar", "rtl"])
+    assert "تدريب محلي" in text_of(home, "environment")
 
 
 def test_csp_refuses_inline_scripts_and_foreign_connections(home):
@@ -92,3 +104,10 @@ def test_the_webview_may_call_app_info_and_nothing_of_tauri_core(home, app_versi
     )
     assert "refused" in refused, refused
     assert "not allowed" in refused["refused"]
+
+
+def test_the_app_keeps_its_store_and_log_in_its_data_directory(driver, data_dir):
+    assert (data_dir / "fatoora-onboard.sqlite3").is_file()
+    logs = sorted((data_dir / "logs").glob("fatoora-onboard*.log"))
+    assert logs, f"no log file in {data_dir / 'logs'}"
+    assert "app starting" in "".join(log.read_text() for log in logs)

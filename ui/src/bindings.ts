@@ -4,14 +4,26 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 
 /** Commands */
 export const commands = {
-	/**  What the home screen shows: the app's version and the active environment. */
-	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
+	/**
+	 *  What the home screen shows: the app's version, the active environment
+	 *  and the user's language.
+	 */
+	appInfo: () => typedError<AppInfo, CommandError>(__TAURI_INVOKE("app_info")),
+	/**  Remembers the user's language in the store. */
+	setLanguage: (language: UiLanguage) => typedError<null, CommandError>(__TAURI_INVOKE("set_language", { language })),
 };
 
 /* Types */
 export type AppInfo = {
 	version: string,
 	environment: EnvironmentInfo,
+	/**  The language the user chose last, kept in the store. */
+	language: UiLanguage,
+};
+
+/**  Why a command failed, with what to do next, in both languages. */
+export type CommandError = {
+	message: LocalizedText,
 };
 
 export type EnvironmentInfo = {
@@ -30,4 +42,17 @@ export type LocalizedText = {
 	en: string,
 	ar: string,
 };
+
+/**  The UI languages, mirroring `fatoora_core::i18n::Language`. */
+export type UiLanguage = "en" | "ar";
+
+/* Tauri Specta runtime */
+async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {
+    try {
+        return { status: "ok", data: await result };
+    } catch (e) {
+        if (e instanceof Error) throw e;
+        return { status: "error", error: e as any };
+    }
+}
 

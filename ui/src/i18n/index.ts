@@ -1,9 +1,11 @@
 // One catalogue per language; English is the reference for the key set and
 // a test checks that Arabic has exactly the same keys and placeholders.
+import type { UiLanguage } from "../bindings";
 import ar from "./ar.json";
 import en from "./en.json";
 
-export type Language = "en" | "ar";
+/** The languages the Rust side knows (generated), so the two cannot drift. */
+export type Language = UiLanguage;
 export type MessageKey = keyof typeof en;
 
 export const catalogues: Record<Language, Record<MessageKey, string>> = { en, ar };
@@ -32,19 +34,8 @@ export function placeholders(message: string): string[] {
   return [...message.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
 }
 
-const storageKey = "fatoora-onboard.language";
-
-export function savedLanguage(storage: Pick<Storage, "getItem">): Language {
-  return storage.getItem(storageKey) === "ar" ? "ar" : "en";
-}
-
-/** Puts `language` on the page: `lang` and `dir` on <html>, and remembers it. */
-export function applyLanguage(
-  root: HTMLElement,
-  storage: Pick<Storage, "setItem">,
-  language: Language,
-): void {
+/** Puts `language` on the page: `lang` and `dir` on <html>. */
+export function applyLanguage(root: Pick<HTMLElement, "lang" | "dir">, language: Language): void {
   root.lang = language;
   root.dir = direction(language);
-  storage.setItem(storageKey, language);
 }
