@@ -44,7 +44,7 @@ pub use gateway::{
     CoreTemplates, Gateway, OtpPurpose, SANDBOX_FIXED_PCSID_VAT, SANDBOX_ONBOARDING_OTP, SANDBOX_RENEWAL_OTP,
     SANDBOX_REQUEST_ID,
 };
-pub use invoice_check::{InvoiceFacts, InvoiceFinding, verify_invoice};
+pub use invoice_check::{InvoiceFacts, InvoiceFinding, InvoiceReport, Severity, canonical_invoice, verify_invoice};
 pub use store::{CsidKind, IssuedCsid, OTP_VALIDITY_MS};
 
 /// File in the data directory that tells other processes (the CLI's

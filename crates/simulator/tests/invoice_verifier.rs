@@ -1,0 +1,116 @@
+//! The simulator's own invoice verifier, proved on ZATCA's 19 signed SDK
+//! samples: the recomputed hash equals each DigestValue, the signature
+//! verifies with the SDK certificate, and one changed byte fails.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use fatoora_simulator::{Severity, canonical_invoice, verify_invoice};
+
+fn samples(test: &str) -> Option<(PathBuf, Vec<PathBuf>)> {
+    let dir = fatoora_core::reference::zatca_reference_dir_or_skip(test)?;
+    let mut files = Vec::new();
+    let mut stack = vec![dir.join("sdk/Samples")];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "xml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Some((dir, files))
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text.find(start).unwrap_or_else(|| panic!("{start} not found")) + start.len();
+    let to = from + text[from..].find(end).unwrap();
+    &text[from..to]
+}
+
+fn invoice_signed_data_digest(xml: &str) -> String {
+    let reference = &xml[xml.find(r#"Id="invoiceSignedData""#).unwrap()..];
+    between(reference, "<ds:DigestValue>", "</ds:DigestValue>").trim().to_owned()
+}
+
+#[test]
+fn all_nineteen_sdk_samples_verify() {
+    let Some((dir, files)) = samples("all_nineteen_sdk_samples_verify") else { return };
+    assert_eq!(files.len(), 19, "{files:?}");
+    let sdk_cert = std::fs::read_to_string(dir.join("sdk/Certificates/cert.pem")).unwrap();
+    for file in &files {
+        let xml = std::fs::read_to_string(file).unwrap();
+        let report = verify_invoice(xml.as_bytes(), None);
+        let facts = report.facts.as_ref().unwrap_or_else(|| panic!("{}: {:?}", file.display(), report.findings));
+        assert_eq!(facts.invoice_hash, invoice_signed_data_digest(&xml), "{}", file.display());
+        assert!(report.passed(), "{}: {:?}", file.display(), report.findings);
+        assert!(report.findings.is_empty(), "{}: {:?}", file.display(), report.findings);
+        let embedded = between(&xml, "<ds:X509Certificate>", "</ds:X509Certificate>").trim();
+        assert_eq!(embedded, sdk_cert.trim(), "{} is signed with the SDK certificate", file.display());
+        assert!(facts.step().is_some(), "{}", file.display());
+    }
+}
+
+#[test]
+fn one_changed_byte_fails() {
+    let Some((_, files)) = samples("one_changed_byte_fails") else { return };
+    for file in files.iter().take(6) {
+        let xml = std::fs::read_to_string(file).unwrap();
+        // A byte of the signed content: the invoice's own ID (the first
+        // cbc:ID after the extensions, which are outside the hash).
+        let signed_from = xml.find("</ext:UBLExtensions>").unwrap();
+        let at = signed_from + xml[signed_from..].find("<cbc:ID>").unwrap() + "<cbc:ID>".len();
+        let mut changed = xml.clone().into_bytes();
+        changed[at] = if changed[at] == b'X' { b'Y' } else { b'X' };
+        let report = verify_invoice(&changed, None);
+        let codes: Vec<_> = report.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.code).collect();
+        assert!(codes.contains(&"invalid-invoice-hash"), "{}: {codes:?}", file.display());
+        assert!(codes.contains(&"invalid-digital-signature"), "{}: {codes:?}", file.display());
+
+        // A byte of the signature value.
+        let sig_at = xml.find("<ds:SignatureValue>").unwrap() + "<ds:SignatureValue>".len() + 10;
+        let mut changed = xml.clone().into_bytes();
+        changed[sig_at] = if changed[sig_at] == b'A' { b'B' } else { b'A' };
+        let report = verify_invoice(&changed, None);
+        assert!(report.findings.iter().any(|f| f.code == "invalid-digital-signature"), "{}", file.display());
+    }
+}
+
+/// Removes the first element that starts with `open` and ends with `close`.
+fn cut(xml: &str, open: &str, close: &str) -> String {
+    let start = xml.find(open).unwrap();
+    let end = start + xml[start..].find(close).unwrap() + close.len();
+    format!("{}{}", &xml[..start], &xml[end..])
+}
+
+fn xmllint_c14n11(xml: &str, work: &Path) -> Vec<u8> {
+    let path = work.join("doc.xml");
+    std::fs::write(&path, xml).unwrap();
+    let output = Command::new("xmllint").arg("--c14n11").arg(&path).output().expect("xmllint (Debian libxml2-utils) runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    output.stdout
+}
+
+#[test]
+fn canonical_form_matches_xmllint_c14n11() {
+    let Some((_, files)) = samples("canonical_form_matches_xmllint_c14n11") else { return };
+    let work = tempfile::tempdir().unwrap();
+    for file in &files {
+        let xml = std::fs::read_to_string(file).unwrap();
+        let mut stripped = cut(&xml, "<ext:UBLExtensions>", "</ext:UBLExtensions>");
+        stripped = cut(&stripped, "<cac:Signature>", "</cac:Signature>");
+        let qr_id = stripped.find("<cbc:ID>QR</cbc:ID>");
+        if let Some(qr_id) = qr_id {
+            let start = stripped[..qr_id].rfind("<cac:AdditionalDocumentReference>").unwrap();
+            let end = qr_id + stripped[qr_id..].find("</cac:AdditionalDocumentReference>").unwrap()
+                + "</cac:AdditionalDocumentReference>".len();
+            stripped = format!("{}{}", &stripped[..start], &stripped[end..]);
+        }
+        let ours = canonical_invoice(&xml).unwrap();
+        let theirs = xmllint_c14n11(&stripped, work.path());
+        assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs), "{}", file.display());
+    }
+}
