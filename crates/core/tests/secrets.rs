@@ -221,3 +221,41 @@ fn a_new_file_needs_a_long_enough_passphrase() {
 fn the_test_double_keeps_the_same_contract() {
     exercise(&MemorySecretStore::default());
 }
+
+/// Several writers, each with its own handle (as separate CLI processes
+/// would have), add keys at once: the file lock keeps every one of them.
+#[test]
+fn concurrent_writers_to_the_encrypted_file_lose_nothing() {
+    const WRITERS: usize = 4;
+    const KEYS_EACH: usize = 5;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secrets.enc");
+    let passphrase = "shared passphrase for writers";
+    EncryptedFileStore::open(&path, &Passphrase::new(passphrase.into())).unwrap();
+
+    let start = std::sync::Arc::new(std::sync::Barrier::new(WRITERS));
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|writer| {
+            let (path, start) = (path.clone(), start.clone());
+            std::thread::spawn(move || {
+                let store = EncryptedFileStore::open(&path, &Passphrase::new(passphrase.into())).unwrap();
+                start.wait();
+                for key in 0..KEYS_EACH {
+                    let value = SecretBytes::new(format!("{writer}-{key}").into_bytes());
+                    store.put(&name(&format!("unit/w{writer}/local/k{key}")), &value).unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+
+    let store = EncryptedFileStore::open(&path, &Passphrase::new(passphrase.into())).unwrap();
+    for writer in 0..WRITERS {
+        for key in 0..KEYS_EACH {
+            let stored = store.get(&name(&format!("unit/w{writer}/local/k{key}"))).unwrap();
+            assert_eq!(stored.expect("a concurrent write was lost").expose(), format!("{writer}-{key}").as_bytes());
+        }
+    }
+}

@@ -14,7 +14,6 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
@@ -76,8 +75,9 @@ pub struct EncryptedFileStore {
     path: PathBuf,
     header: Header,
     key: Sensitive<[u8; 32]>,
-    /// Serializes read-modify-write cycles within this process.
-    writing: Mutex<()>,
+    /// Held for every read-modify-write, across processes: two CLI runs that
+    /// each add a key must not drop the other's.
+    lock_path: PathBuf,
 }
 
 impl std::fmt::Debug for EncryptedFileStore {
@@ -94,6 +94,9 @@ impl EncryptedFileStore {
     /// passphrase of at least [`Passphrase::MIN_CHARS`] characters.
     pub fn open(path: impl Into<PathBuf>, passphrase: &Passphrase) -> Result<Self, SecretError> {
         let path = path.into();
+        let lock_path = lock_path(&path);
+        let mut lock = open_lock(&lock_path)?;
+        let _held = lock.write().map_err(|source| SecretError::Io { path: lock_path.clone(), source })?;
         match std::fs::read(&path) {
             Ok(bytes) => {
                 let sealed: SealedFile = serde_json::from_slice(&bytes)
@@ -104,12 +107,12 @@ impl EncryptedFileStore {
                     path,
                     header: sealed.header.clone(),
                     key,
-                    writing: Mutex::new(()),
+                    lock_path: lock_path.clone(),
                 };
                 store.decrypt(&sealed)?;
                 Ok(store)
             }
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Self::create(path, passphrase),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Self::create(path, lock_path.clone(), passphrase),
             Err(source) => Err(SecretError::Io { path, source }),
         }
     }
@@ -118,7 +121,7 @@ impl EncryptedFileStore {
         &self.path
     }
 
-    fn create(path: PathBuf, passphrase: &Passphrase) -> Result<Self, SecretError> {
+    fn create(path: PathBuf, lock_path: PathBuf, passphrase: &Passphrase) -> Result<Self, SecretError> {
         if passphrase.expose().chars().count() < Passphrase::MIN_CHARS {
             return Err(SecretError::WeakPassphrase {
                 min: Passphrase::MIN_CHARS,
@@ -143,7 +146,7 @@ impl EncryptedFileStore {
             path,
             header,
             key,
-            writing: Mutex::new(()),
+            lock_path,
         };
         store.write(&Entries::default())?;
         tracing::info!(path = %store.path.display(), "encrypted secrets file created");
@@ -225,8 +228,7 @@ impl EncryptedFileStore {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        crate::paths::create_private_dir(folder).map_err(io_error)?;
-        // tempfile creates the file readable by the owner only.
+        // open_lock created the folder. tempfile creates the file readable by the owner only.
         let mut temporary = tempfile::NamedTempFile::new_in(folder).map_err(io_error)?;
         let json = serde_json::to_vec_pretty(&sealed).map_err(|error| corrupt(&self.path, error.to_string()))?;
         temporary.write_all(&json).map_err(io_error)?;
@@ -240,7 +242,8 @@ impl EncryptedFileStore {
     }
 
     fn update<T>(&self, change: impl FnOnce(&mut Entries) -> T) -> Result<T, SecretError> {
-        let _guard = self.writing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut lock = open_lock(&self.lock_path)?;
+        let _held = lock.write().map_err(|source| SecretError::Io { path: self.lock_path.clone(), source })?;
         let mut entries = self.read()?;
         let outcome = change(&mut entries);
         self.write(&entries)?;
@@ -282,6 +285,27 @@ impl SecretStore for EncryptedFileStore {
     fn backend(&self) -> SecretBackend {
         SecretBackend::EncryptedFile
     }
+}
+
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+/// Opens (creating, with its folder) the lock file beside the secrets file.
+fn open_lock(lock_path: &Path) -> Result<fd_lock::RwLock<std::fs::File>, SecretError> {
+    let io_error = |source| SecretError::Io { path: lock_path.to_owned(), source };
+    if let Some(folder) = lock_path.parent().filter(|folder| !folder.as_os_str().is_empty()) {
+        crate::paths::create_private_dir(folder).map_err(io_error)?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path)
+        .map_err(io_error)?;
+    Ok(fd_lock::RwLock::new(file))
 }
 
 fn corrupt(path: &Path, detail: String) -> SecretError {
