@@ -74,3 +74,11 @@ if ! cargo install --list | grep -qx "tauri-driver v$tauri_driver_version:"; the
   log "tauri-driver $tauri_driver_version"
   cargo install tauri-driver --version "$tauri_driver_version" --locked
 fi
+
+# cargo-deny checks advisories, licences, bans and sources offline
+# (scripts/check-supply-chain.sh); 0.18+ reads the RustSec snapshot as is.
+cargo_deny_version=0.20.2
+if ! cargo install --list | grep -qx "cargo-deny v$cargo_deny_version:"; then
+  log "cargo-deny $cargo_deny_version"
+  cargo install cargo-deny --version "$cargo_deny_version" --locked
+fi

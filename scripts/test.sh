@@ -17,6 +17,7 @@ step() {
 }
 
 step "install dependencies" ./scripts/install-deps.sh
+step "supply chain: cargo deny (offline advisories, licences, bans, sources), npm lockfile" ./scripts/check-supply-chain.sh
 # The app embeds ui/dist at compile time, so the UI is built before any cargo
 # command that compiles src-tauri.
 step "UI: type check and build" npm run build
