@@ -18,6 +18,7 @@ pub mod layout;
 mod lint;
 mod parse;
 mod profile;
+pub mod units;
 
 pub use build::{BuildError, Csr, CsrFormat, build_csr};
 pub use key::{KeyError, UnitKey};
