@@ -1,5 +1,5 @@
-import "@fontsource/noto-sans-arabic/400.css";
-import "@fontsource/noto-sans-arabic/700.css";
+import "@fontsource/ibm-plex-sans-arabic/400.css";
+import "@fontsource/ibm-plex-sans-arabic/700.css";
 import "./styles.css";
 import { mount } from "svelte";
 import App from "./App.svelte";
