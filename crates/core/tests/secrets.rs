@@ -70,6 +70,15 @@ fn the_real_secret_service_stores_reads_and_deletes() {
     assert_eq!(store.backend(), SecretBackend::Keychain);
     exercise(&store);
 
+    // Seen from outside with dbus-send: the item is in the keyring daemon
+    // while stored, and gone once deleted.
+    let visible = name("unit/visible/local/private-key");
+    assert_eq!(items_in_daemon(store.namespace(), visible.as_str()), 0);
+    store.put(&visible, &SecretBytes::new(b"visible".to_vec())).unwrap();
+    assert_eq!(items_in_daemon(store.namespace(), visible.as_str()), 1);
+    assert!(store.delete(&visible).unwrap());
+    assert_eq!(items_in_daemon(store.namespace(), visible.as_str()), 0);
+
     // A second handle on the same namespace sees what the first stored: the
     // secret really is in the keyring daemon, not in this process.
     let name = name("unit/shared/local/private-key");
@@ -78,6 +87,24 @@ fn the_real_secret_service_stores_reads_and_deletes() {
     assert_eq!(again.get(&name).unwrap().unwrap().expose(), b"persisted");
     assert!(again.delete(&name).unwrap());
     assert!(store.get(&name).unwrap().is_none());
+}
+
+/// Items the Secret Service daemon holds for this service and account, by
+/// its own SearchItems method (keyring 3 stores `service` and `username`).
+fn items_in_daemon(service: &str, account: &str) -> usize {
+    let output = std::process::Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.SearchItems",
+            &format!("dict:string:string:service,{service},username,{account}"),
+        ])
+        .output()
+        .expect("dbus-send (Debian package dbus-bin) runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).matches("object path").count()
 }
 
 /// Without a session bus the keychain is unreachable, and the message sends a
