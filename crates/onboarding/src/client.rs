@@ -26,7 +26,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::catalogue::{self, Endpoint, ErrorCode, GatewayError};
+use crate::catalogue::{self, Endpoint, GatewayError};
 
 /// TCP + TLS set-up limit. A reachable gateway completes both in well under
 /// a second from inside KSA; the failures users report (SPEC.md 4.2, forum
@@ -737,7 +737,7 @@ mod tests {
     fn not_compliant_with_200_is_a_refusal() {
         let body = br#"{"requestID":-1,"dispositionMessage":"NOT_COMPLIANT","binarySecurityToken":"","secret":"","errors":["Invoice type is bad"]}"#;
         let error = issued_csid(200, body, false).unwrap_err();
-        assert_eq!(error.gateway().unwrap().code, ErrorCode::NotCompliant);
+        assert_eq!(error.gateway().unwrap().code, catalogue::ErrorCode::NotCompliant);
     }
 
     #[test]

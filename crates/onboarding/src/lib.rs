@@ -5,6 +5,8 @@
 
 pub mod catalogue;
 pub mod client;
+pub mod flow;
 pub mod journal;
 pub mod preflight;
 pub mod state;
+pub mod support;

@@ -1,0 +1,564 @@
+//! The onboarding flow: compliance CSID → compliance checks → production
+//! CSID, and renewal, as a state machine persisted before every network
+//! step (see [`crate::state`]).
+//!
+//! Guarantees, each with a test in `tests/`:
+//! - The private key is in the SecretStore (and read back) before its CSR
+//!   is sent; an existing key is never replaced; a renewal key is new and
+//!   the old one stays until the new PCSID is stored.
+//! - An OTP that may have reached ZATCA (sent, no answer) is recorded as in
+//!   doubt, and pre-flight refuses to send it again: the user is told to use
+//!   a new one.
+//! - Compliance documents already passed under the current CCSID are not
+//!   resubmitted after a resume.
+//! - A unit's record is per environment; credentials are read only from the
+//!   record of the client's own environment.
+
+use std::fmt;
+
+use chrono::{DateTime, TimeZone, Utc};
+use fatoora_compliance_docs::{DocsError, SellerProfile, SigningCertificate, generate_documents, signing_key_from_text};
+use fatoora_compliance_docs::profile::{Address, PartyIdentification};
+use fatoora_core::secrets::{SecretError, SecretName, SecretStore, Sensitive};
+use fatoora_core::store::rusqlite::{self, Connection};
+use fatoora_core::values::{InvoiceTypes, VatNumber};
+use fatoora_core::{Environment, Localized};
+use fatoora_csr::{BuildError, KeyError, UnitKey, UnitProfile, build_csr, lint_csr};
+use serde::Serialize;
+
+use crate::catalogue::{Endpoint, ErrorCode, Explanation};
+use crate::client::{CallError, ComplianceRequest, Credentials, FatooraClient, IssuedCsid, Reach, Renewal};
+use crate::journal::{self, OtpHasher, OtpUse};
+use crate::preflight::{self, CsrFacts, OtpAnswers, Overrides, PreflightInput, PreflightReport, Reachability};
+use crate::state::{self, OnboardingState, Step, StoredCsid};
+
+/// SecretStore name of the salt for OTP hashes (see [`crate::journal`]).
+pub const OTP_SALT_SECRET: &str = "onboarding/otp-salt";
+
+/// What the GUI's wizard and the CLI show while the flow runs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum Progress {
+    Step { step: Step, label: Localized },
+    /// One compliance document submitted: `done` of `total` now passed.
+    Document { document: String, done: usize, total: usize, skipped: bool },
+}
+
+/// Receives progress; the GUI forwards it over a Tauri channel.
+pub type ProgressSink<'a> = &'a (dyn Fn(Progress) + Send + Sync);
+
+/// A unit as the flow needs it. `profile.environment` says which
+/// environment the CSR is made for.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    /// Letters, digits, `.`, `_`, `-`: it names the unit's secrets.
+    pub id: String,
+    pub profile: UnitProfile,
+}
+
+/// The user's request to onboard or renew.
+pub struct Request<'a> {
+    pub otp_text: &'a str,
+    pub answers: OtpAnswers,
+    pub overrides: Overrides,
+    /// The quick diagnostics probe, run by the caller just before.
+    pub reachability: Option<Reachability>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Issued {
+    pub unit_id: String,
+    pub environment: Environment,
+    pub pcsid_request_id: String,
+    pub pcsid_expires_at: Option<DateTime<Utc>>,
+    pub certificate_pem: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error("pre-flight checks failed")]
+    Preflight(PreflightReport),
+    #[error("{endpoint}: {error}")]
+    Call { endpoint: Endpoint, error: CallError },
+    #[error("unit {unit} has no production CSID in {environment} to renew")]
+    NotIssued { unit: String, environment: Environment },
+    #[error("unit {unit} is already onboarded in {environment}")]
+    AlreadyIssued { unit: String, environment: Environment },
+    #[error("unit {unit} is mid-renewal in {environment}; continue with `renew`")]
+    RenewalInProgress { unit: String, environment: Environment },
+    #[error("the client is for {client}, but the unit's CSR is for {unit}")]
+    EnvironmentMismatch { client: Environment, unit: Environment },
+    #[error("the private key {name} is missing from the secret store")]
+    KeyMissing { name: String },
+    #[error("the unit id {0:?} may only use letters, digits, '.', '_' and '-'")]
+    BadUnitId(String),
+    #[error("the CSR could not be built: {0}")]
+    Csr(#[from] BuildError),
+    #[error("the key could not be used: {0}")]
+    Key(#[from] KeyError),
+    #[error("the compliance documents could not be prepared: {0}")]
+    Documents(#[from] DocsError),
+    #[error("{0}")]
+    Field(#[from] fatoora_core::values::FieldError),
+    #[error("secret store: {0}")]
+    Secret(#[from] SecretError),
+    #[error("database: {0}")]
+    Store(#[from] rusqlite::Error),
+}
+
+impl FlowError {
+    /// Plain words and a next step, in both languages.
+    pub fn explain(&self) -> Explanation {
+        let plain = |what: Localized, next: Localized| Explanation { what_happened: what, next_step: next, retry_may_help: false };
+        match self {
+            FlowError::Preflight(report) => {
+                let failed: Vec<_> = report.checks.iter().filter(|c| c.outcome != preflight::Outcome::Passed).collect();
+                plain(
+                    Localized::new(
+                        format!("Nothing was sent to ZATCA: {}", failed.iter().map(|c| c.message.en.as_str()).collect::<Vec<_>>().join(" ")),
+                        format!("لم يُرسل شيء إلى الهيئة: {}", failed.iter().map(|c| c.message.ar.as_str()).collect::<Vec<_>>().join(" ")),
+                    ),
+                    Localized::new("Fix the points above, then try again; the OTP was not used.", "أصلح النقاط أعلاه ثم أعد المحاولة؛ لم يُستخدم رمز التحقق."),
+                )
+            }
+            FlowError::Call { endpoint, error } => error.explain(*endpoint),
+            FlowError::NotIssued { .. } => plain(
+                Localized::new("This unit has no production CSID in this environment, so there is nothing to renew.", "لا تملك هذه الوحدة معرّف ختم تشفيري للإنتاج في هذه البيئة، فلا يوجد ما يُجدَّد."),
+                Localized::new("Onboard the unit first.", "اربط الوحدة أولًا."),
+            ),
+            FlowError::AlreadyIssued { .. } => plain(
+                Localized::new("This unit is already onboarded in this environment.", "هذه الوحدة مرتبطة بالفعل في هذه البيئة."),
+                Localized::new("To get a new certificate, use renewal with a renewal OTP.", "للحصول على شهادة جديدة استخدم التجديد برمز تحقق خاص بالتجديد."),
+            ),
+            FlowError::RenewalInProgress { .. } => plain(
+                Localized::new("A renewal of this unit is under way.", "تجديد هذه الوحدة جارٍ."),
+                Localized::new("Continue it with renew.", "تابعه عبر التجديد."),
+            ),
+            FlowError::EnvironmentMismatch { client, unit } => plain(
+                Localized::new(format!("The unit's CSR is made for {unit}, not {client}."), format!("طلب توقيع الشهادة للوحدة مُعدّ لبيئة {unit} وليس {client}.")),
+                Localized::new("Choose the unit's environment, or prepare the unit for this one.", "اختر بيئة الوحدة، أو جهّز الوحدة لهذه البيئة."),
+            ),
+            FlowError::KeyMissing { name } => plain(
+                Localized::new(format!("The unit's private key ({name}) is no longer in the keychain."), format!("المفتاح الخاص بالوحدة ({name}) لم يعد موجودًا في سلسلة المفاتيح.")),
+                Localized::new("Restore the keychain from a backup; otherwise the unit must be onboarded again with a new OTP.", "استعد سلسلة المفاتيح من نسخة احتياطية؛ وإلا فيجب ربط الوحدة من جديد برمز تحقق جديد."),
+            ),
+            FlowError::BadUnitId(_) => plain(
+                Localized::new("The unit id may only use letters, digits, '.', '_' and '-'.", "يجب أن يتكوّن معرّف الوحدة من حروف لاتينية وأرقام و'.' و'_' و'-' فقط."),
+                Localized::new("Choose another unit id.", "اختر معرّفًا آخر للوحدة."),
+            ),
+            FlowError::Csr(error) => plain(error.explain(), Localized::new("Fix the unit's details.", "أصلح بيانات الوحدة.")),
+            FlowError::Key(error) => plain(error.explain(), Localized::new("Check the keychain.", "راجِع سلسلة المفاتيح.")),
+            FlowError::Documents(error) => plain(error.message(), Localized::new("Report this with the support message.", "أبلغ عن ذلك مع رسالة الدعم.")),
+            FlowError::Field(error) => plain(error.message.clone(), Localized::new("Correct the field.", "صحّح الحقل.")),
+            FlowError::Secret(error) => plain(error.explain(), Localized::new("Check the keychain, then continue; the app resumes where it stopped.", "راجِع سلسلة المفاتيح ثم تابع؛ يستأنف التطبيق من حيث توقف.")),
+            FlowError::Store(error) => plain(
+                Localized::new(format!("A database operation failed ({error})."), format!("فشلت عملية في قاعدة البيانات ({error}).")),
+                Localized::new("Try again; the app resumes where it stopped.", "أعد المحاولة؛ يستأنف التطبيق من حيث توقف."),
+            ),
+        }
+    }
+
+    /// The ZATCA code behind the failure, when the gateway sent one.
+    pub fn zatca_code(&self) -> Option<String> {
+        match self {
+            FlowError::Call { error: CallError::Gateway(error), .. } => Some(error.code.zatca_code()),
+            _ => None,
+        }
+    }
+}
+
+/// Runs onboarding and renewal for one environment: the client's.
+pub struct Onboarding<'a> {
+    conn: &'a Connection,
+    secrets: &'a dyn SecretStore,
+    client: &'a FatooraClient,
+    hasher: OtpHasher,
+    progress: Option<ProgressSink<'a>>,
+}
+
+impl fmt::Debug for Onboarding<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Onboarding").field("environment", &self.client.environment()).finish()
+    }
+}
+
+fn secret_name(text: String) -> Result<SecretName, FlowError> {
+    Ok(SecretName::new(text)?)
+}
+
+/// The installation's OTP salt, created on first use.
+pub fn otp_hasher(secrets: &dyn SecretStore) -> Result<OtpHasher, SecretError> {
+    let name = SecretName::new(OTP_SALT_SECRET)?;
+    if let Some(salt) = secrets.get(&name)? {
+        return Ok(OtpHasher::new(salt.expose().clone()));
+    }
+    let salt = OtpHasher::generate_salt();
+    secrets.put(&name, &Sensitive::new(salt.clone()))?;
+    Ok(OtpHasher::new(salt))
+}
+
+impl<'a> Onboarding<'a> {
+    pub fn new(conn: &'a Connection, secrets: &'a dyn SecretStore, client: &'a FatooraClient) -> Result<Self, FlowError> {
+        Ok(Self { conn, secrets, client, hasher: otp_hasher(secrets)?, progress: None })
+    }
+
+    pub fn with_progress(mut self, sink: ProgressSink<'a>) -> Self {
+        self.progress = Some(sink);
+        self
+    }
+
+    pub fn environment(&self) -> Environment {
+        self.client.environment()
+    }
+
+    pub fn state(&self, unit_id: &str) -> Result<Option<OnboardingState>, FlowError> {
+        Ok(state::load(self.conn, unit_id, self.environment())?)
+    }
+
+    fn emit(&self, progress: Progress) {
+        if let Some(sink) = self.progress {
+            sink(progress);
+        }
+    }
+
+    fn enter(&self, state: &mut OnboardingState, step: Step) -> Result<(), FlowError> {
+        state.step = step;
+        state::save(self.conn, state)?;
+        self.emit(Progress::Step { step, label: step.label() });
+        Ok(())
+    }
+
+    fn check_unit(&self, unit: &Unit) -> Result<(), FlowError> {
+        if unit.id.is_empty() || !unit.id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
+            return Err(FlowError::BadUnitId(unit.id.clone()));
+        }
+        if unit.profile.environment != self.environment() {
+            return Err(FlowError::EnvironmentMismatch { client: self.environment(), unit: unit.profile.environment });
+        }
+        Ok(())
+    }
+
+    fn key_secret(&self, unit: &Unit, suffix: &str) -> Result<SecretName, FlowError> {
+        secret_name(format!("unit/{}/{}/{suffix}", unit.id, self.environment().id()))
+    }
+
+    /// The key stored under `name`, or a new one stored there (and read back)
+    /// when nothing is. An existing key is never replaced.
+    fn key(&self, name: &SecretName, create: bool) -> Result<UnitKey, FlowError> {
+        if let Some(pem) = self.secrets.get(name)? {
+            let text = std::str::from_utf8(pem.expose()).map_err(|_| KeyError::Unreadable)?;
+            return Ok(UnitKey::from_pkcs8_pem(text)?);
+        }
+        if !create {
+            return Err(FlowError::KeyMissing { name: name.to_string() });
+        }
+        let key = UnitKey::generate()?;
+        self.secrets.put(name, &Sensitive::new(key.to_pkcs8_pem().as_bytes().to_vec()))?;
+        match self.secrets.get(name)? {
+            Some(stored) if stored.expose().as_slice() == key.to_pkcs8_pem().as_bytes() => Ok(key),
+            _ => Err(FlowError::KeyMissing { name: name.to_string() }),
+        }
+    }
+
+    fn credentials(&self, stored: &StoredCsid) -> Result<Credentials, FlowError> {
+        let name = secret_name(stored.secret_name.clone())?;
+        let secret = self.secrets.get(&name)?.ok_or_else(|| FlowError::KeyMissing { name: stored.secret_name.clone() })?;
+        let secret = String::from_utf8(secret.expose().clone()).map_err(|_| SecretError::InvalidName { name: stored.secret_name.clone(), rule: "UTF-8" })?;
+        Ok(Credentials::new(stored.token.clone(), secret))
+    }
+
+    /// Stores a CSID's secret under a name unique to it, then returns what
+    /// the state row keeps.
+    fn keep(&self, unit: &Unit, kind: &str, issued: &IssuedCsid) -> Result<StoredCsid, FlowError> {
+        let name = self.key_secret(unit, &format!("{kind}-{}-secret", issued.request_id.trim_start_matches('-')))?;
+        self.secrets.put(&name, &Sensitive::new(issued.credentials.expose_secret().as_bytes().to_vec()))?;
+        Ok(StoredCsid {
+            request_id: issued.request_id.clone(),
+            certificate_pem: issued.certificate_pem.clone(),
+            token: issued.credentials.token.clone(),
+            secret_name: name.to_string(),
+        })
+    }
+
+    fn run_preflight(&self, unit: &Unit, csr_pem: &str, request: &Request<'_>) -> Result<PreflightReport, FlowError> {
+        let lint = lint_csr(csr_pem.as_bytes(), Some(self.environment()));
+        let parsed = lint.csr.as_ref();
+        let facts = CsrFacts {
+            vat_number: parsed.and_then(|c| c.vat_number()).map(|v| v.as_str().to_owned()),
+            template: parsed.and_then(|c| c.certificate_template()).map(str::to_owned),
+            lint_errors: lint.findings.iter().filter(|f| f.severity == fatoora_core::values::Severity::Error).cloned().collect(),
+        };
+        let vat = VatNumber::parse(&unit.profile.vat_number)?;
+        let report = preflight::run(self.conn, &self.hasher, &PreflightInput {
+            environment: self.environment(),
+            unit_vat: &vat,
+            otp_text: request.otp_text,
+            answers: request.answers,
+            csr: &facts,
+            reachability: request.reachability.as_ref(),
+            now: Utc::now(),
+        })?;
+        if report.passed(request.overrides) { Ok(report) } else { Err(FlowError::Preflight(report)) }
+    }
+
+    fn fail(&self, state: &mut OnboardingState, endpoint: Endpoint, error: CallError) -> FlowError {
+        let explanation = error.explain(endpoint);
+        state.last_error = Some(serde_json::json!({
+            "endpoint": endpoint.id(),
+            "code": error.gateway().map(|g| g.code.zatca_code()),
+            "status": error.gateway().map(|g| g.status),
+            "reach": error.reach(),
+            "explanation": explanation,
+        }));
+        if let Err(db) = state::save(self.conn, state) {
+            return FlowError::Store(db);
+        }
+        FlowError::Call { endpoint, error }
+    }
+
+    /// Onboards `unit`, or resumes where an earlier run stopped. The OTP is
+    /// only needed (and only checked) while no compliance CSID is stored.
+    pub async fn onboard(&self, unit: &Unit, request: &Request<'_>) -> Result<Issued, FlowError> {
+        self.check_unit(unit)?;
+        let mut state = self.state(&unit.id)?.unwrap_or_else(|| OnboardingState::new(&unit.id, self.environment()));
+        match state.step {
+            Step::Issued => return Err(FlowError::AlreadyIssued { unit: unit.id.clone(), environment: self.environment() }),
+            Step::Renewal | Step::RenewalChecks | Step::RenewalPcsid => {
+                return Err(FlowError::RenewalInProgress { unit: unit.id.clone(), environment: self.environment() });
+            }
+            Step::Preflight | Step::Ccsid => self.request_ccsid(unit, &mut state, request, "private-key").await?,
+            Step::ComplianceChecks | Step::Pcsid => {}
+        }
+        self.checks_then_pcsid(unit, &mut state, Step::ComplianceChecks, Step::Pcsid).await
+    }
+
+    async fn request_ccsid(&self, unit: &Unit, state: &mut OnboardingState, request: &Request<'_>, key_suffix: &str) -> Result<(), FlowError> {
+        let key_name = match &state.key_name {
+            Some(name) => secret_name(name.clone())?,
+            None => self.key_secret(unit, key_suffix)?,
+        };
+        let key = self.key(&key_name, true)?;
+        let csr_pem = build_csr(&unit.profile, &key)?.to_pem();
+        let report = self.run_preflight(unit, &csr_pem, request)?;
+        let otp = report.otp.clone().expect("pre-flight passed, so the OTP parsed");
+        let fingerprint = self.hasher.fingerprint(&otp);
+
+        state.key_name = Some(key_name.to_string());
+        state.csr_pem = Some(csr_pem.clone());
+        state.last_error = None;
+        self.enter(state, Step::Ccsid)?;
+
+        let exchange = self.client.compliance_csid(&csr_pem, &otp).await;
+        let otp_use = OtpUse { fingerprint: fingerprint.clone(), generated_at: request.answers.generated_at, portal: request.answers.portal };
+        journal::record(self.conn, &unit.id, &exchange.record, Some(&otp_use), None)?;
+        match exchange.result {
+            Ok(issued) => {
+                state.ccsid = Some(self.keep(unit, "ccsid", &issued)?);
+                state.otp_in_doubt_hash = None;
+                state.last_error = None;
+                self.enter(state, Step::ComplianceChecks)
+            }
+            Err(error) => {
+                if error.reach() == Reach::MayHaveReached {
+                    state.otp_in_doubt_hash = Some(fingerprint.hash);
+                }
+                Err(self.fail(state, Endpoint::Compliance, error))
+            }
+        }
+    }
+
+    /// The compliance checks under the stored CCSID, then the PCSID.
+    async fn checks_then_pcsid(&self, unit: &Unit, state: &mut OnboardingState, checks: Step, pcsid: Step) -> Result<Issued, FlowError> {
+        if state.step == checks {
+            self.compliance_checks(unit, state).await?;
+            self.enter(state, pcsid)?;
+        }
+        self.request_pcsid(unit, state, checks).await
+    }
+
+    async fn compliance_checks(&self, unit: &Unit, state: &mut OnboardingState) -> Result<(), FlowError> {
+        let ccsid = state.ccsid.clone().expect("the checks step has a CCSID");
+        let key_name = secret_name(state.key_name.clone().expect("the checks step has a key"))?;
+        let key_pem = self.secrets.get(&key_name)?.ok_or_else(|| FlowError::KeyMissing { name: key_name.to_string() })?;
+        let key_text = std::str::from_utf8(key_pem.expose()).map_err(|_| KeyError::Unreadable)?;
+        let signing_key = signing_key_from_text(key_text)?;
+        let certificate = SigningCertificate::from_text(&ccsid.certificate_pem)?;
+        let seller = seller(&unit.profile)?;
+        let types = InvoiceTypes::parse(&unit.profile.invoice_types)?;
+        let documents = generate_documents(&seller, &certificate, &signing_key, types)?;
+        let credentials = self.credentials(&ccsid)?;
+
+        let passed = state::passed_checks(self.conn, state, &ccsid.request_id)?;
+        let total = documents.len();
+        let mut done = passed.len();
+        for document in documents {
+            let slug = document.kind.slug();
+            if passed.iter().any(|p| p == slug) {
+                self.emit(Progress::Document { document: slug.to_owned(), done, total, skipped: true });
+                continue;
+            }
+            let body = ComplianceRequest {
+                invoice_hash: document.request.invoice_hash.clone(),
+                uuid: document.request.uuid.clone(),
+                invoice: document.request.invoice.clone(),
+            };
+            let exchange = self.client.compliance_check(&credentials, &body).await;
+            journal::record(self.conn, &unit.id, &exchange.record, None, Some(slug))?;
+            let (status, warnings) = match exchange.result {
+                Ok(check) => (check.status, check.warnings),
+                Err(CallError::Gateway(error)) if error.code == ErrorCode::SubmittedBefore => ("SUBMITTED-BEFORE".to_owned(), vec![]),
+                Err(error) => return Err(self.fail(state, Endpoint::ComplianceInvoices, error)),
+            };
+            state::record_check(self.conn, state, &ccsid.request_id, slug, &status, &warnings)?;
+            done += 1;
+            self.emit(Progress::Document { document: slug.to_owned(), done, total, skipped: false });
+        }
+        Ok(())
+    }
+
+    async fn request_pcsid(&self, unit: &Unit, state: &mut OnboardingState, checks: Step) -> Result<Issued, FlowError> {
+        let ccsid = state.ccsid.clone().expect("the PCSID step has a CCSID");
+        let credentials = self.credentials(&ccsid)?;
+        let exchange = self.client.production_csid(&credentials, &ccsid.request_id).await;
+        journal::record(self.conn, &unit.id, &exchange.record, None, None)?;
+        match exchange.result {
+            Ok(issued) => {
+                let stored = self.keep(unit, "pcsid", &issued)?;
+                state.pcsid_expires_at = not_after(&issued.certificate_pem);
+                state.pcsid = Some(stored);
+                // After a renewal the new key signs from now on; the old one
+                // stays in the keychain (nothing is deleted).
+                state.pcsid_key_name = state.renewal_key_name.take().or_else(|| state.key_name.clone());
+                state.key_name = state.pcsid_key_name.clone();
+                state.renewal_csr_pem = None;
+                state.last_error = None;
+                self.enter(state, Step::Issued)?;
+                Ok(Issued {
+                    unit_id: unit.id.clone(),
+                    environment: self.environment(),
+                    pcsid_request_id: issued.request_id,
+                    pcsid_expires_at: state.pcsid_expires_at,
+                    certificate_pem: issued.certificate_pem,
+                })
+            }
+            Err(error) => {
+                match error.gateway().map(|g| &g.code) {
+                    // Redo exactly the steps ZATCA lists (all of them when it
+                    // lists none) on the next run.
+                    Some(ErrorCode::MissingComplianceSteps(steps)) => {
+                        forget_checks(self.conn, state, &ccsid.request_id, steps)?;
+                        state.step = checks;
+                    }
+                    // This CCSID is dead: the next run starts with a new OTP.
+                    Some(ErrorCode::InvalidCurrentCcsid | ErrorCode::InvalidComplianceRequestId) if checks == Step::ComplianceChecks => {
+                        state.ccsid = None;
+                        state.step = Step::Preflight;
+                    }
+                    _ => {}
+                }
+                Err(self.fail(state, Endpoint::ProductionCsids, error))
+            }
+        }
+    }
+
+    /// Renews the unit's PCSID with a renewal OTP and a CSR for a new key,
+    /// or resumes a renewal under way.
+    pub async fn renew(&self, unit: &Unit, request: &Request<'_>) -> Result<Issued, FlowError> {
+        self.check_unit(unit)?;
+        let mut state = self.state(&unit.id)?.ok_or_else(|| FlowError::NotIssued { unit: unit.id.clone(), environment: self.environment() })?;
+        match state.step {
+            Step::Issued | Step::Renewal => {}
+            Step::RenewalChecks | Step::RenewalPcsid => {
+                return self.checks_then_pcsid(unit, &mut state, Step::RenewalChecks, Step::RenewalPcsid).await;
+            }
+            _ => return Err(FlowError::NotIssued { unit: unit.id.clone(), environment: self.environment() }),
+        }
+        let pcsid = state.pcsid.clone().ok_or_else(|| FlowError::NotIssued { unit: unit.id.clone(), environment: self.environment() })?;
+
+        // A renewal key is new; a renewal resumed after a failure reuses the
+        // one already made (its CSR was never accepted).
+        let key_name = match &state.renewal_key_name {
+            Some(name) => secret_name(name.clone())?,
+            None => self.key_secret(unit, &format!("private-key-{}", Utc::now().format("%Y%m%dT%H%M%S%3f")))?,
+        };
+        let key = self.key(&key_name, true)?;
+        let csr_pem = build_csr(&unit.profile, &key)?.to_pem();
+        let report = self.run_preflight(unit, &csr_pem, request)?;
+        let otp = report.otp.clone().expect("pre-flight passed, so the OTP parsed");
+        let fingerprint = self.hasher.fingerprint(&otp);
+        state.renewal_key_name = Some(key_name.to_string());
+        state.renewal_csr_pem = Some(csr_pem.clone());
+        state.last_error = None;
+        self.enter(&mut state, Step::Renewal)?;
+
+        let credentials = self.credentials(&pcsid)?;
+        let exchange = self.client.renew(&credentials, &csr_pem, &otp).await;
+        let otp_use = OtpUse { fingerprint: fingerprint.clone(), generated_at: request.answers.generated_at, portal: request.answers.portal };
+        journal::record(self.conn, &unit.id, &exchange.record, Some(&otp_use), None)?;
+        match exchange.result {
+            Ok(Renewal::Renewed(issued)) => {
+                state.pcsid = Some(self.keep(unit, "pcsid", &issued)?);
+                state.pcsid_expires_at = not_after(&issued.certificate_pem);
+                state.pcsid_key_name = state.renewal_key_name.take();
+                state.key_name = state.pcsid_key_name.clone();
+                state.renewal_csr_pem = None;
+                state.otp_in_doubt_hash = None;
+                self.enter(&mut state, Step::Issued)?;
+                Ok(Issued {
+                    unit_id: unit.id.clone(),
+                    environment: self.environment(),
+                    pcsid_request_id: issued.request_id,
+                    pcsid_expires_at: state.pcsid_expires_at,
+                    certificate_pem: issued.certificate_pem,
+                })
+            }
+            Ok(Renewal::ChecksRequired(ccsid)) => {
+                state.ccsid = Some(self.keep(unit, "ccsid", &ccsid)?);
+                // The renewed CCSID certifies the new key: sign with it.
+                state.key_name = state.renewal_key_name.clone();
+                state.otp_in_doubt_hash = None;
+                self.enter(&mut state, Step::RenewalChecks)?;
+                self.checks_then_pcsid(unit, &mut state, Step::RenewalChecks, Step::RenewalPcsid).await
+            }
+            Err(error) => {
+                if error.reach() == Reach::MayHaveReached {
+                    state.otp_in_doubt_hash = Some(fingerprint.hash);
+                }
+                Err(self.fail(&mut state, Endpoint::RenewProductionCsids, error))
+            }
+        }
+    }
+}
+
+fn forget_checks(conn: &Connection, state: &OnboardingState, ccsid_request_id: &str, steps: &[String]) -> rusqlite::Result<()> {
+    use fatoora_compliance_docs::DocumentKind;
+    let kinds = DocumentKind::for_invoice_types(InvoiceTypes::Both);
+    let forget: Vec<&str> = kinds
+        .iter()
+        .filter(|k| steps.is_empty() || steps.iter().any(|s| s == k.compliance_step()))
+        .map(|k| k.slug())
+        .collect();
+    for slug in forget {
+        conn.execute(
+            "DELETE FROM onboarding_checks WHERE unit_id = ?1 AND environment = ?2 AND ccsid_request_id = ?3 AND document = ?4",
+            rusqlite::params![state.unit_id, state.environment.id(), ccsid_request_id, slug],
+        )?;
+    }
+    Ok(())
+}
+
+/// The seller for the compliance documents. ZATCA staff: the documents may
+/// be dummies as long as structure, VAT number and name are right (SPEC.md
+/// 3.1), so the SDK sample's address and CRN stand in for what the CSR does
+/// not carry.
+fn seller(profile: &UnitProfile) -> Result<SellerProfile, DocsError> {
+    SellerProfile::new(&profile.organization_name, &profile.vat_number, PartyIdentification::sample(), Address::sample())
+}
+
+/// The certificate's notAfter.
+pub fn not_after(certificate_pem: &str) -> Option<DateTime<Utc>> {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(certificate_pem.as_bytes()).ok()?;
+    let certificate = pem.parse_x509().ok()?;
+    Utc.timestamp_opt(certificate.validity().not_after.timestamp(), 0).single()
+}

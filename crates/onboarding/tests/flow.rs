@@ -1,0 +1,306 @@
+//! The whole flow against the simulator over real HTTPS on loopback, with a
+//! real SQLite store.
+
+mod support;
+
+use std::sync::Mutex;
+
+use fatoora_core::Environment;
+use fatoora_core::secrets::{SecretName, SecretStore};
+use fatoora_onboarding::catalogue::{Endpoint, ErrorCode};
+use fatoora_onboarding::client::{CallError, Reach};
+use fatoora_onboarding::flow::{FlowError, Onboarding, Progress, Request};
+use fatoora_onboarding::journal;
+use fatoora_onboarding::preflight::{CheckId, OtpAnswers, Overrides};
+use fatoora_onboarding::state::Step;
+use fatoora_simulator::{Fault, FaultRule, OtpPurpose};
+use support::*;
+
+fn code(error: &FlowError) -> String {
+    error.zatca_code().unwrap_or_else(|| format!("{error:?}"))
+}
+
+async fn onboard_ok(lab: &Lab, id: &str, types: &str) {
+    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let otp = mint(lab, OtpPurpose::Onboard);
+    let issued = flow.onboard(&unit(id, types), &request(&otp)).await.unwrap_or_else(|e| panic!("{e}: {:?}", e.explain()));
+    assert!(issued.pcsid_expires_at.is_some());
+}
+
+#[tokio::test]
+async fn happy_path_for_each_invoice_type_set() {
+    let lab = lab().await;
+    for (id, types, documents) in [("u-1000", "1000", 3), ("u-0100", "0100", 3), ("u-1100", "1100", 6)] {
+        let events = Mutex::new(Vec::new());
+        let sink = |p: Progress| events.lock().unwrap().push(p);
+        let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap().with_progress(&sink);
+        let otp = mint(&lab, OtpPurpose::Onboard);
+        let issued = flow.onboard(&unit(id, types), &request(&otp)).await.unwrap_or_else(|e| panic!("{id}: {e}: {:?}", e.explain()));
+        let state = flow.state(id).unwrap().unwrap();
+        assert_eq!(state.step, Step::Issued);
+        assert_eq!(state.pcsid.as_ref().unwrap().request_id, issued.pcsid_request_id);
+        let checks = journal::entries(lab.store.connection(), Some(id)).unwrap().into_iter().filter(|e| e.endpoint == Endpoint::ComplianceInvoices).count();
+        assert_eq!(checks, documents, "{id}");
+        let submitted = events.lock().unwrap().iter().filter(|p| matches!(p, Progress::Document { skipped: false, .. })).count();
+        assert_eq!(submitted, documents);
+    }
+}
+
+#[tokio::test]
+async fn the_journal_and_state_never_hold_the_otp_or_secrets() {
+    let lab = lab().await;
+    let otp = mint(&lab, OtpPurpose::Onboard);
+    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let _ = flow.onboard(&unit("u-canary", "1100"), &request(&otp)).await;
+    let state = flow.state("u-canary").unwrap().unwrap();
+    let ccsid = state.ccsid.clone().expect("a CCSID was issued");
+    let secret = lab.secrets.get(&SecretName::new(ccsid.secret_name.clone()).unwrap()).unwrap().unwrap();
+    let secret = String::from_utf8(secret.expose().clone()).unwrap();
+    let key = lab.secrets.get(&SecretName::new(state.key_name.clone().unwrap()).unwrap()).unwrap().unwrap();
+    let key = String::from_utf8(key.expose().clone()).unwrap();
+    let key_body: String = key.lines().filter(|l| !l.starts_with("-----")).collect();
+
+    // Every byte of the database file, WAL included.
+    let conn = lab.store.connection();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    let bytes = std::fs::read(lab.store.path()).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    for (what, canary) in [("OTP", otp.as_str()), ("CCSID secret", secret.as_str()), ("private key", key_body.as_str())] {
+        assert!(!text.contains(canary), "the {what} reached the database");
+    }
+    let json = serde_json::to_string(&journal::entries(conn, None).unwrap()).unwrap() + &serde_json::to_string(&state).unwrap();
+    for canary in [otp.as_str(), secret.as_str()] {
+        assert!(!json.contains(canary));
+    }
+}
+
+#[tokio::test]
+async fn a_used_otp_is_refused_before_it_is_sent() {
+    let lab = lab().await;
+    let otp = mint(&lab, OtpPurpose::Onboard);
+    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let _ = flow.onboard(&unit("u-a", "1100"), &request(&otp)).await;
+    let sent_before = journal::entries(lab.store.connection(), None).unwrap().len();
+    let error = flow.onboard(&unit("u-b", "1100"), &request(&otp)).await.unwrap_err();
+    match error {
+        FlowError::Preflight(report) => {
+            assert_eq!(report.blocking(Overrides { otp_age: true, otp_portal: true }).iter().map(|c| c.id).collect::<Vec<_>>(), vec![CheckId::OtpUnused]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(journal::entries(lab.store.connection(), None).unwrap().len(), sent_before, "nothing was sent");
+}
+
+#[tokio::test]
+async fn overridden_preflight_lets_the_gateway_explain_each_invalid_otp() {
+    let lab = lab().await;
+    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let overridden = |otp: &str| Request {
+        otp_text: Box::leak(otp.to_owned().into_boxed_str()),
+        answers: OtpAnswers::default(),
+        overrides: Overrides { otp_age: true, otp_portal: true },
+        reachability: reachable(),
+    };
+    // A renewal OTP used to onboard; an OTP of another environment; another
+    // VAT's OTP; an expired one. Pre-flight cannot see these (the user did
+    // not answer), so ZATCA's answer is explained.
+    let renewal = mint(&lab, OtpPurpose::Renew);
+    let simulation = lab.sim.admin().mint_otp(Environment::Simulation, VAT, OtpPurpose::Onboard).unwrap();
+    let other_vat = lab.sim.admin().mint_otp(Environment::Local, "300000000000003", OtpPurpose::Onboard).unwrap();
+    let expired = mint(&lab, OtpPurpose::Onboard);
+    lab.sim.admin().advance_clock(std::time::Duration::from_secs(3601));
+    for (n, otp) in [renewal, simulation, other_vat, expired].iter().enumerate() {
+        let error = flow.onboard(&unit(&format!("u-otp{n}"), "1100"), &overridden(otp)).await.unwrap_err();
+        assert_eq!(code(&error), "Invalid-OTP", "case {n}");
+        let explanation = error.explain();
+        assert!(explanation.what_happened.en.contains("other portal") && explanation.what_happened.en.contains("hour"));
+        assert!(!explanation.what_happened.ar.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_reset_after_processing_marks_the_otp_in_doubt_and_it_is_never_resent() {
+    let lab = lab().await;
+    let otp = mint(&lab, OtpPurpose::Onboard);
+    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    lab.sim.admin().set_fault(FaultRule::times(Fault::ResetAfterProcessing, 1));
+    let error = flow.onboard(&unit("u-doubt", "1100"), &request(&otp)).await.unwrap_err();
+    match &error {
+        FlowError::Call { endpoint: Endpoint::Compliance, error: CallError::Transport { reach, .. } } => assert_eq!(*reach, Reach::MayHaveReached),
+        other => panic!("{other:?}"),
+    }
+    assert!(error.explain().what_happened.en.contains("OTP may already be spent"));
+    let state = flow.state("u-doubt").unwrap().unwrap();
+    assert_eq!(state.step, Step::Ccsid);
+    assert!(state.otp_in_doubt_hash.is_some());
+    let entry = journal::latest(lab.store.connection(), "u-doubt", Environment::Local).unwrap().unwrap();
+    assert_eq!(entry.reach, Reach::MayHaveReached);
+
+    // Resuming with the same OTP is refused before anything is sent.
+    match flow.onboard(&unit("u-doubt", "1100"), &request(&otp)).await.unwrap_err() {
+        FlowError::Preflight(report) => assert!(report.checks.iter().any(|c| c.id == CheckId::OtpUnused && c.outcome != fatoora_onboarding::preflight::Outcome::Passed)),
+        other => panic!("{other:?}"),
+    }
+    // A new OTP continues with the same key.
+    let key_before = state.key_name.clone();
+    let fresh = mint(&lab, OtpPurpose::Onboard);
+    let _ = flow.onboard(&unit("u-doubt", "1100"), &request(&fresh)).await;
+    let after = flow.state("u-doubt").unwrap().unwrap();
+    assert!(after.ccsid.is_some());
+    assert_eq!(after.key_name, key_before);
+}
+
+#[tokio::test]
+async fn a_connection_refused_is_retried_and_spends_nothing() {
+    let lab = lab().await;
+    // A port nothing listens on: bind, learn the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let client = fatoora_onboarding::client::FatooraClient::new(
+        fatoora_onboarding::client::Target::Local { base_url: format!("https://127.0.0.1:{port}/e-invoicing/core"), ca_pem: lab.sim.ca_cert_pem().to_owned() },
+        options(),
+    )
+    .unwrap();
+    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &client).unwrap();
+    let otp = mint(&lab, OtpPurpose::Onboard);
+    let error = flow.onboard(&unit("u-refused", "1100"), &request(&otp)).await.unwrap_err();
+    let entry = journal::latest(lab.store.connection(), "u-refused", Environment::Local).unwrap().unwrap();
+    assert_eq!((entry.reach, entry.attempts), (Reach::NotSent, fatoora_onboarding::client::MAX_ATTEMPTS));
+    assert!(error.explain().what_happened.en.contains("Nothing reached ZATCA"));
+    // The OTP was not spent, so it can be used on the real address.
+    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let _ = flow.onboard(&unit("u-refused", "1100"), &request(&otp)).await;
+    assert!(flow.state("u-refused").unwrap().unwrap().ccsid.is_some());
+}
+
+#[tokio::test]
+async fn gateway_faults_are_explained_and_resumable() {
+    let lab = lab().await;
+    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    for (n, (fault, expected)) in [
+        (Fault::TooManyRequests, "429"),
+        (Fault::InvalidRequest, "Invalid-Request"),
+        (Fault::ServiceUnavailable, "503"),
+        (Fault::GatewayTimeout, "504"),
+        (Fault::WrongContentType, "unreadable"),
+        (Fault::MalformedJson, "unreadable"),
+        (Fault::Hang, "timeout"),
+        (Fault::ResetBeforeProcessing, "reset"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let otp = mint(&lab, OtpPurpose::Onboard);
+        lab.sim.admin().set_fault(FaultRule::always(fault.clone()));
+        let id = format!("u-fault{n}");
+        let error = flow.onboard(&unit(&id, "1100"), &request(&otp)).await.unwrap_err();
+        let got = match &error {
+            FlowError::Call { error: CallError::Gateway(g), .. } => g.code.zatca_code(),
+            FlowError::Call { error: CallError::UnreadableAnswer { .. }, .. } => "unreadable".into(),
+            FlowError::Call { error: CallError::Transport { failure, .. }, .. } => match failure {
+                fatoora_onboarding::client::TransportFailure::Timeout => "timeout".into(),
+                _ => "reset".into(),
+            },
+            other => format!("{other:?}"),
+        };
+        assert_eq!(got, expected, "{fault:?}");
+        let explanation = error.explain();
+        assert!(!explanation.what_happened.ar.is_empty() && !explanation.next_step.en.is_empty());
+        lab.sim.admin().clear_fault();
+    }
+}
+
+#[tokio::test]
+async fn checks_resume_without_resubmitting_and_missing_steps_are_redone() {
+    let lab = lab().await;
+    let otp = mint(&lab, OtpPurpose::Onboard);
+    let admin = lab.sim.admin();
+    // The gateway fails right after the second document passed.
+    let sink = move |p: Progress| {
+        if matches!(p, Progress::Document { done: 2, skipped: false, .. }) {
+            admin.set_fault(FaultRule::times(Fault::ServiceUnavailable, 1));
+        }
+    };
+    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap().with_progress(&sink);
+    let u = unit("u-steps", "1100");
+    let error = flow.onboard(&u, &request(&otp)).await.unwrap_err();
+    assert_eq!(code(&error), "503");
+    let mut state = flow.state("u-steps").unwrap().unwrap();
+    assert_eq!(state.step, Step::ComplianceChecks);
+
+    // Skip the checks, as a buggy earlier version might have: ZATCA lists
+    // the missing steps and the next run redoes exactly those.
+    state.step = Step::Pcsid;
+    fatoora_onboarding::state::save(lab.store.connection(), &state).unwrap();
+    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let error = flow.onboard(&u, &request("")).await.unwrap_err();
+    assert_eq!(code(&error), "Missing-ComplianceSteps");
+    assert!(error.explain().next_step.en.contains("compliance checks"));
+    assert_eq!(flow.state("u-steps").unwrap().unwrap().step, Step::ComplianceChecks);
+
+    // Resume: no OTP needed; the two passed documents are not sent again.
+    flow.onboard(&u, &request("")).await.unwrap_or_else(|e| panic!("{e}: {:?}", e.explain()));
+    let sent: Vec<_> = journal::entries(lab.store.connection(), Some("u-steps")).unwrap().into_iter().filter(|e| e.endpoint == Endpoint::ComplianceInvoices).collect();
+    assert_eq!(sent.len(), 2 + 1 + 4, "two passed, one failed, four after the resume");
+    let first_two: Vec<_> = sent[..2].iter().map(|e| e.document.clone()).collect();
+    assert!(sent[3..].iter().all(|e| !first_two.contains(&e.document)));
+}
+
+#[tokio::test]
+async fn a_ccsid_from_another_environment_is_never_sent() {
+    let lab = lab().await;
+    onboard_ok(&lab, "u-iso", "1100").await;
+    // The same unit in simulation starts from nothing.
+    let simulation = fatoora_onboarding::state::load(lab.store.connection(), "u-iso", Environment::Simulation).unwrap();
+    assert!(simulation.is_none());
+    // A client for another environment refuses the local unit outright.
+    let mut u = unit("u-iso", "1100");
+    u.profile.environment = Environment::Simulation;
+    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    assert!(matches!(flow.onboard(&u, &request("123456")).await, Err(FlowError::EnvironmentMismatch { .. })));
+}
+
+#[tokio::test]
+async fn renewal_200_uses_a_new_key_and_keeps_the_old() {
+    let lab = lab().await;
+    onboard_ok(&lab, "u-renew", "1100").await;
+    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let before = flow.state("u-renew").unwrap().unwrap();
+    let otp = mint(&lab, OtpPurpose::Renew);
+    let issued = flow.renew(&unit("u-renew", "1100"), &request(&otp)).await.unwrap_or_else(|e| panic!("{e}: {:?}", e.explain()));
+    let after = flow.state("u-renew").unwrap().unwrap();
+    assert_eq!(after.step, Step::Issued);
+    assert_ne!(after.pcsid_key_name, before.pcsid_key_name);
+    assert_eq!(after.pcsid.unwrap().request_id, issued.pcsid_request_id);
+    let old = SecretName::new(before.pcsid_key_name.unwrap()).unwrap();
+    assert!(lab.secrets.get(&old).unwrap().is_some(), "the old key is kept");
+}
+
+#[tokio::test]
+async fn renewal_428_redoes_the_checks_with_the_returned_ccsid() {
+    let lab = lab().await;
+    onboard_ok(&lab, "u-428", "0100").await;
+    lab.sim.admin().set_renewal_requires_compliance(true);
+    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let before = journal::entries(lab.store.connection(), Some("u-428")).unwrap().len();
+    let otp = mint(&lab, OtpPurpose::Renew);
+    flow.renew(&unit("u-428", "0100"), &request(&otp)).await.unwrap_or_else(|e| panic!("{e}: {:?}", e.explain()));
+    let entries = journal::entries(lab.store.connection(), Some("u-428")).unwrap();
+    let renewal: Vec<_> = entries[before..].iter().map(|e| (e.endpoint, e.http_status)).collect();
+    assert_eq!(renewal[0], (Endpoint::RenewProductionCsids, Some(428)));
+    assert_eq!(renewal.iter().filter(|(e, _)| *e == Endpoint::ComplianceInvoices).count(), 3);
+    assert_eq!(*renewal.last().unwrap(), (Endpoint::ProductionCsids, Some(200)));
+    assert_eq!(flow.state("u-428").unwrap().unwrap().step, Step::Issued);
+}
+
+#[tokio::test]
+async fn an_onboarding_otp_is_refused_for_renewal_and_explained() {
+    let lab = lab().await;
+    onboard_ok(&lab, "u-wrongotp", "1000").await;
+    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let otp = mint(&lab, OtpPurpose::Onboard);
+    let error = flow.renew(&unit("u-wrongotp", "1000"), &request(&otp)).await.unwrap_err();
+    assert_eq!(code(&error), "Invalid-OTP");
+    assert!(error.explain().next_step.en.contains("Renewing Existing CSID"));
+    assert_eq!(error.zatca_code().as_deref(), Some("Invalid-OTP"));
+    let _ = ErrorCode::InvalidOtp;
+}
