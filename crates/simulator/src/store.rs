@@ -311,9 +311,15 @@ impl Store {
     pub fn insert_sandbox_fixed_pcsid(&self, csid: &NewCsid<'_>) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        let exists: Option<i64> = tx
+            .query_row("SELECT csid_id FROM sandbox_fixed_pcsid WHERE vat = ?1", params![csid.vat], |row| row.get(0))
+            .optional()?;
+        if exists.is_some() {
+            return Ok(());
+        }
         let id = insert_csid(&tx, csid)?;
         tx.execute(
-            "INSERT OR IGNORE INTO sandbox_fixed_pcsid (vat, csid_id, secret) VALUES (?1, ?2, ?3)",
+            "INSERT INTO sandbox_fixed_pcsid (vat, csid_id, secret) VALUES (?1, ?2, ?3)",
             params![csid.vat, id, csid.secret],
         )?;
         tx.commit()?;
