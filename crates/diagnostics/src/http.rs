@@ -89,6 +89,8 @@ async fn exchange(
             .header(hyper::header::HOST, authority)
             .header(hyper::header::USER_AGENT, concat!("fatoora-onboard-diagnose/", env!("CARGO_PKG_VERSION")))
             .header(hyper::header::ACCEPT, "application/json")
+            // FATOORA answers 406 without it (SPEC.md 1.4), which would hide the real status.
+            .header("Accept-Version", "V2")
             .body(Empty::<Bytes>::new())
             .expect("static request parts are valid");
         sender.send_request(request).await

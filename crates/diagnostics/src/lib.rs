@@ -8,6 +8,7 @@
 
 mod dns;
 mod engine;
+pub mod history;
 mod http;
 mod model;
 mod options;

@@ -63,7 +63,7 @@ impl Report {
             self.schema_version
         );
         for section in sections(self) {
-            let _ = write!(body, "<h2>{}</h2><table><tr><th>Probe</th><th>Result</th><th>Time</th><th>Evidence</th></tr>", esc(section.title));
+            let _ = write!(body, "<h2>{}</h2><table><colgroup><col style=\"width:38%\"><col style=\"width:22%\"><col style=\"width:8%\"><col style=\"width:32%\"></colgroup><tr><th>Probe</th><th>Result</th><th>Time</th><th>Evidence</th></tr>", esc(section.title));
             for row in section.rows {
                 let _ = write!(
                     body,
@@ -88,7 +88,7 @@ const CSS: &str = "body{font-family:system-ui,'Segoe UI','Noto Sans Arabic',sans
 .verdict{border-radius:8px;padding:1rem 1.5rem;margin-bottom:1rem}.verdict h1{font-size:1.25rem;margin:.3rem 0}\
 .bad{background:#fdecea;border:2px solid #c62828}.good{background:#e8f5e9;border:2px solid #2e7d32}\
 .class{font-family:monospace;margin:0;color:#555}.meta{color:#555;font-size:.9rem}\
-h2{font-size:1.05rem;margin-top:1.5rem;border-bottom:1px solid #ccc}table{border-collapse:collapse;width:100%;font-size:.9rem}\
+h2{font-size:1.05rem;margin-top:1.5rem;border-bottom:1px solid #ccc}table{border-collapse:collapse;width:100%;font-size:.9rem;table-layout:fixed}td{overflow-wrap:anywhere}\
 td,th{text-align:left;padding:.25rem .5rem;vertical-align:top;border-bottom:1px solid #eee}td.num{text-align:right;white-space:nowrap}\
 tr.ko td:nth-child(2){color:#c62828;font-weight:600}tr.ok td:nth-child(2){color:#2e7d32}";
 
@@ -239,6 +239,11 @@ fn sections(report: &Report) -> Vec<Section> {
             )
         })
         .collect();
+    let placeholder = |rows: Vec<Row>, why: &str| {
+        if rows.is_empty() { vec![row("—", "not run", "", why, true)] } else { rows }
+    };
+    let tls = placeholder(tls, "no TCP connection succeeded, or the target is reached only through the proxy");
+    let clock = placeholder(clock, "no HTTP answer with a Date header");
     vec![
         Section { title: "Configuration", rows: config },
         Section { title: "DNS", rows: dns },

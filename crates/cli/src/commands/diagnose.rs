@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use fatoora_core::{Environment, Localized};
+use fatoora_core::{DataDir, Environment, Localized, Store};
 use fatoora_diagnostics::{
     ALL_ZATCA_ENVIRONMENTS, DEFAULT_CONTROL_URL, DiagnoseOptions, ProbeState, ProgressEvent, Target, TargetError, diagnose,
-    load_ca_file, parse_resolver,
+    history, load_ca_file, parse_resolver,
 };
 
 use crate::{Cli, exit};
@@ -75,6 +75,14 @@ fn environments(choice: EnvChoice) -> Vec<Environment> {
     }
 }
 
+/// Keeps the run for the onboarding support message. Never fails the
+/// command: the report on screen (or in the file) is the result.
+fn save_to_history(cli: &Cli, report: &fatoora_diagnostics::Report) -> Result<i64, Localized> {
+    let data_dir = DataDir::resolve(cli.data_dir.as_deref()).map_err(|e| e.explain())?;
+    let store = Store::open(&data_dir).map_err(|e| e.explain())?;
+    history::save(store.connection(), report).map_err(|e| e.explain())
+}
+
 fn options(args: &DiagnoseArgs) -> Result<DiagnoseOptions, Localized> {
     let environments = environments(args.environment);
     let target = match &args.url {
@@ -132,6 +140,7 @@ pub fn run(cli: &Cli, args: &DiagnoseArgs) -> anyhow::Result<u8> {
         let _ = printer.await;
         report
     });
+    let saved = save_to_history(cli, &report);
     if let Some(path) = &args.report {
         std::fs::write(path, report.to_html()).with_context(|| format!("writing the report to {}", path.display()))?;
     }
@@ -141,6 +150,10 @@ pub fn run(cli: &Cli, args: &DiagnoseArgs) -> anyhow::Result<u8> {
         println!("{}", report.to_text());
         if let Some(path) = &args.report {
             println!("HTML report: {}", path.display());
+        }
+        match saved {
+            Ok(id) => println!("Saved to the diagnosis history (#{id})."),
+            Err(message) => eprintln!("note: {}\n\u{200F}{}", message.en, message.ar),
         }
     }
     Ok(if report.verdict.problem { exit::PROBLEM_FOUND } else { exit::OK })
