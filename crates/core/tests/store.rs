@@ -236,3 +236,24 @@ fn another_programs_database_is_refused_and_left_untouched() {
     assert!(matches!(error, StoreError::Foreign { .. }), "{error:?}");
     assert_eq!(file_bytes(&path), before);
 }
+
+/// A file left by the first release (schema 1) is upgraded in place and
+/// keeps what the user had set.
+#[test]
+fn an_older_database_is_upgraded_keeping_its_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = DataDir::at(dir.path());
+    {
+        let old = fatoora_core::store::rusqlite::Connection::open(data_dir.database()).unwrap();
+        old.execute_batch(include_str!("../migrations/0001_settings.sql")).unwrap();
+        old.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO settings (key, value) VALUES ('environment', '\"simulation\"'), ('language', '\"ar\"');",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&data_dir).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION as i64);
+    assert_eq!(store.environment().unwrap(), Environment::Simulation);
+    assert_eq!(store.language().unwrap(), Language::Ar);
+}
