@@ -109,3 +109,81 @@ fn fail(cli: &Cli, message: &Localized, code: u8) -> u8 {
     }
     code
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use fatoora_compliance_docs::{ComplianceRequest, verify_signed_document};
+    use fatoora_core::reference::zatca_reference_dir_or_skip;
+
+    use super::*;
+
+    fn cli(reference: &Path, out: &Path, extra: &[&str]) -> Cli {
+        let sdk = reference.join("sdk");
+        let mut arguments = vec![
+            "fatoora-onboard".to_string(),
+            "compliance-docs".into(),
+            "--from-sdk-config".into(),
+            sdk.join("Input/csr-config-example-AR.properties").display().to_string(),
+            "--cert".into(),
+            sdk.join("Certificates/cert.pem").display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+        ];
+        arguments.extend(extra.iter().map(|argument| argument.to_string()));
+        Cli::try_parse_from(arguments).unwrap()
+    }
+
+    fn args(cli: &Cli) -> &ComplianceDocsArgs {
+        match &cli.command {
+            crate::Command::ComplianceDocs(args) => args,
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn writes_one_verified_document_and_request_per_type() {
+        let Some(reference) = zatca_reference_dir_or_skip("writes_one_verified_document_and_request_per_type") else { return };
+        let out = tempfile::tempdir().unwrap();
+        let key = reference.join("sdk/Certificates/ec-secp256k1-priv-key.pem").display().to_string();
+        let cli = cli(&reference, out.path(), &["--key", &key, "--invoice-types", "0100"]);
+        assert_eq!(run(&cli, args(&cli)).unwrap(), exit::OK);
+        let mut names: Vec<String> =
+            std::fs::read_dir(out.path()).unwrap().map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        assert_eq!(names.len(), 6, "{names:?}");
+        for kind in ["simplified-credit-note", "simplified-debit-note", "simplified-invoice"] {
+            let xml = std::fs::read_to_string(out.path().join(format!("{kind}.xml"))).unwrap();
+            let request: ComplianceRequest =
+                serde_json::from_str(&std::fs::read_to_string(out.path().join(format!("{kind}.request.json"))).unwrap()).unwrap();
+            let verification = verify_signed_document(&xml).unwrap();
+            assert!(verification.all_passed(), "{kind}: {verification:?}");
+            assert_eq!(request.invoice_hash, verification.computed_hash);
+        }
+    }
+
+    #[test]
+    fn takes_the_invoice_types_from_the_config_when_not_given() {
+        let Some(reference) = zatca_reference_dir_or_skip("takes_the_invoice_types_from_the_config") else { return };
+        let out = tempfile::tempdir().unwrap();
+        let key = reference.join("sdk/Certificates/ec-secp256k1-priv-key.pem").display().to_string();
+        let cli = cli(&reference, out.path(), &["--key", &key]);
+        assert_eq!(run(&cli, args(&cli)).unwrap(), exit::OK);
+        assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 12, "1100 in the SDK config: six documents, six bodies");
+    }
+
+    #[test]
+    fn a_key_of_another_certificate_is_bad_input_and_writes_nothing() {
+        let Some(reference) = zatca_reference_dir_or_skip("a_key_of_another_certificate_is_bad_input") else { return };
+        let out = tempfile::tempdir().unwrap();
+        let other_key = out.path().join("other.key");
+        let secret = k256::SecretKey::from_slice(&[7u8; 32]).unwrap();
+        let der = k256::pkcs8::EncodePrivateKey::to_pkcs8_der(&secret).unwrap();
+        std::fs::write(&other_key, base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der.as_bytes())).unwrap();
+        let target = out.path().join("docs");
+        let cli = cli(&reference, &target, &["--key", &other_key.display().to_string(), "--invoice-types", "1100"]);
+        assert!(matches!(read_inputs(args(&cli)), Ok(_)), "the key itself is readable");
+        assert_eq!(run(&cli, args(&cli)).unwrap(), exit::BAD_INPUT);
+        assert!(!target.exists());
+    }
+}
