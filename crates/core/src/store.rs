@@ -57,6 +57,7 @@ migration_files![
     "0001_settings.sql",
     "0002_units.sql",
     "0003_onboarding.sql",
+    "0004_diagnostics.sql",
 ];
 
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
