@@ -39,6 +39,9 @@ pub const LOG_FILE_SUFFIX: &str = "log";
 /// and was reported days later.
 const KEPT_LOG_FILES: usize = 14;
 const MASK: &[u8] = b"[REDACTED]";
+/// Shorter values are not secrets worth the name (the shortest real one is a
+/// 6-digit OTP), and masking them would garble every line: one letter, say.
+const MIN_SECRET: usize = 4;
 /// Shorter fragments of a secret (such as one PEM line) are not masked on
 /// their own: they would mask ordinary words.
 const MIN_FRAGMENT: usize = 16;
@@ -101,7 +104,7 @@ static SECRETS: RwLock<Vec<Zeroizing<Vec<u8>>>> = RwLock::new(Vec::new());
 /// Registers a secret so it is masked in every later log line, in the forms
 /// it is likely to take there. Cheap to call again with the same secret.
 pub fn redact(secret: &[u8]) {
-    if secret.is_empty() {
+    if secret.len() < MIN_SECRET {
         return;
     }
     let mut forms: Vec<Zeroizing<Vec<u8>>> = vec![Zeroizing::new(secret.to_vec())];
