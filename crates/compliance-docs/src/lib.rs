@@ -19,7 +19,7 @@ pub use document::{DocumentKind, DocumentSpec};
 pub use error::DocsError;
 pub use hash::{InvoiceHash, hash_pre_image, invoice_hash};
 pub use k256::ecdsa::SigningKey;
-pub use profile::{SellerProfile, sdk_config_value};
+pub use profile::{SellerProfile, unit_profile_from_sdk_config};
 pub use qr::QrCode;
 pub use signing::{ChainStart, ComplianceRequest, INITIAL_PREVIOUS_HASH, SignedDocument, generate_documents, generate_documents_at, sign_document};
 pub use verify::{Check, Verification, verify_signed_document};

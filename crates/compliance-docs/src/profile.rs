@@ -2,8 +2,9 @@
 //! (name and VAT number, SPEC.md 3.1) plus the address and identifier
 //! ZATCA's rules require on every document.
 
-use fatoora_core::Localized;
 use fatoora_core::values::{Field, FieldError, VatNumber, check_text};
+use fatoora_core::{Environment, Localized};
+use fatoora_csr::UnitProfile;
 
 use crate::error::{DocsError, Result};
 
@@ -38,16 +39,19 @@ pub struct SellerProfile {
 }
 
 impl SellerProfile {
-    /// The seller as the SDK's `csr-config` file describes it. That file has
-    /// no postal address or registration number, so the sample address and
-    /// CRN of ZATCA's SDK documents stand in: ZATCA staff say compliance
-    /// documents may be dummies as long as structure, VAT number and name are
-    /// right (SPEC.md 3.1, forum topic 657).
+    /// The seller of a unit as its CSR describes it. The CSR has no postal
+    /// address or registration number, so the sample address and CRN of
+    /// ZATCA's SDK documents stand in: ZATCA staff say compliance documents
+    /// may be dummies as long as structure, VAT number and name are right
+    /// (SPEC.md 3.1, forum topic 657).
+    pub fn from_unit_profile(unit: &UnitProfile) -> Result<Self> {
+        Self::new(&unit.organization_name, &unit.vat_number, PartyIdentification::sample(), Address::sample())
+    }
+
+    /// The seller of an SDK `csr-config` properties file, read as the CSR
+    /// preparation reads it.
     pub fn from_sdk_config(text: &str) -> Result<Self> {
-        let value = |key: &str| sdk_config_value(text, key);
-        let name = value("csr.organization.name").ok_or_else(|| missing_key(Field::OrganizationName, "csr.organization.name"))?;
-        let vat = value("csr.organization.identifier").ok_or_else(|| missing_key(Field::VatNumber, "csr.organization.identifier"))?;
-        Self::new(&name, &vat, PartyIdentification::sample(), Address::sample())
+        Self::from_unit_profile(&unit_profile_from_sdk_config(text)?)
     }
 
     pub fn new(name: &str, vat_number: &str, identification: PartyIdentification, address: Address) -> Result<Self> {
@@ -60,22 +64,11 @@ impl SellerProfile {
     }
 }
 
-/// One `key=value` of an SDK `csr-config` properties file; `None` when
-/// absent or empty.
-pub fn sdk_config_value(config: &str, key: &str) -> Option<String> {
-    config
-        .lines()
-        .filter_map(|line| line.split_once('='))
-        .find(|(name, _)| name.trim() == key)
-        .map(|(_, value)| value.trim().to_string())
-        .filter(|value| !value.is_empty())
-}
-
-fn missing_key(field: Field, key: &str) -> DocsError {
-    DocsError::Field(FieldError::error(field, "sdk-config-key-missing", Localized::new(
-        format!("The SDK config file has no value for {key}."),
-        format!("ملف إعدادات حزمة تطوير البرمجيات (SDK) لا يحتوي على قيمة للمفتاح {key}."),
-    )))
+/// The whole unit profile of an SDK `csr-config` file (environment: the
+/// default one; only the seller fields and invoice types matter here).
+pub fn unit_profile_from_sdk_config(text: &str) -> Result<UnitProfile> {
+    UnitProfile::from_sdk_properties(text.as_bytes(), Environment::default())
+        .map_err(|error| DocsError::SdkConfig(error.explain()))
 }
 
 impl Address {
@@ -161,7 +154,7 @@ mod tests {
         let bad = config.replace("399999999900003", "123");
         assert!(matches!(SellerProfile::from_sdk_config(&bad), Err(DocsError::Field(error)) if error.field == Field::VatNumber));
         let missing = "csr.organization.identifier=399999999900003\n";
-        assert!(matches!(SellerProfile::from_sdk_config(missing), Err(DocsError::Field(error)) if error.rule == "sdk-config-key-missing"));
+        assert!(matches!(SellerProfile::from_sdk_config(missing), Err(DocsError::Field(error)) if error.field == Field::OrganizationName));
     }
 
     #[test]
