@@ -17,7 +17,7 @@ use crate::dns::{self, Resolvers};
 use crate::http::{self, Via};
 use crate::model::*;
 use crate::options::{DiagnoseOptions, redact_url};
-use crate::tls::{self, Trust};
+use crate::tls::{self, LazyTrust};
 use crate::{system, tcp, verdict};
 
 /// One probe starting or finishing, for a UI that fills in as results arrive.
@@ -40,7 +40,7 @@ pub type Progress = UnboundedSender<ProgressEvent>;
 
 struct Run<'a> {
     options: &'a DiagnoseOptions,
-    trust: Trust,
+    trust: LazyTrust,
     resolvers: Resolvers,
     progress: Option<Progress>,
 }
@@ -68,12 +68,14 @@ pub async fn diagnose(options: &DiagnoseOptions, progress: Option<Progress>) -> 
     let started = Instant::now();
     let run = Run {
         options,
-        trust: Trust::load(&options.extra_roots),
+        trust: LazyTrust::new(&options.extra_roots),
         resolvers: Resolvers::new(options.use_system_resolver, options.user_resolver, options.timeout),
         progress,
     };
     let target = &options.target;
-    let configuration = system::configuration(options, &run.resolvers, &run.trust);
+    // `lsb_release` and the trust store take tens of milliseconds: read them
+    // while the network probes run.
+    let os = tokio::task::spawn_blocking(system::os_description);
     let gateway_proxy = options.proxy.proxy_for(&target.host).cloned();
 
     let direct = async {
@@ -92,7 +94,9 @@ pub async fn diagnose(options: &DiagnoseOptions, progress: Option<Progress>) -> 
             _ => None,
         }
     };
-    let ((dns, per_address, http), proxied, control) = tokio::join!(direct, proxied, control_probe(&run));
+    let ((dns, per_address, http), proxied, control, _) = tokio::join!(direct, proxied, control_probe(&run), run.trust.get());
+    let os = os.await.unwrap_or_else(|e| format!("unknown ({e})"));
+    let configuration = system::configuration(options, os, &run.resolvers, run.trust.get().await);
 
     let mut tcp = Vec::new();
     let mut tls = Vec::new();

@@ -18,7 +18,7 @@ use crate::dns::Resolvers;
 use crate::model::{FailureKind, HttpOutcome, Stage};
 use crate::options::redact_url;
 use crate::tcp;
-use crate::tls::{self, HandshakeError, Trust};
+use crate::tls::{self, HandshakeError, LazyTrust};
 
 pub(crate) enum Via<'a> {
     Direct(&'a [SocketAddr]),
@@ -37,7 +37,7 @@ fn failed(stage: Stage, kind: FailureKind, detail: impl Into<String>) -> HttpOut
 }
 
 pub(crate) async fn get(
-    trust: &Trust,
+    trust: &LazyTrust,
     resolvers: &Resolvers,
     host: &str,
     port: u16,
@@ -57,7 +57,7 @@ pub(crate) async fn get(
 type Dates = Option<(DateTime<Utc>, DateTime<Utc>)>;
 
 async fn exchange(
-    trust: &Trust,
+    trust: &LazyTrust,
     resolvers: &Resolvers,
     host: &str,
     port: u16,
@@ -76,7 +76,7 @@ async fn exchange(
         }
         Via::Proxy(proxy) => tunnel(resolvers, proxy, host, port, deadline).await?,
     };
-    let (config, _trust) = trust.client_config(None, true);
+    let (config, _trust) = trust.get().await.client_config(None, true);
     let tls = tls::handshake(config, host, stream, deadline).await.map_err(|e| match e {
         HandshakeError::Stalled => failed(Stage::Tls, FailureKind::TimedOut, "handshake stalled"),
         HandshakeError::VersionRefused(d) | HandshakeError::Failed(d) => failed(Stage::Tls, FailureKind::Other, d),

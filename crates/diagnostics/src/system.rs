@@ -8,10 +8,14 @@ use crate::model::Configuration;
 use crate::tls::Trust;
 use crate::options::{DiagnoseOptions, redact_url};
 
-pub(crate) fn configuration(options: &DiagnoseOptions, resolvers: &Resolvers, trust: &Trust) -> Configuration {
+pub(crate) fn os_description() -> String {
     let os = os_info::get();
+    format!("{} {} ({})", os.os_type(), os.version(), std::env::consts::ARCH)
+}
+
+pub(crate) fn configuration(options: &DiagnoseOptions, os: String, resolvers: &Resolvers, trust: &Trust) -> Configuration {
     Configuration {
-        os: format!("{} {} ({})", os.os_type(), os.version(), std::env::consts::ARCH),
+        os,
         app_version: options.app_version.clone(),
         proxy_variables: options.proxy.variables.clone(),
         proxy_for_gateway: options.proxy.proxy_for(&options.target.host).map(|p| redact_url(p.as_str())),

@@ -40,14 +40,22 @@ impl Trust {
         Trust { roots: Arc::new(roots), provider: Arc::new(rustls::crypto::ring::default_provider()), problem }
     }
 
+    fn load_failed(problem: String) -> Self {
+        Trust {
+            roots: Arc::new(RootCertStore::empty()),
+            provider: Arc::new(rustls::crypto::ring::default_provider()),
+            problem: Some(problem),
+        }
+    }
+
     /// A config offering `versions` (both when `None`) that records whether
     /// the chain is trusted instead of aborting on it.
     pub fn client_config(&self, versions: Option<TlsVersion>, alpn_http1: bool) -> (ClientConfig, TrustRecord) {
-        let inner = WebPkiServerVerifier::builder_with_provider(self.roots.clone(), self.provider.clone())
-            .build()
-            .expect("the OS store or extra roots hold at least one anchor or the verifier reports every chain untrusted");
+        // No anchors at all (a bare container without ca-certificates) still
+        // completes the handshake; every chain is then reported untrusted.
+        let inner = WebPkiServerVerifier::builder_with_provider(self.roots.clone(), self.provider.clone()).build().ok();
         let record = TrustRecord::default();
-        let verifier = Arc::new(RecordingVerifier { inner, record: record.clone() });
+        let verifier = Arc::new(RecordingVerifier { inner, provider: self.provider.clone(), record: record.clone() });
         let protocol_versions: &[&rustls::SupportedProtocolVersion] = match versions {
             Some(TlsVersion::Tls13) => &[&rustls::version::TLS13],
             Some(TlsVersion::Tls12) => &[&rustls::version::TLS12],
@@ -66,6 +74,29 @@ impl Trust {
     }
 }
 
+/// The trust store, loaded on a blocking thread while DNS and TCP probes
+/// already run; the first TLS step waits for it.
+pub(crate) struct LazyTrust {
+    cell: tokio::sync::OnceCell<Trust>,
+    extra: Vec<CertificateDer<'static>>,
+}
+
+impl LazyTrust {
+    pub fn new(extra: &[CertificateDer<'static>]) -> Self {
+        LazyTrust { cell: tokio::sync::OnceCell::new(), extra: extra.to_vec() }
+    }
+
+    pub async fn get(&self) -> &Trust {
+        self.cell
+            .get_or_init(|| async {
+                let extra = self.extra.clone();
+                let load = tokio::task::spawn_blocking(move || Trust::load(&extra));
+                load.await.unwrap_or_else(|e| Trust::load_failed(format!("loading the trust store failed: {e}")))
+            })
+            .await
+    }
+}
+
 /// `Some(Ok)` trusted, `Some(Err(why))` not, `None` the server sent no chain.
 #[derive(Clone, Default)]
 pub(crate) struct TrustRecord(Arc<Mutex<Option<Result<(), String>>>>);
@@ -78,7 +109,8 @@ impl TrustRecord {
 
 #[derive(Debug)]
 struct RecordingVerifier {
-    inner: Arc<WebPkiServerVerifier>,
+    inner: Option<Arc<WebPkiServerVerifier>>,
+    provider: Arc<CryptoProvider>,
     record: TrustRecord,
 }
 
@@ -97,11 +129,13 @@ impl ServerCertVerifier for RecordingVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let result = self
-            .inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-            .map(|_| ())
-            .map_err(|e| e.to_string());
+        let result = match &self.inner {
+            Some(inner) => inner
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            None => Err("no trust anchors: the OS trust store is empty".to_owned()),
+        };
         if let Ok(mut slot) = self.record.0.lock() {
             *slot = Some(result);
         }
@@ -114,7 +148,7 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn verify_tls13_signature(
@@ -123,11 +157,11 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.provider.signature_verification_algorithms.supported_schemes()
     }
 }
 
@@ -174,13 +208,13 @@ fn classify(error: &std::io::Error) -> HandshakeError {
 }
 
 /// One handshake offering exactly `version`, on its own connection.
-pub(crate) async fn probe(trust: &Trust, host: &str, address: SocketAddr, version: TlsVersion, timeout: Duration) -> TlsProbe {
+pub(crate) async fn probe(trust: &LazyTrust, host: &str, address: SocketAddr, version: TlsVersion, timeout: Duration) -> TlsProbe {
     let started = Instant::now();
     let deadline = started + timeout;
     let outcome = match tcp::connect(address, deadline).await {
         Err(tcp_outcome) => TlsOutcome::ConnectFailed { detail: tcp_outcome.describe() },
         Ok(stream) => {
-            let (config, record) = trust.client_config(Some(version), false);
+            let (config, record) = trust.get().await.client_config(Some(version), false);
             match handshake(config, host, stream, deadline).await {
                 Err(HandshakeError::Stalled) => TlsOutcome::Stalled,
                 Err(HandshakeError::VersionRefused(detail)) => TlsOutcome::VersionRefused { detail },
