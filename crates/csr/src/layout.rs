@@ -86,6 +86,10 @@ pub fn curve_name(oid: &ObjectIdentifier) -> String {
 
 /// The registered name of an OID, when const-oid knows it.
 pub fn oid_name(oid: &ObjectIdentifier) -> Option<String> {
+    // Odoo puts organizationIdentifier in the subject; const-oid's table lacks it.
+    if oid.to_string() == "2.5.4.97" {
+        return Some("organizationIdentifier".into());
+    }
     const_oid::db::DB.by_oid(oid).map(str::to_owned)
 }
 

@@ -336,6 +336,11 @@ fn soft_text_rules(field: Field, value: &str, origin: Origin, out: &mut Vec<Fiel
             "The value starts or ends with spaces, and ZATCA copies it into the certificate as is. Generate the CSR again without them.",
             "تبدأ القيمة أو تنتهي بمسافات، والهيئة تنسخها إلى الشهادة كما هي. أعد إنشاء الطلب دونها."));
     }
+    if is_mojibake(value) {
+        out.push(warning(field, "mojibake",
+            "The value looks like Arabic that was decoded with the wrong character set (e.g. \"Ø§Ù„\"), as some older tools did. ZATCA copies it into the certificate as is; type the value again in Arabic.",
+            "تبدو القيمة نصًا عربيًا فُكّ ترميزه بمجموعة محارف خاطئة (مثل «Ø§Ù„»)، كما كانت تفعل بعض الأدوات القديمة. تنسخها الهيئة إلى الشهادة كما هي؛ أعد كتابة القيمة بالعربية."));
+    }
     if value.chars().any(is_invisible_format) {
         out.push(warning(field, "invisible-characters",
             "The value has invisible characters (direction marks, zero-width spaces), usually pasted from another program. ZATCA copies them into the certificate; retype the value.",
@@ -411,6 +416,16 @@ fn invoice_type_rules(value: Found, origin: Origin, out: &mut Vec<FieldError>) {
     if let Err(e) = InvoiceTypes::parse(&raw) {
         out.push(e);
     }
+}
+
+/// UTF-8 read as Windows-1252: the text maps back to bytes in that code
+/// page, and those bytes are valid UTF-8 with non-ASCII characters.
+fn is_mojibake(value: &str) -> bool {
+    if value.is_ascii() {
+        return false;
+    }
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(value);
+    !unmappable && std::str::from_utf8(&bytes).is_ok_and(|decoded| decoded != value && !decoded.is_ascii())
 }
 
 /// Directionality marks, zero-width characters and the BOM: invisible in a

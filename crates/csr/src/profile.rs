@@ -45,6 +45,14 @@ impl UnitProfile {
     /// them, Arabic included). Missing keys become empty fields, which the
     /// lint then reports; unknown keys are ignored as the SDK ignores them.
     pub fn from_sdk_properties(text: &[u8], environment: Environment) -> Result<Self, PropertiesError> {
+        // java-properties panics inside its decoder on invalid UTF-8, and
+        // ZATCA's files are UTF-8: anything else (Windows-1256 from an old
+        // editor, usually) is refused with that reason.
+        let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+        if let Err(error) = std::str::from_utf8(text) {
+            let line = text[..error.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+            return Err(PropertiesError { line: Some(line), detail: "not UTF-8 text".into() });
+        }
         let mut map = HashMap::new();
         java_properties::PropertiesIter::new_with_encoding(text, encoding_rs::UTF_8)
             .read_into(|key, value| {
@@ -151,8 +159,8 @@ impl PropertiesError {
     pub fn explain(&self) -> Localized {
         let line = self.line.map(|l| l.to_string()).unwrap_or_else(|| "?".into());
         Localized::new(
-            format!("The SDK CSR config could not be read near line {line} ({}). Open it in a text editor, save it as UTF-8 with one key=value per line, and try again.", self.detail),
-            format!("تعذّرت قراءة ملف إعدادات CSR الخاص بحزمة SDK قرب السطر {line} ({}). افتحه في محرر نصوص واحفظه بترميز UTF-8 بحيث يكون كل سطر على صورة مفتاح=قيمة، ثم أعد المحاولة.", self.detail),
+            format!("The SDK CSR config could not be read near line {line} ({}). Open it in a text editor, save it as UTF-8 (not Windows-1256/ANSI) with one key=value per line, and try again.", self.detail),
+            format!("تعذّرت قراءة ملف إعدادات CSR الخاص بحزمة SDK قرب السطر {line} ({}). افتحه في محرر نصوص واحفظه بترميز UTF-8 (لا Windows-1256/ANSI) بحيث يكون كل سطر على صورة مفتاح=قيمة، ثم أعد المحاولة.", self.detail),
         )
     }
 }

@@ -53,10 +53,9 @@ fn check_import(input: &[u8]) -> Result<(), TestCaseError> {
 /// A `.properties` file that is not UTF-8 (Notepad's "ANSI", Windows-1256 on
 /// an Arabic Windows) must be refused with the reason, not crash.
 /// java-properties 2.0.0 panics inside encoding_rs ("Must not use a decoder
-/// that has finished") on such bytes; `from_sdk_properties` needs to check
-/// UTF-8 itself before handing the bytes over (SECURITY.md, known gaps).
+/// that has finished") on such bytes; `from_sdk_properties` checks UTF-8
+/// itself before handing the bytes over.
 #[test]
-#[ignore = "fatoora-csr panics on non-UTF-8 .properties (java-properties 2.0.0); remove once from_sdk_properties checks UTF-8"]
 fn a_properties_file_that_is_not_utf8_is_refused_with_the_reason() {
     let windows_1256 = b"csr.organization.name=\xd4\xd1\xc8\xc9 \xc7\xe1\xc3\xe3\xe1\n".to_vec();
     for bytes in [windows_1256, vec![142, 160], vec![0xff]] {
@@ -70,7 +69,6 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    #[ignore = "see a_properties_file_that_is_not_utf8_is_refused_with_the_reason"]
     fn any_bytes_as_sdk_properties(bytes in vec(any::<u8>(), 0..4096)) {
         match UnitProfile::from_sdk_properties(&bytes, Environment::Production) {
             Ok(profile) => {

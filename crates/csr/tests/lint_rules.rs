@@ -73,6 +73,7 @@ fn each_rule_fires_on_its_bad_input() {
         ("tab in CN", |p| p.common_name = "TST\t1".into(), Field::CommonName, "no-control-characters", E),
         ("empty CN", |p| p.common_name = "".into(), Field::CommonName, "required", E),
         ("CN over 64", |p| p.common_name = "c".repeat(65), Field::CommonName, "max-64-chars", E),
+        ("CP1252 mojibake in O", |p| p.organization_name = "Ø´Ø±ÙƒØ©".into(), Field::OrganizationName, "mojibake", W),
         ("RLM pasted in O", |p| p.organization_name = "\u{200F}شركة".into(), Field::OrganizationName, "invisible-characters", W),
         ("serial with two parts", |p| p.serial = "1-TST|2-TST".into(), Field::EgsSerial, "format-1-2-3", E),
         ("serial with empty part", |p| p.serial = "1-TST|2-|3-x".into(), Field::EgsSerial, "format-1-2-3", E),
