@@ -23,8 +23,13 @@ trap 'rm -rf "$keyring_home"' EXIT INT TERM
 
 # An empty unlock password leaves the collection locked (NoStorageAccess),
 # so the throwaway keyring gets a throwaway password.
-XDG_DATA_HOME="$keyring_home" dbus-run-session -- sh -c '
-    eval "$(printf "%s" "fatoora-onboard-test-keyring" | gnome-keyring-daemon --unlock --components=secrets)"
+# Its control socket goes there too (not into ~/.cache), but the command
+# itself keeps the caller's XDG_RUNTIME_DIR.
+mkdir -m 700 "$keyring_home/run"
+XDG_DATA_HOME="$keyring_home" KEYRING_RUNTIME_DIR="$keyring_home/run" dbus-run-session -- sh -c '
+    eval "$(printf "%s" "fatoora-onboard-test-keyring" |
+        XDG_RUNTIME_DIR="$KEYRING_RUNTIME_DIR" gnome-keyring-daemon --unlock --components=secrets)"
     export GNOME_KEYRING_CONTROL
+    unset KEYRING_RUNTIME_DIR
     exec "$@"
 ' with-secret-service "$@"
