@@ -33,6 +33,10 @@ pub enum Command {
     Diagnose(commands::diagnose::DiagnoseArgs),
     /// Run the local FATOORA simulator, or mint OTPs and switch faults in a running one
     Simulator(commands::simulator::SimulatorArgs),
+    /// Prepare EGS units offline: key in the keychain, CSR in ZATCA's SDK layout; lint any CSR
+    Csr(commands::csr::CsrArgs),
+    /// List and show the EGS units kept on this machine
+    Units(commands::units::UnitsArgs),
 }
 
 /// Exit codes shared by every command.

@@ -1,9 +1,11 @@
 //! One module per subcommand; `run` only dispatches.
 
 pub mod compliance_docs;
+pub mod csr;
 pub mod diagnose;
 mod info;
 pub mod simulator;
+pub mod units;
 
 use crate::{Cli, Command};
 
@@ -13,5 +15,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::ComplianceDocs(args) => compliance_docs::run(cli, args),
         Command::Diagnose(args) => diagnose::run(cli, args),
         Command::Simulator(args) => simulator::run(cli, args),
+        Command::Csr(args) => csr::run(cli, args),
+        Command::Units(args) => units::run(cli, args),
     }
 }
