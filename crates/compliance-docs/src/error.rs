@@ -20,6 +20,8 @@ pub enum DocsError {
     KeyCertificateMismatch,
     #[error("{}", .0.en)]
     SdkConfig(Localized),
+    #[error("{}", .0.en)]
+    Unit(Localized),
     #[error(transparent)]
     Field(#[from] fatoora_core::values::FieldError),
     #[error("QR code: {0}")]
@@ -54,7 +56,7 @@ impl DocsError {
                 "The private key does not match the certificate's public key. Use the key the CSR was made with and the certificate ZATCA issued for that CSR.",
                 "المفتاح الخاص لا يطابق المفتاح العام في الشهادة. استخدم المفتاح الذي أُنشئ به طلب توقيع الشهادة (CSR) والشهادة التي أصدرتها الهيئة له.",
             ),
-            DocsError::SdkConfig(message) => message.clone(),
+            DocsError::SdkConfig(message) | DocsError::Unit(message) => message.clone(),
             DocsError::Field(error) => {
                 let label = error.field.label();
                 Localized::new(format!("{}: {}", label.en, error.message.en), format!("{}: {}", label.ar, error.message.ar))

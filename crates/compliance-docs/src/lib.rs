@@ -11,6 +11,7 @@ mod ns;
 pub mod profile;
 pub mod qr;
 pub mod signing;
+pub mod unit;
 pub mod verify;
 pub mod xades;
 
@@ -18,8 +19,10 @@ pub use credentials::{SigningCertificate, signing_key_from_text};
 pub use document::{DocumentKind, DocumentSpec};
 pub use error::DocsError;
 pub use hash::{InvoiceHash, hash_pre_image, invoice_hash};
+pub use fatoora_csr::UnitProfile;
 pub use k256::ecdsa::SigningKey;
 pub use profile::{SellerProfile, unit_profile_from_sdk_config};
 pub use qr::QrCode;
 pub use signing::{ChainStart, ComplianceRequest, INITIAL_PREVIOUS_HASH, SignedDocument, generate_documents, generate_documents_at, sign_document};
+pub use unit::unit_for_documents;
 pub use verify::{Check, Verification, verify_signed_document};

@@ -4,25 +4,31 @@
 use std::path::{Path, PathBuf};
 
 use fatoora_compliance_docs::{
-    DocsError, SellerProfile, SigningCertificate, SigningKey, generate_documents, sdk_config_value, signing_key_from_text,
+    DocsError, SellerProfile, SigningCertificate, SigningKey, UnitProfile, generate_documents, signing_key_from_text,
+    unit_for_documents, unit_profile_from_sdk_config,
 };
-use fatoora_core::Localized;
+use fatoora_core::secrets::{SecretBackend, open_secret_store};
 use fatoora_core::values::InvoiceTypes;
+use fatoora_core::{DataDir, Localized, Store};
 
 use crate::{Cli, exit};
 
 #[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("seller").required(true).args(["unit", "from_sdk_config"]))]
 pub struct ComplianceDocsArgs {
+    /// A unit prepared with `csr` (id or common name): its seller data, and its key from the secret store unless --key is given
+    #[arg(long, value_name = "ID")]
+    pub unit: Option<String>,
     /// ZATCA SDK csr-config properties file: seller name, VAT number and invoice types
     #[arg(long, value_name = "FILE")]
-    pub from_sdk_config: PathBuf,
+    pub from_sdk_config: Option<PathBuf>,
     /// The compliance CSID certificate: PEM, or one-line base64 as in the SDK's cert.pem
     #[arg(long, value_name = "CERT")]
     pub cert: PathBuf,
-    /// The secp256k1 private key: PEM (EC or PKCS#8), or headerless base64 as in the SDK
+    /// The secp256k1 private key: PEM (EC or PKCS#8), or headerless base64 as in the SDK [required with --from-sdk-config]
     #[arg(long, value_name = "KEY")]
-    pub key: PathBuf,
-    /// 1000 (standard), 0100 (simplified) or 1100 (both) [default: csr.invoice.type of the config]
+    pub key: Option<PathBuf>,
+    /// 1000 (standard), 0100 (simplified) or 1100 (both) [default: the unit's or the config's invoice types]
     #[arg(long, value_name = "TYPES")]
     pub invoice_types: Option<String>,
     /// Folder for the XML files and request bodies (created if missing)
@@ -31,7 +37,7 @@ pub struct ComplianceDocsArgs {
 }
 
 pub fn run(cli: &Cli, args: &ComplianceDocsArgs) -> anyhow::Result<u8> {
-    let inputs = match read_inputs(args) {
+    let inputs = match read_inputs(cli, args) {
         Ok(inputs) => inputs,
         Err(message) => return Ok(fail(cli, &message, exit::BAD_INPUT)),
     };
@@ -72,22 +78,42 @@ pub fn run(cli: &Cli, args: &ComplianceDocsArgs) -> anyhow::Result<u8> {
 
 type Inputs = (SellerProfile, SigningCertificate, SigningKey, InvoiceTypes);
 
-fn read_inputs(args: &ComplianceDocsArgs) -> Result<Inputs, Localized> {
-    let config = read(&args.from_sdk_config, "--from-sdk-config")?;
-    let profile = SellerProfile::from_sdk_config(&config).map_err(|error| error.message())?;
-    let certificate = SigningCertificate::from_text(&read(&args.cert, "--cert")?).map_err(|error| error.message())?;
-    let key = signing_key_from_text(&read(&args.key, "--key")?).map_err(|error| error.message())?;
-    let types_text = match &args.invoice_types {
-        Some(types) => types.clone(),
-        None => sdk_config_value(&config, "csr.invoice.type").ok_or_else(|| {
-            Localized::new(
-                "Give --invoice-types (1000, 0100 or 1100): the config file has no csr.invoice.type.",
-                "حدّد --invoice-types ‏(1000 أو 0100 أو 1100): ملف الإعدادات لا يحتوي على csr.invoice.type.",
-            )
-        })?,
+fn read_inputs(cli: &Cli, args: &ComplianceDocsArgs) -> Result<Inputs, Localized> {
+    let (unit, stored_key) = match (&args.unit, &args.from_sdk_config) {
+        (Some(reference), _) => unit_from_store(cli, reference, args.key.is_none())?,
+        (None, Some(config)) => {
+            let profile = unit_profile_from_sdk_config(&read(config, "--from-sdk-config")?).map_err(|error| error.message())?;
+            (profile, None)
+        }
+        (None, None) => unreachable!("clap requires --unit or --from-sdk-config"),
     };
-    let invoice_types = InvoiceTypes::parse(&types_text).map_err(|error| DocsError::Field(error).message())?;
+    let profile = SellerProfile::from_unit_profile(&unit).map_err(|error| error.message())?;
+    let certificate = SigningCertificate::from_text(&read(&args.cert, "--cert")?).map_err(|error| error.message())?;
+    let key = match (&args.key, stored_key) {
+        (Some(path), _) => signing_key_from_text(&read(path, "--key")?).map_err(|error| error.message())?,
+        (None, Some(key)) => key,
+        (None, None) => {
+            return Err(Localized::new(
+                "Give --key: with --from-sdk-config the private key comes from a file.",
+                "حدّد --key: مع --from-sdk-config يُقرأ المفتاح الخاص من ملف.",
+            ));
+        }
+    };
+    let types_text = args.invoice_types.as_deref().unwrap_or(&unit.invoice_types);
+    let invoice_types = InvoiceTypes::parse(types_text).map_err(|error| DocsError::Field(error).message())?;
     Ok((profile, certificate, key, invoice_types))
+}
+
+/// The unit from the data folder and, when `with_key`, its key from the
+/// secret store.
+fn unit_from_store(cli: &Cli, reference: &str, with_key: bool) -> Result<(UnitProfile, Option<SigningKey>), Localized> {
+    let data_dir = DataDir::resolve(cli.data_dir.as_deref()).map_err(|error| error.explain())?;
+    let store = Store::open(&data_dir).map_err(|error| error.explain())?;
+    let secrets = match with_key {
+        true => Some(SecretBackend::from_env().and_then(|backend| open_secret_store(&data_dir, backend)).map_err(|error| error.explain())?),
+        false => None,
+    };
+    unit_for_documents(&store, secrets.as_deref(), reference).map_err(|error| error.message())
 }
 
 /// Names the option and the file, never the content (the key file is secret).
@@ -182,7 +208,7 @@ mod tests {
         std::fs::write(&other_key, base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der.as_bytes())).unwrap();
         let target = out.path().join("docs");
         let cli = cli(&reference, &target, &["--key", &other_key.display().to_string(), "--invoice-types", "1100"]);
-        assert!(matches!(read_inputs(args(&cli)), Ok(_)), "the key itself is readable");
+        assert!(matches!(read_inputs(&cli, args(&cli)), Ok(_)), "the key itself is readable");
         assert_eq!(run(&cli, args(&cli)).unwrap(), exit::BAD_INPUT);
         assert!(!target.exists());
     }
