@@ -30,10 +30,10 @@ pub const MAX_OTPS_PER_REQUEST: u32 = 100;
 
 pub fn load_or_create_token(path: &Path) -> Result<String, SimulatorError> {
     let data_dir_error = |source| SimulatorError::DataDir { path: path.to_owned(), source };
-    if let Ok(token) = std::fs::read_to_string(path) {
-        if !token.trim().is_empty() {
-            return Ok(token.trim().to_owned());
-        }
+    if let Ok(token) = std::fs::read_to_string(path)
+        && !token.trim().is_empty()
+    {
+        return Ok(token.trim().to_owned());
     }
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);

@@ -10,7 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use der::asn1::ObjectIdentifier;
 use der::{Decode, DecodePem, Encode, Tag, Tagged};
-use k256::ecdsa::{DerSignature, VerifyingKey};
+use k256::ecdsa::{Signature, VerifyingKey};
 use regex::Regex;
 use signature::Verifier;
 use x509_cert::ext::Extension;
@@ -108,8 +108,11 @@ fn check_request(request: &CertReq) -> Result<CheckedCsr, CsrRejection> {
     }
     let key = VerifyingKey::from_sec1_bytes(info.public_key.subject_public_key.raw_bytes())
         .map_err(|_| Invalid("the public key is not a valid secp256k1 point"))?;
-    let signature = DerSignature::try_from(request.signature.raw_bytes())
-        .map_err(|_| Invalid("the signature is not DER ECDSA"))?;
+    // OpenSSL and Java do not normalise S; k256 verifies low-S only, and
+    // (r, n - s) is the same ECDSA signature.
+    let signature = Signature::from_der(request.signature.raw_bytes())
+        .map_err(|_| Invalid("the signature is not DER ECDSA"))?
+        .normalize_s();
     let signed = info.to_der().map_err(|_| Invalid("the request info cannot be re-encoded"))?;
     key.verify(&signed, &signature).map_err(|_| Invalid("proof of possession failed: bad signature"))?;
 

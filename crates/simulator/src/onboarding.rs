@@ -1,5 +1,9 @@
 //! The gateway endpoints: POST /compliance, POST /compliance/invoices,
 //! POST and PATCH /production/csids (SPEC.md 1.2–1.8, Appendix A).
+//!
+//! Helpers return `Result<_, Response>`: every refusal is already the
+//! gateway's answer, built once per request, so boxing it buys nothing.
+#![allow(clippy::result_large_err)]
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -210,11 +214,9 @@ fn compliance_inner(state: &GatewayState, headers: &HeaderMap, body: &Bytes) -> 
     let csr = read_csr(body)?;
     let otp = check_otp(state, &otp, OtpPurpose::Onboard)?;
     let checked = checked_csr(state, &csr)?;
-    if let Some((_, vat)) = &otp {
-        // SecStd: the VAT in the CSR shows whether the OTP belongs to this TIN.
-        if *vat != checked.vat {
-            return Err(bodies::invalid_otp());
-        }
+    // SecStd: the VAT in the CSR shows whether the OTP belongs to this TIN.
+    if otp.as_ref().is_some_and(|(_, vat)| *vat != checked.vat) {
+        return Err(bodies::invalid_otp());
     }
     let issued = issue_compliance(state, &checked, otp.as_ref().map(|(code, _)| code.as_str()))?;
     Ok(bodies::compliance_issued(issued.request_id, &issued.token, &issued.secret))
@@ -362,10 +364,8 @@ fn renew_inner(state: &GatewayState, headers: &HeaderMap, body: &Bytes) -> Answe
     let csr = read_csr(body)?;
     let otp = check_otp(state, &otp, OtpPurpose::Renew)?;
     let checked = checked_csr(state, &csr)?;
-    if let Some((_, vat)) = &otp {
-        if *vat != checked.vat {
-            return Err(bodies::invalid_otp());
-        }
+    if otp.as_ref().is_some_and(|(_, vat)| *vat != checked.vat) {
+        return Err(bodies::invalid_otp());
     }
     let otp_code = otp.as_ref().map(|(code, _)| code.as_str());
     if state.shared.renewal_requires_compliance.load(Ordering::SeqCst) {
