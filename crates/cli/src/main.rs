@@ -37,6 +37,14 @@ pub enum Command {
     Csr(commands::csr::CsrArgs),
     /// List and show the EGS units kept on this machine
     Units(commands::units::UnitsArgs),
+    /// Onboard a unit with an OTP: pre-flight checks, compliance CSID, compliance checks, production CSID (resumes)
+    Onboard(commands::onboard::OnboardArgs),
+    /// Renew a unit's production CSID with a renewal OTP (new key; redoes the checks on 428)
+    Renew(commands::renew::RenewArgs),
+    /// Show every request sent to FATOORA (no OTPs, no secrets)
+    Journal(commands::journal::JournalArgs),
+    /// Prepare a copy-ready message for ZATCA support (English and Arabic) with the recorded facts
+    SupportMessage(commands::support_message::SupportMessageArgs),
 }
 
 /// Exit codes shared by every command.

@@ -22,7 +22,7 @@ use fatoora_compliance_docs::profile::{Address, PartyIdentification};
 use fatoora_core::secrets::{SecretError, SecretName, SecretStore, Sensitive};
 use fatoora_core::store::rusqlite::{self, Connection};
 use fatoora_core::values::{InvoiceTypes, VatNumber};
-use fatoora_core::{Environment, Localized};
+use fatoora_core::{Environment, Localized, Store};
 use fatoora_csr::{BuildError, KeyError, UnitKey, UnitProfile, build_csr, lint_csr};
 use serde::Serialize;
 
@@ -170,6 +170,7 @@ impl FlowError {
 
 /// Runs onboarding and renewal for one environment: the client's.
 pub struct Onboarding<'a> {
+    store: &'a Store,
     conn: &'a Connection,
     secrets: &'a dyn SecretStore,
     client: &'a FatooraClient,
@@ -199,8 +200,8 @@ pub fn otp_hasher(secrets: &dyn SecretStore) -> Result<OtpHasher, SecretError> {
 }
 
 impl<'a> Onboarding<'a> {
-    pub fn new(conn: &'a Connection, secrets: &'a dyn SecretStore, client: &'a FatooraClient) -> Result<Self, FlowError> {
-        Ok(Self { conn, secrets, client, hasher: otp_hasher(secrets)?, progress: None })
+    pub fn new(store: &'a Store, secrets: &'a dyn SecretStore, client: &'a FatooraClient) -> Result<Self, FlowError> {
+        Ok(Self { store, conn: store.connection(), secrets, client, hasher: otp_hasher(secrets)?, progress: None })
     }
 
     pub fn with_progress(mut self, sink: ProgressSink<'a>) -> Self {
@@ -281,6 +282,17 @@ impl<'a> Onboarding<'a> {
         })
     }
 
+    /// Tells CSR preparation (crates/csr) that this key now has a CSID, so
+    /// it is never replaced there. Units not prepared there have no record.
+    fn mark_key_issued(&self, unit: &Unit, key: &UnitKey) -> Result<(), FlowError> {
+        fatoora_csr::units::mark_csid_issued(self.store, &unit.id, self.environment(), &key.public_key_fingerprint())
+            .map_err(|e| match e {
+                fatoora_csr::units::UnitError::Store(fatoora_core::store::StoreError::Sqlite(db)) => FlowError::Store(db),
+                other => FlowError::Store(rusqlite::Error::ToSqlConversionFailure(other.to_string().into())),
+            })?;
+        Ok(())
+    }
+
     fn run_preflight(&self, unit: &Unit, csr_pem: &str, request: &Request<'_>) -> Result<PreflightReport, FlowError> {
         let lint = lint_csr(csr_pem.as_bytes(), Some(self.environment()));
         let parsed = lint.csr.as_ref();
@@ -357,7 +369,8 @@ impl<'a> Onboarding<'a> {
                 state.ccsid = Some(self.keep(unit, "ccsid", &issued)?);
                 state.otp_in_doubt_hash = None;
                 state.last_error = None;
-                self.enter(state, Step::ComplianceChecks)
+                self.enter(state, Step::ComplianceChecks)?;
+                self.mark_key_issued(unit, &key)
             }
             Err(error) => {
                 if error.reach() == Reach::MayHaveReached {
@@ -498,6 +511,7 @@ impl<'a> Onboarding<'a> {
         journal::record(self.conn, &unit.id, &exchange.record, Some(&otp_use), None)?;
         match exchange.result {
             Ok(Renewal::Renewed(issued)) => {
+                self.mark_key_issued(unit, &key)?;
                 state.pcsid = Some(self.keep(unit, "pcsid", &issued)?);
                 state.pcsid_expires_at = not_after(&issued.certificate_pem);
                 state.pcsid_key_name = state.renewal_key_name.take();
@@ -514,6 +528,7 @@ impl<'a> Onboarding<'a> {
                 })
             }
             Ok(Renewal::ChecksRequired(ccsid)) => {
+                self.mark_key_issued(unit, &key)?;
                 state.ccsid = Some(self.keep(unit, "ccsid", &ccsid)?);
                 // The renewed CCSID certifies the new key: sign with it.
                 state.key_name = state.renewal_key_name.clone();

@@ -21,7 +21,7 @@ fn code(error: &FlowError) -> String {
 }
 
 async fn onboard_ok(lab: &Lab, id: &str, types: &str) {
-    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
     let otp = mint(lab, OtpPurpose::Onboard);
     let issued = flow.onboard(&unit(id, types), &request(&otp)).await.unwrap_or_else(|e| panic!("{e}: {:?}", e.explain()));
     assert!(issued.pcsid_expires_at.is_some());
@@ -33,7 +33,7 @@ async fn happy_path_for_each_invoice_type_set() {
     for (id, types, documents) in [("u-1000", "1000", 3), ("u-0100", "0100", 3), ("u-1100", "1100", 6)] {
         let events = Mutex::new(Vec::new());
         let sink = |p: Progress| events.lock().unwrap().push(p);
-        let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap().with_progress(&sink);
+        let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap().with_progress(&sink);
         let otp = mint(&lab, OtpPurpose::Onboard);
         let issued = flow.onboard(&unit(id, types), &request(&otp)).await.unwrap_or_else(|e| panic!("{id}: {e}: {:?}", e.explain()));
         let state = flow.state(id).unwrap().unwrap();
@@ -50,7 +50,7 @@ async fn happy_path_for_each_invoice_type_set() {
 async fn the_journal_and_state_never_hold_the_otp_or_secrets() {
     let lab = lab().await;
     let otp = mint(&lab, OtpPurpose::Onboard);
-    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
     let _ = flow.onboard(&unit("u-canary", "1100"), &request(&otp)).await;
     let state = flow.state("u-canary").unwrap().unwrap();
     let ccsid = state.ccsid.clone().expect("a CCSID was issued");
@@ -78,7 +78,7 @@ async fn the_journal_and_state_never_hold_the_otp_or_secrets() {
 async fn a_used_otp_is_refused_before_it_is_sent() {
     let lab = lab().await;
     let otp = mint(&lab, OtpPurpose::Onboard);
-    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
     let _ = flow.onboard(&unit("u-a", "1100"), &request(&otp)).await;
     let sent_before = journal::entries(lab.store.connection(), None).unwrap().len();
     let error = flow.onboard(&unit("u-b", "1100"), &request(&otp)).await.unwrap_err();
@@ -94,7 +94,7 @@ async fn a_used_otp_is_refused_before_it_is_sent() {
 #[tokio::test]
 async fn overridden_preflight_lets_the_gateway_explain_each_invalid_otp() {
     let lab = lab().await;
-    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
     let overridden = |otp: &str| Request {
         otp_text: Box::leak(otp.to_owned().into_boxed_str()),
         answers: OtpAnswers::default(),
@@ -122,7 +122,7 @@ async fn overridden_preflight_lets_the_gateway_explain_each_invalid_otp() {
 async fn a_reset_after_processing_marks_the_otp_in_doubt_and_it_is_never_resent() {
     let lab = lab().await;
     let otp = mint(&lab, OtpPurpose::Onboard);
-    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
     lab.sim.admin().set_fault(FaultRule::times(Fault::ResetAfterProcessing, 1));
     let error = flow.onboard(&unit("u-doubt", "1100"), &request(&otp)).await.unwrap_err();
     match &error {
@@ -160,14 +160,14 @@ async fn a_connection_refused_is_retried_and_spends_nothing() {
         options(),
     )
     .unwrap();
-    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &client).unwrap();
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &client).unwrap();
     let otp = mint(&lab, OtpPurpose::Onboard);
     let error = flow.onboard(&unit("u-refused", "1100"), &request(&otp)).await.unwrap_err();
     let entry = journal::latest(lab.store.connection(), "u-refused", Environment::Local).unwrap().unwrap();
     assert_eq!((entry.reach, entry.attempts), (Reach::NotSent, fatoora_onboarding::client::MAX_ATTEMPTS));
     assert!(error.explain().what_happened.en.contains("Nothing reached ZATCA"));
     // The OTP was not spent, so it can be used on the real address.
-    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
     let _ = flow.onboard(&unit("u-refused", "1100"), &request(&otp)).await;
     assert!(flow.state("u-refused").unwrap().unwrap().ccsid.is_some());
 }
@@ -175,7 +175,7 @@ async fn a_connection_refused_is_retried_and_spends_nothing() {
 #[tokio::test]
 async fn gateway_faults_are_explained_and_resumable() {
     let lab = lab().await;
-    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
     for (n, (fault, expected)) in [
         (Fault::TooManyRequests, "429"),
         (Fault::InvalidRequest, "Invalid-Request"),
@@ -220,7 +220,7 @@ async fn checks_resume_without_resubmitting_and_missing_steps_are_redone() {
             admin.set_fault(FaultRule::times(Fault::ServiceUnavailable, 1));
         }
     };
-    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap().with_progress(&sink);
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap().with_progress(&sink);
     let u = unit("u-steps", "1100");
     let error = flow.onboard(&u, &request(&otp)).await.unwrap_err();
     assert_eq!(code(&error), "503");
@@ -231,7 +231,7 @@ async fn checks_resume_without_resubmitting_and_missing_steps_are_redone() {
     // the missing steps and the next run redoes exactly those.
     state.step = Step::Pcsid;
     fatoora_onboarding::state::save(lab.store.connection(), &state).unwrap();
-    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
     let error = flow.onboard(&u, &request("")).await.unwrap_err();
     assert_eq!(code(&error), "Missing-ComplianceSteps");
     assert!(error.explain().next_step.en.contains("compliance checks"));
@@ -255,7 +255,7 @@ async fn a_ccsid_from_another_environment_is_never_sent() {
     // A client for another environment refuses the local unit outright.
     let mut u = unit("u-iso", "1100");
     u.profile.environment = Environment::Simulation;
-    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
     assert!(matches!(flow.onboard(&u, &request("123456")).await, Err(FlowError::EnvironmentMismatch { .. })));
 }
 
@@ -263,7 +263,7 @@ async fn a_ccsid_from_another_environment_is_never_sent() {
 async fn renewal_200_uses_a_new_key_and_keeps_the_old() {
     let lab = lab().await;
     onboard_ok(&lab, "u-renew", "1100").await;
-    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
     let before = flow.state("u-renew").unwrap().unwrap();
     let otp = mint(&lab, OtpPurpose::Renew);
     let issued = flow.renew(&unit("u-renew", "1100"), &request(&otp)).await.unwrap_or_else(|e| panic!("{e}: {:?}", e.explain()));
@@ -280,7 +280,7 @@ async fn renewal_428_redoes_the_checks_with_the_returned_ccsid() {
     let lab = lab().await;
     onboard_ok(&lab, "u-428", "0100").await;
     lab.sim.admin().set_renewal_requires_compliance(true);
-    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
     let before = journal::entries(lab.store.connection(), Some("u-428")).unwrap().len();
     let otp = mint(&lab, OtpPurpose::Renew);
     flow.renew(&unit("u-428", "0100"), &request(&otp)).await.unwrap_or_else(|e| panic!("{e}: {:?}", e.explain()));
@@ -296,7 +296,7 @@ async fn renewal_428_redoes_the_checks_with_the_returned_ccsid() {
 async fn an_onboarding_otp_is_refused_for_renewal_and_explained() {
     let lab = lab().await;
     onboard_ok(&lab, "u-wrongotp", "1000").await;
-    let flow = Onboarding::new(lab.store.connection(), &lab.secrets, &lab.client).unwrap();
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
     let otp = mint(&lab, OtpPurpose::Onboard);
     let error = flow.renew(&unit("u-wrongotp", "1000"), &request(&otp)).await.unwrap_err();
     assert_eq!(code(&error), "Invalid-OTP");

@@ -4,7 +4,11 @@ pub mod compliance_docs;
 pub mod csr;
 pub mod diagnose;
 mod info;
+pub mod journal;
+pub mod onboard;
+pub mod renew;
 pub mod simulator;
+pub mod support_message;
 pub mod units;
 
 use crate::{Cli, Command};
@@ -17,5 +21,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Simulator(args) => simulator::run(cli, args),
         Command::Csr(args) => csr::run(cli, args),
         Command::Units(args) => units::run(cli, args),
+        Command::Onboard(args) => onboard::run(cli, args, false),
+        Command::Renew(args) => renew::run(cli, args),
+        Command::Journal(args) => journal::run(cli, args),
+        Command::SupportMessage(args) => support_message::run(cli, args),
     }
 }

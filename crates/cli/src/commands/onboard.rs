@@ -1,0 +1,242 @@
+//! `onboard` and `renew`: run (or resume) the OTP flow for one unit, with
+//! the pre-flight checks, live progress on stderr, and every refusal
+//! explained in English and Arabic.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::{Context, anyhow};
+use clap::Args;
+use fatoora_core::secrets::{SecretBackend, SecretStore, open_secret_store};
+use fatoora_core::{DataDir, Environment, Localized, Store};
+use fatoora_onboarding::client::{ClientOptions, FatooraClient, Target};
+use fatoora_onboarding::flow::{FlowError, Onboarding, Progress, Request, Unit};
+use fatoora_onboarding::preflight::{OtpAnswers, Overrides, Reachability};
+
+use crate::{Cli, exit};
+
+/// Settings key of the latest reachability verdict, for the support message.
+pub const LATEST_DIAGNOSTICS: &str = "onboarding.latest-diagnostics";
+
+#[derive(Debug, Args)]
+pub struct OnboardArgs {
+    /// Unit id (u-…) or its common name
+    #[arg(long)]
+    pub unit: String,
+    /// The 6-digit OTP from the FATOORA portal (Arabic-Indic digits and spaces are fine)
+    #[arg(long, default_value = "")]
+    pub otp: String,
+    /// local, sandbox, simulation or production [default: the saved environment]
+    #[arg(long)]
+    pub env: Option<Environment>,
+    /// How many minutes ago the portal generated the OTP (asked when omitted on a terminal)
+    #[arg(long, value_name = "MINUTES")]
+    pub otp_age: Option<i64>,
+    /// Which portal generated the OTP: production, simulation, sandbox or local (asked when omitted on a terminal)
+    #[arg(long, value_name = "ENV")]
+    pub otp_portal: Option<Environment>,
+    /// Go ahead although the OTP may be over an hour old
+    #[arg(long)]
+    pub override_otp_age: bool,
+    /// Go ahead although the OTP's portal does not match the environment
+    #[arg(long)]
+    pub override_otp_portal: bool,
+}
+
+pub struct Session {
+    pub store: Store,
+    pub secrets: Box<dyn SecretStore>,
+    pub environment: Environment,
+}
+
+pub fn session(cli: &Cli, env: Option<Environment>) -> anyhow::Result<(DataDir, Session)> {
+    let data_dir = DataDir::resolve(cli.data_dir.as_deref()).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
+    let store = Store::open(&data_dir).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
+    let backend = SecretBackend::from_env().map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
+    let secrets = open_secret_store(&data_dir, backend).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
+    let environment = match env {
+        Some(env) => env,
+        None => store.environment().map_err(|e| anyhow!("{}", e.explain().en))?,
+    };
+    Ok((data_dir, Session { store, secrets, environment }))
+}
+
+/// The client for `environment`: ZATCA's gateway, or for `local` the
+/// simulator started with `fatoora-onboard simulator` on this data folder.
+pub fn client(data_dir: &DataDir, environment: Environment) -> anyhow::Result<(FatooraClient, Option<(String, std::path::PathBuf)>)> {
+    let options = ClientOptions::default();
+    if environment != Environment::Local {
+        return Ok((FatooraClient::new(Target::Zatca(environment), options)?, None));
+    }
+    let runtime_path = data_dir.root().join("simulator").join(fatoora_simulator::RUNTIME_FILE);
+    let runtime: fatoora_simulator::RuntimeInfo = serde_json::from_slice(
+        &std::fs::read(&runtime_path).with_context(|| {
+            format!("the local simulator is not running (no {}): start it with `fatoora-onboard simulator` / المحاكي المحلي لا يعمل: شغّله أولًا", runtime_path.display())
+        })?,
+    )?;
+    let ca_pem = std::fs::read_to_string(&runtime.ca_cert_path)?;
+    let base_url = format!("{}/e-invoicing/{}", runtime.origin, environment.gateway_path());
+    let client = FatooraClient::new(Target::Local { base_url, ca_pem }, options)?;
+    Ok((client, Some((runtime.origin, runtime.ca_cert_path))))
+}
+
+/// The quick probe of the diagnostics crate; its verdict is kept for the
+/// support message.
+async fn reachability(store: &Store, environment: Environment, local: Option<&(String, std::path::PathBuf)>) -> Reachability {
+    use fatoora_diagnostics::{DiagnoseOptions, Target as ProbeTarget};
+    let target = match local {
+        Some((origin, _)) => ProbeTarget::from_url(origin, vec![environment]),
+        None => ProbeTarget::gateway(vec![environment]),
+    };
+    let target = match target {
+        Ok(target) => target,
+        Err(error) => return Reachability { ready: false, summary: error.message() },
+    };
+    let mut options = DiagnoseOptions::new(target);
+    if let Some((_, ca_path)) = local {
+        options.control_url = None;
+        options.extra_roots = fatoora_diagnostics::load_ca_file(ca_path).unwrap_or_default();
+        options.proxy = fatoora_diagnostics::ProxySettings::from_lookup(|_| None);
+    }
+    let result = fatoora_diagnostics::preflight(&options).await;
+    let summary = Localized::new(
+        format!("{} {}", result.verdict.headline.en, result.verdict.next_step.en),
+        format!("{} {}", result.verdict.headline.ar, result.verdict.next_step.ar),
+    );
+    let _ = store.set_setting(LATEST_DIAGNOSTICS, &serde_json::json!({ "en": summary.en, "ar": summary.ar, "at": chrono_now() }));
+    Reachability { ready: result.ready, summary }
+}
+
+fn chrono_now() -> String {
+    chrono::Utc::now().to_rfc3339()
+}
+
+fn ask(question: &Localized) -> Option<String> {
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    eprint!("{}\n{}\n> ", question.en, question.ar);
+    std::io::stderr().flush().ok();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).ok()?;
+    Some(line.trim().to_owned()).filter(|l| !l.is_empty())
+}
+
+fn answers(args: &OnboardArgs) -> OtpAnswers {
+    let age = args.otp_age.or_else(|| {
+        ask(&Localized::new("How many minutes ago was the OTP generated?", "منذ كم دقيقة أُنشئ رمز التحقق؟"))
+            .and_then(|a| fatoora_core::values::ascii_digits(&a).parse().ok())
+    });
+    let portal = args.otp_portal.or_else(|| {
+        ask(&Localized::new(
+            "Which portal generated the OTP? (production, simulation, sandbox, local)",
+            "من أي بوابة أُنشئ رمز التحقق؟ (production، simulation، sandbox، local)",
+        ))
+        .and_then(|a| a.parse().ok())
+    });
+    OtpAnswers {
+        generated_at: age.map(|minutes| chrono::Utc::now() - chrono::Duration::minutes(minutes)),
+        portal,
+    }
+}
+
+pub fn load_unit(store: &Store, reference: &str, environment: Environment) -> Result<Unit, Localized> {
+    let unit = fatoora_csr::units::find_unit(store, reference).map_err(|e| e.explain())?;
+    let mut profile = unit.profile;
+    profile.environment = environment;
+    Ok(Unit { id: unit.id, profile })
+}
+
+pub fn run(cli: &Cli, args: &OnboardArgs, renew: bool) -> anyhow::Result<u8> {
+    let (data_dir, session) = session(cli, args.env)?;
+    let unit = match load_unit(&session.store, &args.unit, session.environment) {
+        Ok(unit) => unit,
+        Err(message) => return report_bad_input(cli, &message),
+    };
+    let (client, local) = client(&data_dir, session.environment)?;
+    let json = cli.json;
+    let print_progress = move |progress: Progress| {
+        if json {
+            return;
+        }
+        match progress {
+            Progress::Step { label, .. } => eprintln!("» {} / {}", label.en, label.ar),
+            Progress::Document { document, done, total, skipped } => {
+                eprintln!("  {done}/{total} {document}{}", if skipped { " (passed earlier)" } else { "" })
+            }
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let outcome = runtime.block_on(async {
+        let reachability = reachability(&session.store, session.environment, local.as_ref()).await;
+        let flow = Onboarding::new(&session.store, session.secrets.as_ref(), &client)
+            .map_err(|e| anyhow!("{}", e.explain().what_happened.en))?
+            .with_progress(&print_progress);
+        let request = Request {
+            otp_text: &args.otp,
+            answers: answers(args),
+            overrides: Overrides { otp_age: args.override_otp_age, otp_portal: args.override_otp_portal },
+            reachability: Some(reachability),
+        };
+        Ok::<_, anyhow::Error>(if renew { flow.renew(&unit, &request).await } else { flow.onboard(&unit, &request).await })
+    })?;
+    match outcome {
+        Ok(issued) => {
+            if cli.json {
+                println!("{}", serde_json::json!({ "ok": true, "issued": issued }));
+            } else {
+                println!(
+                    "Onboarded {} in {}: production CSID {} valid until {}.\nتم ربط الوحدة: صدر معرّف الختم التشفيري للإنتاج.",
+                    issued.unit_id,
+                    issued.environment,
+                    issued.pcsid_request_id,
+                    issued.pcsid_expires_at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "?".into())
+                );
+            }
+            Ok(exit::OK)
+        }
+        Err(error) => report_failure(cli, &error),
+    }
+}
+
+fn report_bad_input(cli: &Cli, message: &Localized) -> anyhow::Result<u8> {
+    if cli.json {
+        println!("{}", serde_json::json!({ "ok": false, "error": message }));
+    } else {
+        eprintln!("{}\n{}", message.en, message.ar);
+    }
+    Ok(exit::BAD_INPUT)
+}
+
+fn report_failure(cli: &Cli, error: &FlowError) -> anyhow::Result<u8> {
+    let explanation = error.explain();
+    let checks = match error {
+        FlowError::Preflight(report) => Some(report),
+        _ => None,
+    };
+    if cli.json {
+        println!(
+            "{}",
+            serde_json::json!({ "ok": false, "code": error.zatca_code(), "explanation": explanation, "preflight": checks })
+        );
+    } else {
+        if let Some(report) = checks {
+            for check in &report.checks {
+                let mark = match check.outcome {
+                    fatoora_onboarding::preflight::Outcome::Passed => "ok ",
+                    fatoora_onboarding::preflight::Outcome::Failed => "NO ",
+                    fatoora_onboarding::preflight::Outcome::Unanswered => "?  ",
+                };
+                eprintln!("{mark} {}: {}", check.id.label().en, check.message.en);
+                eprintln!("    {}: {}", check.id.label().ar, check.message.ar);
+            }
+        }
+        if let Some(code) = error.zatca_code() {
+            eprintln!("ZATCA: {code}");
+        }
+        eprintln!("{}\n{}\n→ {}\n→ {}", explanation.what_happened.en, explanation.what_happened.ar, explanation.next_step.en, explanation.next_step.ar);
+    }
+    Ok(match error {
+        FlowError::Preflight(_) | FlowError::BadUnitId(_) | FlowError::EnvironmentMismatch { .. } => exit::BAD_INPUT,
+        _ => exit::FAILURE,
+    })
+}
