@@ -9,8 +9,25 @@ use crate::tls::Trust;
 use crate::options::{DiagnoseOptions, redact_url};
 
 pub(crate) fn os_description() -> String {
+    format!("{} ({})", os_name(), std::env::consts::ARCH)
+}
+
+/// On Linux, /etc/os-release directly: `os_info` would run `lsb_release`
+/// (a shell script and four processes, tens of milliseconds).
+#[cfg(target_os = "linux")]
+fn os_name() -> String {
+    std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|text| {
+            text.lines().find_map(|line| line.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_owned()))
+        })
+        .unwrap_or_else(|| "Linux (no /etc/os-release)".to_owned())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn os_name() -> String {
     let os = os_info::get();
-    format!("{} {} ({})", os.os_type(), os.version(), std::env::consts::ARCH)
+    format!("{} {}", os.os_type(), os.version())
 }
 
 pub(crate) fn configuration(options: &DiagnoseOptions, os: String, resolvers: &Resolvers, trust: &Trust) -> Configuration {
