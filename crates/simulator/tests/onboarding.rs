@@ -441,6 +441,9 @@ async fn sandbox_issues_without_the_gate_and_renewal_works() {
     let response = renew(pcsid_auth.clone(), Some("123456"), &spec).await;
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(response.json()["tokenType"], fatoora_simulator_token_type());
+    if let Some(sample) = sample_or_skip("api/04-renewal-patch-200-swagger.json") {
+        assert!(same_shape(&response.json(), &sample), "{}", response.text);
+    }
 
     admin.set_renewal_requires_compliance(true);
     let response = renew(pcsid_auth.clone(), Some("123456"), &spec).await;
