@@ -5,7 +5,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use fatoora_compliance_docs::document::{Buyer, DocumentKind, DocumentSpec, Line};
-use fatoora_compliance_docs::{INITIAL_PREVIOUS_HASH, SellerProfile, SigningCertificate, sign_document, signing_key_from_text};
+use fatoora_compliance_docs::{INITIAL_PREVIOUS_HASH, SellerProfile, SigningCertificate, invoice_hash, sign_document, signing_key_from_text};
 use fatoora_core::reference::zatca_reference_dir_or_skip;
 
 fn sign_one_simplified_invoice(c: &mut Criterion) {
@@ -29,6 +29,14 @@ fn sign_one_simplified_invoice(c: &mut Criterion) {
     };
     c.bench_function("build + hash + sign + QR (simplified invoice)", |b| {
         b.iter(|| sign_document(std::hint::black_box(&spec), &certificate, &key).unwrap())
+    });
+    // The parts, to see where the time goes.
+    let unsigned = spec.render("", "");
+    c.bench_function("part: build the UBL text", |b| b.iter(|| std::hint::black_box(&spec).render("", "")));
+    c.bench_function("part: invoice hash (C14N 1.1 + SHA-256)", |b| b.iter(|| invoice_hash(std::hint::black_box(&unsigned)).unwrap()));
+    let hash = invoice_hash(&unsigned).unwrap();
+    c.bench_function("part: ECDSA secp256k1 signature", |b| {
+        b.iter(|| -> k256::ecdsa::Signature { k256::ecdsa::signature::Signer::sign(&key, std::hint::black_box(&hash.0)) })
     });
 }
 

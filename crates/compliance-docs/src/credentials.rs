@@ -50,6 +50,17 @@ impl SigningCertificate {
         Self::from_der(&der)
     }
 
+    /// The `binarySecurityToken` of FATOORA's CSID answers: base64 of the
+    /// base64 certificate text.
+    pub fn from_binary_security_token(token: &str) -> Result<Self> {
+        let text = B64
+            .decode(token.trim())
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or_else(|| DocsError::Certificate("the binarySecurityToken is not base64 of the certificate text".into()))?;
+        Self::from_text(&text)
+    }
+
     pub fn from_der(der: &[u8]) -> Result<Self> {
         let certificate =
             Certificate::from_der(der).map_err(|error| DocsError::Certificate(format!("not an X.509 certificate: {error}")))?;

@@ -2,6 +2,28 @@
 //! invoices, credit and debit notes built from the unit's own seller data,
 //! hashed, signed (XAdES B-B) and, when simplified, given their QR code.
 //! Also the checks that prove it on ZATCA's own signed samples.
+//!
+//! For onboarding: the seller comes from the unit, the certificate from the
+//! CCSID answer, the key from the secret store, and each request body goes
+//! to `POST /compliance/invoices` as it is.
+//!
+//! ```no_run
+//! # fn demo(unit: &fatoora_compliance_docs::UnitProfile, token: &str, key: &fatoora_compliance_docs::SigningKey)
+//! #     -> Result<(), fatoora_compliance_docs::DocsError> {
+//! use fatoora_compliance_docs::{SellerProfile, SigningCertificate, generate_documents};
+//! use fatoora_core::values::InvoiceTypes;
+//!
+//! let seller = SellerProfile::from_unit_profile(unit)?;
+//! let certificate = SigningCertificate::from_binary_security_token(token)?;
+//! for document in generate_documents(&seller, &certificate, key, InvoiceTypes::Both)? {
+//!     let body = serde_json::to_string(&document.request).unwrap(); // {"invoiceHash","uuid","invoice"}
+//!     println!("{} → {}", document.kind.compliance_step(), body.len());
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Checking is [`verify_signed_document`]; it shares nothing with the
+//! simulator's own verifier on purpose.
 
 pub mod credentials;
 pub mod document;

@@ -158,3 +158,14 @@ fn unreadable_keys_never_echo_the_input() {
         assert!(!text.contains("MHQCAQEE") && !text.contains("Kyz8"), "{text}");
     }
 }
+
+#[test]
+fn a_csid_answer_token_reads_as_its_certificate() {
+    let Some(reference) = zatca_reference_dir_or_skip("a_csid_answer_token_reads_as_its_certificate") else { return };
+    let answer: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(reference.join("samples/api/odoo-demo-ccsid-response.json")).unwrap()).unwrap();
+    let token = answer["binarySecurityToken"].as_str().unwrap();
+    let pem = std::fs::read_to_string(reference.join("samples/certs/odoo_demo_ccsid.pem")).unwrap();
+    assert_eq!(SigningCertificate::from_binary_security_token(token).unwrap(), SigningCertificate::from_text(&pem).unwrap());
+    assert!(SigningCertificate::from_binary_security_token("not a token").is_err());
+}
