@@ -1,0 +1,20 @@
+//! Custody of what a unit needs to sign invoices: an encrypted backup of
+//! everything this machine keeps (the database and every secret it names),
+//! a restore into another data directory and secret store, and the export
+//! of one unit's credentials for invoicing software.
+//!
+//! A backup is one file: a plain JSON header (format, Argon2id parameters
+//! and salt, nonce) and the XChaCha20-Poly1305 ciphertext of the payload,
+//! with the header as associated data. A wrong passphrase and a tampered
+//! file look the same to the AEAD and are refused before anything is
+//! written. fatoora-core's encrypted secrets file uses the same primitives
+//! but keeps them private, hence the small sealing code here.
+
+mod backup;
+mod error;
+mod export;
+mod seal;
+
+pub use backup::{BackupSummary, RestoreSummary, backup, restore, secret_names};
+pub use error::CustodyError;
+pub use export::{ExportManifest, ExportedFile, KeyProtection, export_unit};
