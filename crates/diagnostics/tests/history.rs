@@ -7,21 +7,9 @@ use fatoora_diagnostics::history::{self, HistoryError};
 use fatoora_diagnostics::*;
 use lab::*;
 
-/// The app's store with migration 0004. Until the numbers below it exist and
-/// store.rs lists it, the test applies the file itself (the store's own test
-/// `migration_list_matches_the_folder` says which numbers are missing).
+/// The app's store, migrated (0004 creates the history table).
 fn store(dir: &tempfile::TempDir) -> Store {
-    let store = Store::open_file(&dir.path().join("fatoora.sqlite3")).unwrap();
-    let listed: bool = store
-        .connection()
-        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'diagnostics_reports'", [], |r| r.get::<_, i64>(0))
-        .unwrap()
-        > 0;
-    if !listed {
-        eprintln!("note: migration 0004 is not listed in store.rs yet; applying crates/core/migrations/0004_diagnostics.sql directly");
-        store.connection().execute_batch(include_str!("../../core/migrations/0004_diagnostics.sql")).unwrap();
-    }
-    store
+    Store::open_file(&dir.path().join("fatoora.sqlite3")).unwrap()
 }
 
 #[tokio::test]
