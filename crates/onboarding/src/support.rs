@@ -10,7 +10,6 @@ use fatoora_core::store::rusqlite::{self, Connection};
 use fatoora_core::{Environment, Localized};
 use serde::Serialize;
 
-use crate::catalogue::Endpoint;
 use crate::client::Reach;
 use crate::journal::{self, JournalEntry};
 use crate::state;
@@ -124,11 +123,22 @@ fn or_unknown(value: &Option<String>, unknown: &str) -> String {
 
 fn write(facts: SupportFacts) -> SupportMessage {
     let env = facts.environment;
-    let last_codes: Vec<String> = facts.requests.iter().rev().find(|r| !r.zatca_codes.is_empty()).map(|r| r.zatca_codes.clone()).unwrap_or_default();
-    let subject = Localized::new(
-        format!("FATOORA onboarding ({env}) refused for VAT {}: {}", or_unknown(&facts.csr_vat_number, "?"), if last_codes.is_empty() { "no answer".into() } else { last_codes.join(", ") }),
-        format!("تعذّر ربط وحدة على منصة «فاتورة» ({}) للرقم الضريبي {}: {}", env.label().ar, or_unknown(&facts.csr_vat_number, "؟"), if last_codes.is_empty() { "لا رد".into() } else { last_codes.join("، ") }),
-    );
+    let vat = or_unknown(&facts.csr_vat_number, "?");
+    let last = facts.requests.last();
+    let subject = match last {
+        Some(r) if !r.zatca_codes.is_empty() => Localized::new(
+            format!("FATOORA onboarding ({env}) refused for VAT {vat}: {}", r.zatca_codes.join(", ")),
+            format!("رفض طلب ربط على منصة «فاتورة» ({}) للرقم الضريبي {vat}: {}", env.label().ar, r.zatca_codes.join("، ")),
+        ),
+        Some(r) if r.http_status.is_none() => Localized::new(
+            format!("FATOORA onboarding ({env}) for VAT {vat}: no answer from the gateway"),
+            format!("طلب ربط على منصة «فاتورة» ({}) للرقم الضريبي {vat}: لا رد من البوابة", env.label().ar),
+        ),
+        _ => Localized::new(
+            format!("FATOORA onboarding ({env}) for VAT {vat}: our records"),
+            format!("طلب ربط على منصة «فاتورة» ({}) للرقم الضريبي {vat}: سجلاتنا", env.label().ar),
+        ),
+    };
 
     let mut en = String::new();
     let mut ar = String::new();
@@ -208,7 +218,13 @@ fn write(facts: SupportFacts) -> SupportMessage {
         en.push_str("(no request has been sent yet)\n");
         ar.push_str("(لم يُرسل أي طلب بعد)\n");
     }
-    let endpoints: Vec<&str> = Endpoint::ALL.iter().map(|e| e.path()).collect();
+    let mut endpoints: Vec<String> = Vec::new();
+    for r in &facts.requests {
+        let path = r.method_and_url.split_once(' ').map(|(m, url)| format!("{m} {}", url.split("/e-invoicing/").nth(1).map(|p| format!("/e-invoicing/{p}")).unwrap_or_else(|| url.to_owned()))).unwrap_or_default();
+        if !endpoints.contains(&path) {
+            endpoints.push(path);
+        }
+    }
     en.push_str(&format!("\nOnly these endpoints of the {env} gateway were called: {}.\n", endpoints.join(", ")));
     ar.push_str(&format!("\nلم تُستدعَ إلا نقاط الاتصال هذه في بوابة {}: \u{2066}{}\u{2069}.\n", env.label().ar, endpoints.join(", ")));
 

@@ -304,3 +304,30 @@ async fn an_onboarding_otp_is_refused_for_renewal_and_explained() {
     assert_eq!(error.zatca_code().as_deref(), Some("Invalid-OTP"));
     let _ = ErrorCode::InvalidOtp;
 }
+
+#[tokio::test]
+async fn the_support_message_has_the_facts_and_no_secret() {
+    let lab = lab().await;
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
+    // Refused: an OTP bound to another VAT number, sent with overrides.
+    let otp = lab.sim.admin().mint_otp(Environment::Local, "300000000000003", OtpPurpose::Onboard).unwrap();
+    let request = Request { otp_text: &otp, answers: answers(), overrides: Overrides::default(), reachability: reachable() };
+    let error = flow.onboard(&unit("u-support", "1100"), &request).await.unwrap_err();
+    assert_eq!(code(&error), "Invalid-OTP");
+    let diagnostics = fatoora_core::Localized::new("All probes passed.", "نجحت كل الفحوص.");
+    let message = fatoora_onboarding::support::support_message(lab.store.connection(), "u-support", Environment::Local, Some(diagnostics)).unwrap();
+    for text in [&message.body.en, &message.body.ar, &message.subject.en] {
+        assert!(text.contains(VAT), "VAT in the CSR");
+        assert!(text.contains("Invalid-OTP"));
+        assert!(!text.contains(&otp), "the OTP itself never appears");
+    }
+    assert!(message.body.en.contains("TSTZATCA-Code-Signing") && message.body.ar.contains("TSTZATCA-Code-Signing"));
+    assert!(message.body.en.contains(&format!("OTP ending in {}", otp.chars().last().unwrap())));
+    assert!(message.body.en.contains("3 minutes after it was generated"));
+    assert!(message.body.en.contains("sent 1 time(s)"));
+    assert!(message.body.en.contains("/e-invoicing/core/compliance"));
+    assert!(message.body.en.contains("All probes passed.") && message.body.ar.contains("نجحت كل الفحوص."));
+    let facts = &message.facts;
+    assert_eq!(facts.csr_vat_number.as_deref(), Some(VAT));
+    assert_eq!(facts.requests.len(), 1);
+}
