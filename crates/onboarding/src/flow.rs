@@ -81,6 +81,8 @@ pub enum FlowError {
     Preflight(PreflightReport),
     #[error("{endpoint}: {error}")]
     Call { endpoint: Endpoint, error: CallError },
+    #[error("this OTP was sent in a run that ended without an answer; it may be spent")]
+    OtpInDoubt,
     #[error("unit {unit} has no production CSID in {environment} to renew")]
     NotIssued { unit: String, environment: Environment },
     #[error("unit {unit} is already onboarded in {environment}")]
@@ -123,6 +125,13 @@ impl FlowError {
                 )
             }
             FlowError::Call { endpoint, error } => error.explain(*endpoint),
+            FlowError::OtpInDoubt => plain(
+                Localized::new(
+                    "This OTP was sent to ZATCA in an earlier run that stopped before an answer came back, so ZATCA may already have used it. The app does not send it again.",
+                    "أُرسل رمز التحقق هذا إلى الهيئة في تشغيل سابق توقف قبل وصول الرد، لذا ربما استخدمته الهيئة بالفعل. لن يرسله التطبيق مرة أخرى.",
+                ),
+                Localized::new("Generate a new OTP in the FATOORA portal and continue with it; the unit's key and CSR stay the same.", "أنشئ رمز تحقق جديدًا من بوابة «فاتورة» وتابع به؛ يبقى مفتاح الوحدة وطلبها كما هما."),
+            ),
             FlowError::NotIssued { .. } => plain(
                 Localized::new("This unit has no production CSID in this environment, so there is nothing to renew.", "لا تملك هذه الوحدة معرّف ختم تشفيري للإنتاج في هذه البيئة، فلا يوجد ما يُجدَّد."),
                 Localized::new("Onboard the unit first.", "اربط الوحدة أولًا."),
@@ -356,8 +365,14 @@ impl<'a> Onboarding<'a> {
         let otp = report.otp.clone().expect("pre-flight passed, so the OTP parsed");
         let fingerprint = self.hasher.fingerprint(&otp);
 
+        if state.otp_in_doubt_hash.as_deref() == Some(fingerprint.hash.as_str()) {
+            return Err(FlowError::OtpInDoubt);
+        }
+        // Recorded before sending: if this process dies mid-request, the
+        // next run knows the OTP may be spent.
         state.key_name = Some(key_name.to_string());
         state.csr_pem = Some(csr_pem.clone());
+        state.otp_in_doubt_hash = Some(fingerprint.hash.clone());
         state.last_error = None;
         self.enter(state, Step::Ccsid)?;
 
@@ -373,8 +388,9 @@ impl<'a> Onboarding<'a> {
                 self.mark_key_issued(unit, &key)
             }
             Err(error) => {
-                if error.reach() == Reach::MayHaveReached {
-                    state.otp_in_doubt_hash = Some(fingerprint.hash);
+                // Answered or never sent: the journal tells pre-flight.
+                if error.reach() != Reach::MayHaveReached {
+                    state.otp_in_doubt_hash = None;
                 }
                 Err(self.fail(state, Endpoint::Compliance, error))
             }
@@ -500,8 +516,12 @@ impl<'a> Onboarding<'a> {
         let report = self.run_preflight(unit, &csr_pem, request)?;
         let otp = report.otp.clone().expect("pre-flight passed, so the OTP parsed");
         let fingerprint = self.hasher.fingerprint(&otp);
+        if state.otp_in_doubt_hash.as_deref() == Some(fingerprint.hash.as_str()) {
+            return Err(FlowError::OtpInDoubt);
+        }
         state.renewal_key_name = Some(key_name.to_string());
         state.renewal_csr_pem = Some(csr_pem.clone());
+        state.otp_in_doubt_hash = Some(fingerprint.hash.clone());
         state.last_error = None;
         self.enter(&mut state, Step::Renewal)?;
 
@@ -537,8 +557,8 @@ impl<'a> Onboarding<'a> {
                 self.checks_then_pcsid(unit, &mut state, Step::RenewalChecks, Step::RenewalPcsid).await
             }
             Err(error) => {
-                if error.reach() == Reach::MayHaveReached {
-                    state.otp_in_doubt_hash = Some(fingerprint.hash);
+                if error.reach() != Reach::MayHaveReached {
+                    state.otp_in_doubt_hash = None;
                 }
                 Err(self.fail(&mut state, Endpoint::RenewProductionCsids, error))
             }

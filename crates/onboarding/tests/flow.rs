@@ -331,3 +331,81 @@ async fn the_support_message_has_the_facts_and_no_secret() {
     assert_eq!(facts.csr_vat_number.as_deref(), Some(VAT));
     assert_eq!(facts.requests.len(), 1);
 }
+
+/// Runs onboarding (or renewal) and drops it, mid-request, the moment `at`
+/// is reported: what a kill -9 leaves behind, since every write before that
+/// point is committed and nothing after it happens. The gateway is told to
+/// hang first, so the request in flight never completes by itself.
+async fn killed_at(lab: &Lab, u: &fatoora_onboarding::flow::Unit, otp: &str, renew: bool, at: impl Fn(&Progress) -> bool + Send + Sync) {
+    let notify = std::sync::Arc::new(tokio::sync::Notify::new());
+    let admin = lab.sim.admin();
+    let signal = notify.clone();
+    let sink = move |p: Progress| {
+        if at(&p) {
+            admin.set_fault(FaultRule::always(Fault::Hang));
+            signal.notify_one();
+        }
+    };
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap().with_progress(&sink);
+    let request = request(otp);
+    let run = async { if renew { flow.renew(u, &request).await } else { flow.onboard(u, &request).await } };
+    tokio::select! {
+        biased;
+        _ = notify.notified() => {}
+        outcome = run => panic!("the flow ended before the kill point: {:?}", outcome.map(|i| i.pcsid_request_id)),
+    }
+    lab.sim.admin().clear_fault();
+}
+
+#[tokio::test]
+async fn killed_at_each_step_resumes_to_issued_with_the_same_key() {
+    let lab = lab().await;
+    let steps: [(&str, Box<dyn Fn(&Progress) -> bool + Send + Sync>); 3] = [
+        ("u-kill-ccsid", Box::new(|p| matches!(p, Progress::Step { step: Step::Ccsid, .. }))),
+        ("u-kill-checks", Box::new(|p| matches!(p, Progress::Document { done: 2, skipped: false, .. }))),
+        ("u-kill-pcsid", Box::new(|p| matches!(p, Progress::Step { step: Step::Pcsid, .. }))),
+    ];
+    for (id, at) in steps {
+        let u = unit(id, "1100");
+        let otp = mint(&lab, OtpPurpose::Onboard);
+        killed_at(&lab, &u, &otp, false, at).await;
+        let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
+        let killed = flow.state(id).unwrap().unwrap();
+        let key = killed.key_name.clone().expect("the key was recorded before the first request");
+        let resumed = match flow.onboard(&u, &request(&otp)).await {
+            // Killed while the OTP was in flight: it is not sent again.
+            Err(FlowError::OtpInDoubt) => {
+                assert_eq!(killed.step, Step::Ccsid, "{id}");
+                assert!(FlowError::OtpInDoubt.explain().next_step.en.contains("new OTP"));
+                flow.onboard(&u, &request(&mint(&lab, OtpPurpose::Onboard))).await
+            }
+            other => other,
+        };
+        resumed.unwrap_or_else(|e| panic!("{id}: {e}: {:?}", e.explain()));
+        let done = flow.state(id).unwrap().unwrap();
+        assert_eq!(done.step, Step::Issued, "{id}");
+        assert_eq!(done.pcsid_key_name.as_deref(), Some(key.as_str()), "{id}: same key");
+        assert!(lab.secrets.get(&SecretName::new(key).unwrap()).unwrap().is_some());
+        let sent = journal::entries(lab.store.connection(), Some(id)).unwrap();
+        let documents: Vec<_> = sent.iter().filter_map(|e| e.document.clone()).collect();
+        let mut unique = documents.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 6, "{id}");
+        assert!(documents.len() <= 7, "{id}: a passed document is not sent again ({documents:?})");
+    }
+
+    // Renewal killed while the PATCH is in flight.
+    let id = "u-kill-ccsid";
+    let u = unit(id, "1100");
+    let otp = mint(&lab, OtpPurpose::Renew);
+    killed_at(&lab, &u, &otp, true, |p| matches!(p, Progress::Step { step: Step::Renewal, .. })).await;
+    let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
+    let killed = flow.state(id).unwrap().unwrap();
+    assert_eq!(killed.step, Step::Renewal);
+    let renewal_key = killed.renewal_key_name.clone().unwrap();
+    assert!(matches!(flow.renew(&u, &request(&otp)).await, Err(FlowError::OtpInDoubt)));
+    flow.renew(&u, &request(&mint(&lab, OtpPurpose::Renew))).await.unwrap_or_else(|e| panic!("{e}: {:?}", e.explain()));
+    let done = flow.state(id).unwrap().unwrap();
+    assert_eq!((done.step, done.pcsid_key_name.as_deref()), (Step::Issued, Some(renewal_key.as_str())));
+}
