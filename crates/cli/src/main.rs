@@ -45,6 +45,12 @@ pub enum Command {
     Journal(commands::journal::JournalArgs),
     /// Prepare a copy-ready message for ZATCA support (English and Arabic) with the recorded facts
     SupportMessage(commands::support_message::SupportMessageArgs),
+    /// Write an encrypted backup of everything: units, certificates, CSID secrets, keys
+    Backup(commands::backup::BackupArgs),
+    /// Restore a backup into this data directory and this machine's keychain
+    Restore(commands::restore::RestoreArgs),
+    /// Export one unit's certificate, secret and key for invoicing software (asks for confirmation)
+    Export(commands::export::ExportArgs),
 }
 
 /// Exit codes shared by every command.

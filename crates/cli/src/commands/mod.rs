@@ -1,12 +1,15 @@
 //! One module per subcommand; `run` only dispatches.
 
+pub mod backup;
 pub mod compliance_docs;
 pub mod csr;
 pub mod diagnose;
+pub mod export;
 mod info;
 pub mod journal;
 pub mod onboard;
 pub mod renew;
+pub mod restore;
 pub mod simulator;
 pub mod support_message;
 pub mod units;
@@ -25,5 +28,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Renew(args) => renew::run(cli, args),
         Command::Journal(args) => journal::run(cli, args),
         Command::SupportMessage(args) => support_message::run(cli, args),
+        Command::Backup(args) => backup::run(cli, args),
+        Command::Restore(args) => restore::run(cli, args),
+        Command::Export(args) => export::run(cli, args),
     }
 }

@@ -1,0 +1,82 @@
+//! `backup --to FILE`: everything (units, certificates, secrets, keys) in one
+//! passphrase-encrypted file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::anyhow;
+use clap::Args;
+use fatoora_core::secrets::{Passphrase, SecretBackend, SecretStore, open_secret_store};
+use fatoora_core::{DataDir, Localized, Store};
+use fatoora_custody::CustodyError;
+
+use super::csr::emit;
+use crate::{Cli, exit};
+
+/// The backup's passphrase for scripts; otherwise `--passphrase-file`.
+pub const BACKUP_PASSPHRASE_VAR: &str = "FATOORA_ONBOARD_BACKUP_PASSPHRASE";
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup file to write (replaced atomically if it exists)
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
+    /// Read the passphrase from this file's first line [default: FATOORA_ONBOARD_BACKUP_PASSPHRASE]
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// The passphrase from `file` (first line) or [`BACKUP_PASSPHRASE_VAR`].
+pub(crate) fn passphrase(file: Option<&Path>, variable: &str) -> anyhow::Result<Passphrase> {
+    let text = match file {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?.lines().next().unwrap_or_default().to_owned(),
+        None => std::env::var(variable).map_err(|_| {
+            anyhow!("no passphrase: set {variable} or pass --passphrase-file\nلا توجد عبارة مرور: عيّن {variable} أو مرّر ‎--passphrase-file")
+        })?,
+    };
+    Ok(Passphrase::new(text))
+}
+
+pub(crate) fn open(cli: &Cli) -> anyhow::Result<(DataDir, Store, Box<dyn SecretStore>)> {
+    let data_dir = DataDir::resolve(cli.data_dir.as_deref()).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
+    let store = Store::open(&data_dir).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
+    let secrets = SecretBackend::from_env()
+        .and_then(|backend| open_secret_store(&data_dir, backend))
+        .map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
+    Ok((data_dir, store, secrets))
+}
+
+/// Prints a custody failure (en+ar) and picks the exit code.
+pub(crate) fn failed(cli: &Cli, error: CustodyError) -> anyhow::Result<u8> {
+    let explanation: Localized = error.explain();
+    if cli.json {
+        emit(&format!("{}\n", serde_json::json!({ "error": explanation })));
+    } else {
+        eprintln!("{}\n{}", explanation.en, explanation.ar);
+    }
+    Ok(if error.is_bad_input() { exit::BAD_INPUT } else { exit::FAILURE })
+}
+
+pub fn run(cli: &Cli, args: &BackupArgs) -> anyhow::Result<u8> {
+    let passphrase = passphrase(args.passphrase_file.as_deref(), BACKUP_PASSPHRASE_VAR)?;
+    let (_, store, secrets) = open(cli)?;
+    match fatoora_custody::backup(&store, secrets.as_ref(), &passphrase, &args.to) {
+        Ok(summary) => {
+            if cli.json {
+                emit(&format!("{}\n", serde_json::to_string(&summary)?));
+            } else {
+                emit(&format!(
+                    "backup written to {}: {} unit(s), {} secret(s), {} bytes\nKeep the passphrase apart from the file: without it nothing can be restored.\nاحفظ عبارة المرور بعيدًا عن الملف: بدونها لا يمكن استعادة شيء.\n",
+                    args.to.display(),
+                    summary.units,
+                    summary.secrets,
+                    summary.bytes
+                ));
+                for name in &summary.missing_secrets {
+                    eprintln!("warning: {name} is named in the database but not in the secret store; it is not in the backup");
+                }
+            }
+            Ok(exit::OK)
+        }
+        Err(error) => failed(cli, error),
+    }
+}
