@@ -1,0 +1,217 @@
+//! Reads a probe run from either source: the PHP page's JSON or the JSON of
+//! `fatoora-onboard diagnose --json`. The PHP page writes the same field
+//! names as the diagnostics report for DNS, TCP, TLS and HTTP, so one set of
+//! types reads both; only the CLI's report carries its own verdict.
+
+use fatoora_core::Localized;
+use fatoora_diagnostics::VerdictClass;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ImportedRun {
+    pub tool: String,
+    /// `php` for the probe page; absent in the CLI's report.
+    #[serde(default)]
+    pub source: Option<String>,
+    pub target: ImportedTarget,
+    #[serde(default)]
+    pub verdict: Option<ImportedVerdict>,
+    #[serde(default)]
+    pub dns: Vec<DnsEntry>,
+    #[serde(default)]
+    pub tcp: Vec<TcpEntry>,
+    #[serde(default)]
+    pub tls: Vec<TlsEntry>,
+    #[serde(default)]
+    pub http: Vec<HttpEntry>,
+    #[serde(default)]
+    pub control: Option<HttpEntry>,
+    /// Functions the PHP page could not use, with the reason and the effect.
+    #[serde(default)]
+    pub degraded: Vec<Degraded>,
+    /// Kept whole for the report.
+    #[serde(skip)]
+    pub raw: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ImportedTarget {
+    pub host: String,
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ImportedVerdict {
+    pub class: VerdictClass,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DnsEntry {
+    pub record: String,
+    pub outcome: String,
+    #[serde(default)]
+    pub addresses: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TcpEntry {
+    pub address: String,
+    pub outcome: String,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TlsEntry {
+    pub address: String,
+    pub offered: String,
+    pub outcome: String,
+    #[serde(default)]
+    pub trusted: Option<bool>,
+    #[serde(default)]
+    pub chain: Vec<CertEntry>,
+    #[serde(default)]
+    pub detail: Option<String>,
+    #[serde(default)]
+    pub trust_problem: Option<String>,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CertEntry {
+    pub subject: String,
+    pub issuer: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HttpEntry {
+    pub url: String,
+    pub outcome: String,
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub stage: Option<String>,
+    #[serde(default)]
+    pub detail: Option<String>,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Degraded {
+    pub function: String,
+    pub reason: String,
+    pub effect: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{path} is not a probe result from Fatoora Onboard (probe.php or diagnose --json): {reason}")]
+pub struct ImportError {
+    pub path: String,
+    pub reason: String,
+}
+
+impl ImportError {
+    pub fn explain(&self) -> Localized {
+        Localized::new(
+            self.to_string(),
+            format!(
+                "الملف \u{2066}{}\u{2069} ليس نتيجة فحص من Fatoora Onboard (صفحة probe.php أو ‎diagnose --json‏): \u{2066}{}\u{2069}",
+                self.path, self.reason
+            ),
+        )
+    }
+}
+
+impl ImportedRun {
+    /// `path` only names the file in the error message.
+    pub fn from_json(text: &str, path: &str) -> Result<Self, ImportError> {
+        let mut run: ImportedRun =
+            serde_json::from_str(text).map_err(|e| ImportError { path: path.to_owned(), reason: e.to_string() })?;
+        if !run.tool.to_ascii_lowercase().contains("fatoora") {
+            return Err(ImportError { path: path.to_owned(), reason: format!("written by {:?}", run.tool) });
+        }
+        run.raw = text.to_owned();
+        Ok(run)
+    }
+
+    pub fn is_php(&self) -> bool {
+        self.source.as_deref() == Some("php")
+    }
+
+    /// The CLI's own verdict when it has one; otherwise the same order of
+    /// causes as the diagnostics rule table (a cause before its symptoms),
+    /// applied to what the PHP page could see.
+    pub fn class(&self) -> VerdictClass {
+        if let Some(verdict) = &self.verdict {
+            return verdict.class;
+        }
+        let control_failed = self.control.as_ref().is_some_and(|c| c.outcome == "failed");
+        let is_ip = self.target.host.parse::<std::net::IpAddr>().is_ok();
+        let resolved = is_ip || self.dns.iter().any(|d| d.outcome == "resolved" && !d.addresses.is_empty());
+        if !resolved {
+            if control_failed {
+                return VerdictClass::NoInternet;
+            }
+            return match self.dns.iter().find(|d| d.outcome != "no_records").map(|d| d.outcome.as_str()) {
+                Some("nx_domain") => VerdictClass::DnsNxdomain,
+                Some("serv_fail") => VerdictClass::DnsServfail,
+                Some("timeout") => VerdictClass::DnsTimeout,
+                _ => VerdictClass::DnsFailed,
+            };
+        }
+        if !self.tcp.is_empty() && !self.tcp.iter().any(|t| t.outcome == "connected") {
+            if control_failed {
+                return VerdictClass::NoInternet;
+            }
+            let timed_out = self.tcp.iter().filter(|t| t.outcome == "timed_out").count();
+            let refused = self.tcp.iter().filter(|t| t.outcome == "refused").count();
+            return if timed_out > 0 && refused == 0 {
+                VerdictClass::TcpBlackHole
+            } else if refused > 0 {
+                VerdictClass::TcpRefused
+            } else {
+                VerdictClass::NetworkUnreachable
+            };
+        }
+        let established: Vec<&TlsEntry> = self.tls.iter().filter(|t| t.outcome == "established").collect();
+        if !self.tls.is_empty() && established.is_empty() {
+            return if self.tls.iter().any(|t| t.outcome == "stalled") {
+                VerdictClass::TlsStall
+            } else if self.tls.iter().all(|t| t.outcome == "version_refused") {
+                VerdictClass::TlsVersionRefused
+            } else {
+                VerdictClass::TlsFailed
+            };
+        }
+        if !established.is_empty() && !established.iter().any(|t| t.trusted == Some(true)) {
+            return VerdictClass::UntrustedChain;
+        }
+        let statuses: Vec<u16> = self.http.iter().filter_map(|h| h.status).collect();
+        if statuses.contains(&403) {
+            return VerdictClass::Http403;
+        }
+        if statuses.contains(&429) {
+            return VerdictClass::Http429;
+        }
+        if statuses.iter().any(|s| *s >= 500) {
+            return VerdictClass::Http5xx;
+        }
+        if self.http.is_empty() || statuses.is_empty() {
+            return VerdictClass::Inconclusive;
+        }
+        VerdictClass::Healthy
+    }
+
+    /// The fastest HTTP answer from the gateway, for "ZATCA answers in 180 ms".
+    pub fn answer_ms(&self) -> Option<u64> {
+        self.http.iter().filter(|h| h.status.is_some()).map(|h| h.elapsed_ms).min()
+    }
+
+    /// The issuer of the first certificate an untrusted handshake showed.
+    pub fn untrusted_issuer(&self) -> Option<&str> {
+        self.tls
+            .iter()
+            .filter(|t| t.trusted == Some(false))
+            .find_map(|t| t.chain.first())
+            .map(|c| c.issuer.as_str())
+    }
+}
