@@ -1,0 +1,12 @@
+//! An accountant's scale: many units at once.
+//! - [`import`]: units from a CSV file (template included), every row and
+//!   column checked with the CSR lint before anything is kept, then a key
+//!   and CSR for each imported unit.
+//! - [`run`]: onboarding of many units with one OTP each, a bounded number
+//!   at a time, a result per unit; running again finishes only the rest.
+//! - [`expiry`]: production CSIDs that expire soon and the 30/7/1-day
+//!   reminders the app shows.
+
+pub mod expiry;
+pub mod import;
+pub mod run;

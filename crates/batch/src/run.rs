@@ -1,0 +1,235 @@
+//! Batch onboarding: one OTP per unit, a bounded number of units at a time
+//! (a tokio semaphore), a result per unit. Each unit's progress is the
+//! onboarding crate's own state, written before every network step, so
+//! running the batch again skips the issued units and resumes the others
+//! where they stopped: only the failed ones are retried.
+//!
+//! An OTP belongs to a taxpayer (VAT number), not to a unit, and lives one
+//! hour from when the portal generated it; the report says how much of that
+//! hour is left.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use fatoora_core::secrets::{SecretStore, Sensitive};
+use fatoora_core::values::Otp;
+use fatoora_core::{DataDir, Environment, Localized, Store};
+use fatoora_onboarding::catalogue::Explanation;
+use fatoora_onboarding::client::FatooraClient;
+use fatoora_onboarding::flow::{FlowError, Onboarding, Request, Unit};
+use fatoora_onboarding::preflight::{OtpAnswers, Overrides, Reachability};
+use fatoora_onboarding::state::Step;
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+/// How long an OTP lives after the portal generates it (SPEC.md).
+pub const OTP_LIFETIME_MINUTES: i64 = 60;
+
+/// One unit and the OTP assigned to it.
+pub struct Assignment {
+    pub unit_id: String,
+    pub otp: Sensitive<String>,
+}
+
+impl std::fmt::Debug for Assignment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assignment").field("unit_id", &self.unit_id).finish_non_exhaustive()
+    }
+}
+
+/// A problem with the OTP list, by line.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OtpLineError {
+    pub line: usize,
+    pub message: Localized,
+}
+
+/// Assigns the pasted OTP list to units. Each line is `OTP` (given to the
+/// next unit of `pending` in order) or `UNIT,OTP`; blank lines and `#`
+/// comments are skipped. Units without an OTP are left out of the batch.
+pub fn assign(otp_list: &str, pending: &[String]) -> Result<Vec<Assignment>, Vec<OtpLineError>> {
+    let mut assignments: Vec<Assignment> = Vec::new();
+    let mut errors = Vec::new();
+    let mut next = pending.iter();
+    for (index, raw) in otp_list.lines().enumerate() {
+        let line = index + 1;
+        let text = raw.trim();
+        if text.is_empty() || text.starts_with('#') {
+            continue;
+        }
+        let (unit, otp_text) = match text.split_once([',', ';', '\t']) {
+            Some((unit, otp)) => (Some(unit.trim().to_owned()), otp.trim()),
+            None => (None, text),
+        };
+        let otp = match Otp::parse(otp_text) {
+            Ok(otp) => otp,
+            Err(error) => {
+                // The message never repeats the OTP: it is a secret.
+                errors.push(OtpLineError { line, message: Localized::new(format!("line {line}: {}", error.message.en), format!("السطر {line}: {}", error.message.ar)) });
+                continue;
+            }
+        };
+        let unit = match unit {
+            Some(unit) => Some(unit),
+            None => next.by_ref().find(|id| !assignments.iter().any(|a| &a.unit_id == *id)).cloned(),
+        };
+        match unit {
+            Some(unit_id) if assignments.iter().any(|a| a.unit_id == unit_id) => errors.push(OtpLineError {
+                line,
+                message: Localized::new(format!("line {line}: unit {unit_id} already has an OTP in this list"), format!("السطر {line}: للوحدة {unit_id} رمز تحقق آخر في هذه القائمة")),
+            }),
+            Some(unit_id) => assignments.push(Assignment { unit_id, otp: Sensitive::new(otp.expose().to_owned()) }),
+            None => errors.push(OtpLineError {
+                line,
+                message: Localized::new(format!("line {line}: more OTPs than units waiting for one"), format!("السطر {line}: عدد رموز التحقق أكبر من عدد الوحدات التي تنتظرها")),
+            }),
+        }
+    }
+    if errors.is_empty() { Ok(assignments) } else { Err(errors) }
+}
+
+/// Units kept on this machine with no production CSID yet in `environment`,
+/// oldest first: the ones a pasted OTP list is for.
+pub fn pending_units(store: &Store, environment: Environment) -> Result<Vec<String>, FlowError> {
+    let mut units = fatoora_csr::units::list_units(store).map_err(|e| FlowError::Store(fatoora_core::store::rusqlite::Error::ToSqlConversionFailure(e.to_string().into())))?;
+    units.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    let mut pending = Vec::new();
+    for unit in units {
+        let state = fatoora_onboarding::state::load(store.connection(), &unit.id, environment)?;
+        if state.is_none_or(|s| s.step != Step::Issued) {
+            pending.push(unit.id);
+        }
+    }
+    Ok(pending)
+}
+
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    /// Units onboarded at the same time.
+    pub concurrency: usize,
+    /// When the portal generated the OTPs (the hour runs from then).
+    pub otps_generated_at: DateTime<Utc>,
+    /// The portal the OTPs come from.
+    pub portal: Environment,
+    pub reachability: Option<Reachability>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum Outcome {
+    Issued { pcsid_request_id: String, expires_at: Option<DateTime<Utc>> },
+    /// Already onboarded: nothing sent.
+    AlreadyIssued,
+    Failed {
+        step: Option<Step>,
+        zatca_code: Option<String>,
+        explanation: Explanation,
+        /// Whether the OTP may have been spent (use a new one to retry).
+        otp_may_be_spent: bool,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnitResult {
+    pub unit_id: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchReport {
+    pub environment: Environment,
+    pub results: Vec<UnitResult>,
+    pub issued: usize,
+    pub already_issued: usize,
+    pub failed: usize,
+    pub otps_expire_at: DateTime<Utc>,
+    /// Minutes left of the OTPs' hour when the batch ended (0 once past).
+    pub minutes_left: i64,
+}
+
+impl BatchReport {
+    pub fn failed_units(&self) -> Vec<&str> {
+        self.results.iter().filter(|r| matches!(r.outcome, Outcome::Failed { .. })).map(|r| r.unit_id.as_str()).collect()
+    }
+}
+
+/// When the OTPs stop working and how many minutes are left at `now`.
+pub fn otp_hour(generated_at: DateTime<Utc>, now: DateTime<Utc>) -> (DateTime<Utc>, i64) {
+    let expires = generated_at + Duration::minutes(OTP_LIFETIME_MINUTES);
+    (expires, (expires - now).num_minutes().max(0))
+}
+
+/// Onboards every assigned unit, `options.concurrency` at a time. Each unit
+/// uses its own database connection; one unit's failure never stops the
+/// others. The futures run on the calling task (a connection is not
+/// shareable across threads); the network waits overlap.
+pub async fn run_batch(data_dir: &DataDir, secrets: &dyn SecretStore, client: &FatooraClient, assignments: Vec<Assignment>, options: &BatchOptions) -> BatchReport {
+    let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let environment = client.environment();
+    let jobs = assignments.into_iter().map(|assignment| {
+        let permits = permits.clone();
+        async move {
+            let _permit = permits.acquire_owned().await.expect("the semaphore is never closed");
+            let outcome = onboard_one(data_dir, secrets, client, &assignment, options).await;
+            UnitResult { unit_id: assignment.unit_id, outcome }
+        }
+    });
+    let results = futures_util::future::join_all(jobs).await;
+    let count = |f: fn(&Outcome) -> bool| results.iter().filter(|r| f(&r.outcome)).count();
+    let (otps_expire_at, minutes_left) = otp_hour(options.otps_generated_at, Utc::now());
+    let report = BatchReport {
+        environment,
+        issued: count(|o| matches!(o, Outcome::Issued { .. })),
+        already_issued: count(|o| matches!(o, Outcome::AlreadyIssued)),
+        failed: count(|o| matches!(o, Outcome::Failed { .. })),
+        results,
+        otps_expire_at,
+        minutes_left,
+    };
+    tracing::info!(%environment, issued = report.issued, failed = report.failed, already = report.already_issued, "batch onboarding ended");
+    report
+}
+
+async fn onboard_one(data_dir: &DataDir, secrets: &dyn SecretStore, client: &FatooraClient, assignment: &Assignment, options: &BatchOptions) -> Outcome {
+    let failed = |step: Option<Step>, error: &FlowError| Outcome::Failed {
+        step,
+        zatca_code: error.zatca_code(),
+        explanation: error.explain(),
+        otp_may_be_spent: matches!(error, FlowError::Call { error, .. } if error.reach() != fatoora_onboarding::client::Reach::NotSent),
+    };
+    let store = match Store::open(data_dir) {
+        Ok(store) => store,
+        Err(error) => {
+            let explanation = error.explain();
+            return Outcome::Failed { step: None, zatca_code: None, explanation: Explanation { what_happened: explanation, next_step: Localized::new("Run the batch again.", "شغّل الدفعة مرة أخرى."), retry_may_help: true }, otp_may_be_spent: false };
+        }
+    };
+    let unit = match fatoora_csr::units::find_unit(&store, &assignment.unit_id) {
+        Ok(unit) => Unit { id: unit.id, profile: fatoora_csr::UnitProfile { environment: client.environment(), ..unit.profile } },
+        Err(error) => {
+            return Outcome::Failed { step: None, zatca_code: None, explanation: Explanation { what_happened: error.explain(), next_step: Localized::new("Check the unit id in the OTP list.", "تحقّق من معرّف الوحدة في قائمة رموز التحقق."), retry_may_help: false }, otp_may_be_spent: false };
+        }
+    };
+    let flow = match Onboarding::new(&store, secrets, client) {
+        Ok(flow) => flow,
+        Err(error) => return failed(None, &error),
+    };
+    let step = flow.state(&unit.id).ok().flatten().map(|s| s.step);
+    if step == Some(Step::Issued) {
+        return Outcome::AlreadyIssued;
+    }
+    let request = Request {
+        otp_text: assignment.otp.expose(),
+        answers: OtpAnswers { generated_at: Some(options.otps_generated_at), portal: Some(options.portal) },
+        overrides: Overrides::default(),
+        reachability: options.reachability.clone(),
+    };
+    match flow.onboard(&unit, &request).await {
+        Ok(issued) => Outcome::Issued { pcsid_request_id: issued.pcsid_request_id, expires_at: issued.pcsid_expires_at },
+        Err(error) => failed(flow.state(&unit.id).ok().flatten().map(|s| s.step), &error),
+    }
+}
