@@ -268,11 +268,18 @@ fn tcp_failure(e: &Evidence) -> Option<Verdict> {
     let timed_out = e.tcp.iter().filter(|p| p.outcome == TcpOutcome::TimedOut).count();
     let refused = e.tcp.iter().filter(|p| p.outcome == TcpOutcome::Refused).count();
     if timed_out == n || (timed_out > 0 && refused == 0) {
+        let (which_en, which_ar) = if n == 1 {
+            (format!("the address of {host}"), format!("عنوان {}", ltr(host)))
+        } else {
+            (format!("all {n} addresses of {host}"), format!("جميع عناوين {} ({})", ltr(host), ltr(n)))
+        };
+        let (dns_en, dns_ar) =
+            if e.dns.is_empty() { ("", "") } else { (" while DNS works", " مع أن نظام أسماء النطاقات (DNS) يعمل") };
         return problem(
             VerdictClass::TcpBlackHole,
             Localized::new(
-                format!("TCP connections to all {n} address(es) of {host} on port {port} time out while DNS works{c_en}: packets are dropped between this machine and ZATCA."),
-                format!("انتهت مهلة الاتصال عبر TCP بجميع عناوين {} ({}) على المنفذ {} مع أن نظام أسماء النطاقات (DNS) يعمل{c_ar}: الحزم تُسقط في الطريق بين هذا الجهاز والهيئة.", ltr(host), ltr(n), ltr(port)),
+                format!("TCP connections to {which_en} on port {port} time out{dns_en}{c_en}: packets are dropped between this machine and ZATCA."),
+                format!("انتهت مهلة الاتصال عبر TCP بـ{which_ar} على المنفذ {}{dns_ar}{c_ar}: الحزم تُسقط في الطريق بين هذا الجهاز والهيئة.", ltr(port)),
             ),
             Localized::new(
                 "Ask your hosting provider to test from this server's public IP with the attached report; if they see no block on their side, send the report to ZATCA support.",
