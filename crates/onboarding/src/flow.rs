@@ -105,6 +105,8 @@ pub enum FlowError {
     Field(#[from] fatoora_core::values::FieldError),
     #[error("secret store: {0}")]
     Secret(#[from] SecretError),
+    #[error("units: {0}")]
+    Units(#[from] fatoora_csr::units::UnitError),
     #[error("database: {0}")]
     Store(#[from] rusqlite::Error),
 }
@@ -160,6 +162,7 @@ impl FlowError {
             FlowError::Key(error) => plain(error.explain(), Localized::new("Check the keychain.", "راجِع سلسلة المفاتيح.")),
             FlowError::Documents(error) => plain(error.message(), Localized::new("Report this with the support message.", "أبلغ عن ذلك مع رسالة الدعم.")),
             FlowError::Field(error) => plain(error.message.clone(), Localized::new("Correct the field.", "صحّح الحقل.")),
+            FlowError::Units(error) => plain(error.explain(), Localized::new("Try again; the app resumes where it stopped.", "أعد المحاولة؛ يستأنف التطبيق من حيث توقف.")),
             FlowError::Secret(error) => plain(error.explain(), Localized::new("Check the keychain, then continue; the app resumes where it stopped.", "راجِع سلسلة المفاتيح ثم تابع؛ يستأنف التطبيق من حيث توقف.")),
             FlowError::Store(error) => plain(
                 Localized::new(format!("A database operation failed ({error})."), format!("فشلت عملية في قاعدة البيانات ({error}).")),
@@ -294,11 +297,7 @@ impl<'a> Onboarding<'a> {
     /// Tells CSR preparation (crates/csr) that this key now has a CSID, so
     /// it is never replaced there. Units not prepared there have no record.
     fn mark_key_issued(&self, unit: &Unit, key: &UnitKey) -> Result<(), FlowError> {
-        fatoora_csr::units::mark_csid_issued(self.store, &unit.id, self.environment(), &key.public_key_fingerprint())
-            .map_err(|e| match e {
-                fatoora_csr::units::UnitError::Store(fatoora_core::store::StoreError::Sqlite(db)) => FlowError::Store(db),
-                other => FlowError::Store(rusqlite::Error::ToSqlConversionFailure(other.to_string().into())),
-            })?;
+        fatoora_csr::units::mark_csid_issued(self.store, &unit.id, self.environment(), &key.public_key_fingerprint())?;
         Ok(())
     }
 
