@@ -45,13 +45,13 @@ pub struct OtpLineError {
     pub message: Localized,
 }
 
-/// Assigns the pasted OTP list to units. Each line is `OTP` (given to the
-/// next unit of `pending` in order) or `UNIT,OTP`; blank lines and `#`
-/// comments are skipped. Units without an OTP are left out of the batch.
+/// Assigns the pasted OTP list to units. Each line is `UNIT,OTP` or a bare
+/// `OTP`; bare OTPs go, in order, to the units of `pending` that no line
+/// names. Blank lines and `#` comments are skipped. Units without an OTP
+/// are left out of the batch.
 pub fn assign(otp_list: &str, pending: &[String]) -> Result<Vec<Assignment>, Vec<OtpLineError>> {
-    let mut assignments: Vec<Assignment> = Vec::new();
     let mut errors = Vec::new();
-    let mut next = pending.iter();
+    let mut lines = Vec::new();
     for (index, raw) in otp_list.lines().enumerate() {
         let line = index + 1;
         let text = raw.trim();
@@ -62,30 +62,29 @@ pub fn assign(otp_list: &str, pending: &[String]) -> Result<Vec<Assignment>, Vec
             Some((unit, otp)) => (Some(unit.trim().to_owned()), otp.trim()),
             None => (None, text),
         };
-        let otp = match Otp::parse(otp_text) {
-            Ok(otp) => otp,
-            Err(error) => {
-                // The message never repeats the OTP: it is a secret.
-                errors.push(OtpLineError { line, message: Localized::new(format!("line {line}: {}", error.message.en), format!("السطر {line}: {}", error.message.ar)) });
-                continue;
-            }
-        };
-        let unit = match unit {
-            Some(unit) => Some(unit),
-            None => next.by_ref().find(|id| !assignments.iter().any(|a| &a.unit_id == *id)).cloned(),
-        };
-        match unit {
+        match Otp::parse(otp_text) {
+            Ok(otp) => lines.push((line, unit, Sensitive::new(otp.expose().to_owned()))),
+            // The message never repeats the OTP: it is a secret.
+            Err(error) => errors.push(OtpLineError { line, message: Localized::new(format!("line {line}: {}", error.message.en), format!("السطر {line}: {}", error.message.ar)) }),
+        }
+    }
+    let named: Vec<String> = lines.iter().filter_map(|(_, unit, _)| unit.clone()).collect();
+    let mut next = pending.iter().filter(|id| !named.contains(id));
+    let mut assignments: Vec<Assignment> = Vec::new();
+    for (line, unit, otp) in lines {
+        match unit.or_else(|| next.next().cloned()) {
             Some(unit_id) if assignments.iter().any(|a| a.unit_id == unit_id) => errors.push(OtpLineError {
                 line,
                 message: Localized::new(format!("line {line}: unit {unit_id} already has an OTP in this list"), format!("السطر {line}: للوحدة {unit_id} رمز تحقق آخر في هذه القائمة")),
             }),
-            Some(unit_id) => assignments.push(Assignment { unit_id, otp: Sensitive::new(otp.expose().to_owned()) }),
+            Some(unit_id) => assignments.push(Assignment { unit_id, otp }),
             None => errors.push(OtpLineError {
                 line,
                 message: Localized::new(format!("line {line}: more OTPs than units waiting for one"), format!("السطر {line}: عدد رموز التحقق أكبر من عدد الوحدات التي تنتظرها")),
             }),
         }
     }
+    errors.sort_by_key(|e| e.line);
     if errors.is_empty() { Ok(assignments) } else { Err(errors) }
 }
 

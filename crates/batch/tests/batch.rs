@@ -1,0 +1,106 @@
+//! Batch onboarding against the simulator over HTTPS: a fault mid-batch
+//! fails some units, the rest finish, and running again finishes only the
+//! failed ones. Then the expiry query over the issued CSIDs.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use fatoora_batch::expiry::{expiring, reminder};
+use fatoora_batch::import::{check_csv, import_units};
+use fatoora_batch::run::{BatchOptions, Outcome, assign, pending_units, run_batch};
+use fatoora_core::secrets::MemorySecretStore;
+use fatoora_core::{DataDir, Environment, Localized, Store};
+use fatoora_onboarding::client::{ClientOptions, FatooraClient, Target};
+use fatoora_onboarding::preflight::Reachability;
+use fatoora_simulator::{Fault, FaultRule, OtpPurpose, Simulator, SimulatorConfig};
+
+const VAT: &str = "399999999900003";
+const UNITS: usize = 8;
+
+#[tokio::test]
+async fn a_fault_mid_batch_fails_some_units_and_the_rerun_finishes_only_those() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = Simulator::start(SimulatorConfig::new(dir.path().join("sim"))).await.unwrap();
+    let data = DataDir::at(dir.path().join("app"));
+    let mut store = Store::open(&data).unwrap();
+    let secrets = MemorySecretStore::default();
+    let mut csv = String::from("organization_name,vat_number,organization_unit,common_name,serial,invoice_types,address,business_category,country\n");
+    for n in 0..UNITS {
+        csv.push_str(&format!("سلسلة متاجر المثال,{VAT},فرع {n},POS-{n},1-POS|2-V1|3-{n:04},1100,RRRD2929,Retail,SA\n"));
+    }
+    let check = check_csv(csv.as_bytes(), Environment::Local, &store).unwrap();
+    import_units(&mut store, &secrets, &check, false).unwrap();
+
+    let client = FatooraClient::new(
+        Target::Local { base_url: sim.base_url(Environment::Local), ca_pem: sim.ca_cert_pem().to_owned() },
+        ClientOptions { connect_timeout: Duration::from_secs(2), total_timeout: Duration::from_secs(10), retry_pause: Duration::from_millis(10), ..ClientOptions::default() },
+    )
+    .unwrap();
+    let options = BatchOptions {
+        concurrency: 3,
+        otps_generated_at: Utc::now() - chrono::Duration::minutes(5),
+        portal: Environment::Local,
+        reachability: Some(Reachability { ready: true, summary: Localized::new("up", "up") }),
+    };
+    let otp_list = |count: usize| (0..count).map(|_| sim.admin().mint_otp(Environment::Local, VAT, OtpPurpose::Onboard).unwrap() + "\n").collect::<String>();
+
+    // The gateway answers 500 to the next three requests, whichever units send them.
+    let pending = pending_units(&store, Environment::Local).unwrap();
+    assert_eq!(pending.len(), UNITS);
+    let list = otp_list(UNITS);
+    let assignments = assign(&list, &pending).unwrap();
+    sim.admin().set_fault(FaultRule::times(Fault::InvalidRequest, 3));
+    let first = run_batch(&data, &secrets, &client, assignments, &options).await;
+    assert_eq!((first.issued, first.failed, first.already_issued), (UNITS - 3, 3, 0), "{:#?}", first.results);
+    assert!(first.minutes_left > 0 && first.minutes_left <= 55);
+    for result in &first.results {
+        if let Outcome::Failed { explanation, zatca_code, .. } = &result.outcome {
+            assert_eq!(zatca_code.as_deref(), Some("Invalid-Request"));
+            assert!(!explanation.what_happened.en.is_empty() && !explanation.what_happened.ar.is_empty());
+        }
+    }
+    let failed: Vec<String> = first.failed_units().into_iter().map(str::to_owned).collect();
+
+    // Run again with a fresh list: only the failed units are still pending
+    // and get OTPs; the issued ones are skipped without a request.
+    let pending = pending_units(&store, Environment::Local).unwrap();
+    let (mut pending_sorted, mut failed_sorted) = (pending.clone(), failed.clone());
+    pending_sorted.sort();
+    failed_sorted.sort();
+    assert_eq!(pending_sorted, failed_sorted);
+    let mut retry = assign(&otp_list(3), &pending).unwrap();
+    // An issued unit named again is reported, not re-onboarded.
+    let issued_unit = first.results.iter().find(|r| matches!(r.outcome, Outcome::Issued { .. })).unwrap().unit_id.clone();
+    retry.extend(assign(&format!("{issued_unit},{}", otp_list(1)), &[]).unwrap());
+    let sent_before = sim.admin().issued_csids().unwrap().len();
+    let second = run_batch(&data, &secrets, &client, retry, &options).await;
+    assert_eq!((second.issued, second.failed, second.already_issued), (3, 0, 1), "{:#?}", second.results);
+    assert_eq!(sim.admin().issued_csids().unwrap().len(), sent_before + 6, "a CCSID and a PCSID for each retried unit only");
+    assert!(pending_units(&store, Environment::Local).unwrap().is_empty());
+
+    // Expiry: every unit now has a production CSID with a notAfter.
+    let all = expiring(&store, chrono::Duration::days(36500), Utc::now()).unwrap();
+    assert_eq!(all.len(), UNITS);
+    let soonest = all[0].expires_at;
+    let five_days_before = soonest - chrono::Duration::days(5);
+    let due = expiring(&store, chrono::Duration::days(7), five_days_before).unwrap();
+    assert!(!due.is_empty() && due.iter().all(|u| u.reminder == Some(7)));
+    assert!(due[0].message.en.contains("POS-") && due[0].message.ar.contains("POS-"));
+    assert_eq!(reminder(soonest, soonest + chrono::Duration::seconds(1)), Some(0));
+}
+
+#[test]
+fn otp_lists_are_checked_line_by_line_without_echoing_otps() {
+    let pending = vec!["u-a".to_owned(), "u-b".to_owned()];
+    let assignments = assign("# from the portal\n123456\n\nu-a,654321\n", &pending).unwrap();
+    // u-a is named on a later line, so the bare OTP goes to u-b.
+    let pairs: Vec<_> = assignments.iter().map(|a| (a.unit_id.as_str(), a.otp.expose().as_str())).collect();
+    assert_eq!(pairs, vec![("u-b", "123456"), ("u-a", "654321")]);
+    assert!(!format!("{assignments:?}").contains("123456"), "Debug never shows an OTP");
+    let errors = assign("12345x\n111111\n222222\n333333\n", &pending).unwrap_err();
+    assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![1, 4]);
+    for error in &errors {
+        assert!(!error.message.en.contains("12345x") && !error.message.en.contains("333333"));
+        assert!(error.message.ar.contains(&format!("السطر {}", error.line)));
+    }
+}
