@@ -3,13 +3,13 @@
 //! canonicalized with C14N 1.1, SHA-256. It is the `invoiceSignedData`
 //! digest, the API's `invoiceHash`, QR tag 6 and the next document's PIH.
 
-use std::collections::HashSet;
+use std::ops::Range;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use sha2::{Digest, Sha256};
 use xml_sec::c14n::{C14nAlgorithm, C14nMode, canonicalize};
-use xml_sec::{Document, Node, NodeId};
+use xml_sec::{Document, Node};
 
 use crate::error::{DocsError, Result};
 use crate::ns;
@@ -32,9 +32,14 @@ pub fn invoice_hash(xml: &str) -> Result<InvoiceHash> {
 /// filter transform leaves it.
 pub fn hash_pre_image(xml: &str) -> Result<Vec<u8>> {
     let document = Document::parse(xml).map_err(|error| DocsError::Xml(error.to_string()))?;
-    let excluded: HashSet<NodeId> =
-        document.descendants().filter(|node| excluded_from_hash(*node)).map(|node| node.id()).collect();
-    let visible = |node: Node| !node.ancestors().any(|ancestor| excluded.contains(&ancestor.id()));
+    // The canonicalizer asks once per node, attribute and namespace node, so
+    // the test is a byte-range lookup rather than a walk up the ancestors.
+    let excluded: Vec<Range<usize>> =
+        document.descendants().filter(|node| excluded_from_hash(*node)).map(|node| node.range()).collect();
+    let visible = |node: Node| {
+        let start = node.range().start;
+        !excluded.iter().any(|range| range.contains(&start))
+    };
     let mut output = Vec::with_capacity(xml.len());
     canonicalize(&document, Some(&visible), &C14nAlgorithm::new(C14nMode::Inclusive1_1, false), &mut output)
         .map_err(|error| DocsError::Canonicalization(error.to_string()))?;
