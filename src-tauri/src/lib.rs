@@ -3,13 +3,19 @@
 
 mod commands;
 mod shell;
+mod units;
 
 use tauri_specta::{Builder, collect_commands};
 
 /// The typed command set; `ui/src/bindings.ts` is generated from it.
 pub fn specta_builder() -> Builder<tauri::Wry> {
-    Builder::<tauri::Wry>::new()
-        .commands(collect_commands![commands::app_info, commands::set_language])
+    Builder::<tauri::Wry>::new().commands(collect_commands![
+        commands::app_info,
+        commands::set_language,
+        units::check_unit,
+        units::save_unit,
+        units::list_units,
+    ])
 }
 
 pub fn run() {

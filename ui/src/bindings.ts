@@ -11,6 +11,15 @@ export const commands = {
 	appInfo: () => typedError<AppInfo, CommandError>(__TAURI_INVOKE("app_info")),
 	/**  Remembers the user's language in the store. */
 	setLanguage: (language: UiLanguage) => typedError<null, CommandError>(__TAURI_INVOKE("set_language", { language })),
+	/**
+	 *  Lints the form with the CSR rules and previews the CSR's fields, for the
+	 *  active environment. Called on every keystroke: reads only.
+	 */
+	checkUnit: (form: UnitForm) => typedError<UnitCheck, CommandError>(__TAURI_INVOKE("check_unit", { form })),
+	/**  Saves the unit, generates its key into the secret store and its CSR. */
+	saveUnit: (form: UnitForm) => typedError<SavedUnit, CommandError>(__TAURI_INVOKE("save_unit", { form })),
+	/**  The saved units, with their CSR in the active environment. */
+	listUnits: () => typedError<UnitSummary_Serialize[], CommandError>(__TAURI_INVOKE("list_units")),
 };
 
 /* Types */
@@ -26,12 +35,40 @@ export type CommandError = {
 	message: LocalizedText,
 };
 
+/**  The CSR's fields as they will be written, before any key exists. */
+export type CsrFieldsPreview = {
+	subject: PreviewField[],
+	certificate_template: string,
+	subject_alt_name: PreviewField[],
+	environment: EnvironmentInfo,
+	key: LocalizedText,
+};
+
+/**  A unit's CSR in the two forms ZATCA's tools use. */
+export type CsrText = {
+	pem: string,
+	/**  base64 of the PEM: what `POST /compliance` takes. */
+	base64: string,
+};
+
 export type EnvironmentInfo = {
 	/**  `local`, `sandbox`, `simulation` or `production`. */
 	id: string,
 	label: LocalizedText,
 	/**  False for `local`: the UI then says nothing is sent to ZATCA. */
 	reaches_zatca: boolean,
+};
+
+/**  One lint finding, tied to the form input it is about. */
+export type FormFinding = {
+	/**
+	 *  The `UnitForm` member (camelCase) the finding is about, or `form`
+	 *  when no input matches (country, template).
+	 */
+	field: string,
+	rule: string,
+	blocking: boolean,
+	message: LocalizedText,
 };
 
 /**
@@ -43,8 +80,63 @@ export type LocalizedText = {
 	ar: string,
 };
 
+export type PreviewField = {
+	short_name: string,
+	oid: string,
+	label: LocalizedText,
+	value: string,
+};
+
+export type SavedUnit = {
+	unit_id: string,
+	csr: CsrText,
+	/**  Findings that did not stop the CSR. */
+	warnings: FormFinding[],
+};
+
 /**  The UI languages, mirroring `fatoora_core::i18n::Language`. */
 export type UiLanguage = "en" | "ar";
+
+export type UnitCheck = {
+	findings: FormFinding[],
+	preview: CsrFieldsPreview,
+};
+
+/**  What the user typed; the environment is always the active one. */
+export type UnitForm = {
+	organizationName: string,
+	vatNumber: string,
+	organizationUnit: string,
+	commonName: string,
+	serial: string,
+	invoiceTypes: string,
+	address: string,
+	businessCategory: string,
+};
+
+export type UnitSummary = UnitSummary_Serialize | UnitSummary_Deserialize;
+
+export type UnitSummary_Deserialize = {
+	id: string,
+	common_name: string,
+	organization_name: string,
+	vat_number: string,
+	/**  The active environment's CSR, when the unit has one. */
+	csr?: CsrText | null,
+	/**  A CSR exists in the active environment and no CSID was issued for its key yet. */
+	awaiting_otp: boolean,
+};
+
+export type UnitSummary_Serialize = {
+	id: string,
+	common_name: string,
+	organization_name: string,
+	vat_number: string,
+	/**  The active environment's CSR, when the unit has one. */
+	csr: CsrText | null,
+	/**  A CSR exists in the active environment and no CSID was issued for its key yet. */
+	awaiting_otp: boolean,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

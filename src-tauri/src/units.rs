@@ -1,0 +1,292 @@
+//! The Units screen's commands: live lint and preview of an EGS unit form,
+//! saving it (key into the secret store, CSR into the units store) and the
+//! list of saved units. The private key never leaves fatoora-csr and the
+//! secret store: nothing returned here can carry it.
+
+use base64::Engine;
+use fatoora_core::secrets::{SecretBackend, SecretStore, open_secret_store};
+use fatoora_core::values::{Field, FieldError, Severity};
+use fatoora_core::{DataDir, Environment, Store};
+use fatoora_csr::units::{self, KeyChoice, Unit};
+use fatoora_csr::{PreviewLine, UnitProfile};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use tauri::State;
+
+use crate::commands::EnvironmentInfo;
+use crate::shell::{CommandError, LocalizedText, Shell};
+
+/// What the user typed; the environment is always the active one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UnitForm {
+    pub organization_name: String,
+    pub vat_number: String,
+    pub organization_unit: String,
+    pub common_name: String,
+    pub serial: String,
+    pub invoice_types: String,
+    pub address: String,
+    pub business_category: String,
+}
+
+impl UnitForm {
+    fn profile(&self, environment: Environment) -> UnitProfile {
+        UnitProfile {
+            organization_name: self.organization_name.clone(),
+            vat_number: self.vat_number.clone(),
+            organization_unit: self.organization_unit.clone(),
+            common_name: self.common_name.clone(),
+            serial: self.serial.clone(),
+            invoice_types: self.invoice_types.clone(),
+            address: self.address.clone(),
+            business_category: self.business_category.clone(),
+            country: "SA".to_owned(),
+            environment,
+        }
+    }
+}
+
+/// One lint finding, tied to the form input it is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct FormFinding {
+    /// The `UnitForm` member (camelCase) the finding is about, or `form`
+    /// when no input matches (country, template).
+    pub field: String,
+    pub rule: String,
+    pub blocking: bool,
+    pub message: LocalizedText,
+}
+
+impl From<FieldError> for FormFinding {
+    fn from(finding: FieldError) -> Self {
+        let field = match finding.field {
+            Field::OrganizationName => "organizationName",
+            Field::VatNumber => "vatNumber",
+            Field::OrganizationUnit => "organizationUnit",
+            Field::CommonName => "commonName",
+            Field::EgsSerial => "serial",
+            Field::InvoiceTypes => "invoiceTypes",
+            Field::Address => "address",
+            Field::BusinessCategory => "businessCategory",
+            _ => "form",
+        };
+        Self {
+            field: field.to_owned(),
+            rule: finding.rule.to_owned(),
+            blocking: finding.severity == Severity::Error,
+            message: finding.message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct PreviewField {
+    pub short_name: String,
+    pub oid: String,
+    pub label: LocalizedText,
+    pub value: String,
+}
+
+impl From<PreviewLine> for PreviewField {
+    fn from(line: PreviewLine) -> Self {
+        Self { short_name: line.short_name.to_owned(), oid: line.oid, label: line.label.into(), value: line.value }
+    }
+}
+
+/// The CSR's fields as they will be written, before any key exists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct CsrFieldsPreview {
+    pub subject: Vec<PreviewField>,
+    pub certificate_template: String,
+    pub subject_alt_name: Vec<PreviewField>,
+    pub environment: EnvironmentInfo,
+    pub key: LocalizedText,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct UnitCheck {
+    pub findings: Vec<FormFinding>,
+    pub preview: CsrFieldsPreview,
+}
+
+/// A unit's CSR in the two forms ZATCA's tools use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct CsrText {
+    pub pem: String,
+    /// base64 of the PEM: what `POST /compliance` takes.
+    pub base64: String,
+}
+
+impl CsrText {
+    fn from_pem(pem: String) -> Self {
+        Self { base64: base64::engine::general_purpose::STANDARD.encode(pem.as_bytes()), pem }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct UnitSummary {
+    pub id: String,
+    pub common_name: String,
+    pub organization_name: String,
+    pub vat_number: String,
+    /// The active environment's CSR, when the unit has one.
+    pub csr: Option<CsrText>,
+    /// A CSR exists in the active environment and no CSID was issued for its key yet.
+    pub awaiting_otp: bool,
+}
+
+impl UnitSummary {
+    fn of(unit: Unit, environment: Environment) -> Self {
+        let record = unit.keys.into_iter().find(|key| key.environment == environment);
+        let awaiting_otp = record.as_ref().is_some_and(|r| r.csr_pem.is_some() && r.csid_issued_at.is_none());
+        Self {
+            id: unit.id,
+            common_name: unit.profile.common_name,
+            organization_name: unit.profile.organization_name,
+            vat_number: unit.profile.vat_number,
+            csr: record.and_then(|r| r.csr_pem).map(CsrText::from_pem),
+            awaiting_otp,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct SavedUnit {
+    pub unit_id: String,
+    pub csr: CsrText,
+    /// Findings that did not stop the CSR.
+    pub warnings: Vec<FormFinding>,
+}
+
+/// Lints the form with the CSR rules and previews the CSR's fields, for the
+/// active environment. Called on every keystroke: reads only.
+#[tauri::command]
+#[specta::specta]
+pub fn check_unit(shell: State<'_, Shell>, form: UnitForm) -> Result<UnitCheck, CommandError> {
+    let environment = shell.with_store(|store| store.environment())?;
+    Ok(check(&form, environment))
+}
+
+/// Saves the unit, generates its key into the secret store and its CSR.
+#[tauri::command]
+#[specta::specta]
+pub fn save_unit(form: UnitForm) -> Result<SavedUnit, CommandError> {
+    let data_dir = DataDir::resolve(None)?;
+    // prepare_csr writes in one transaction, which needs its own connection.
+    let mut store = Store::open(&data_dir)?;
+    let secrets = SecretBackend::from_env()
+        .and_then(|backend| open_secret_store(&data_dir, backend))
+        .map_err(|error| CommandError { message: error.explain().into() })?;
+    save(&mut store, secrets.as_ref(), &form)
+}
+
+/// The saved units, with their CSR in the active environment.
+#[tauri::command]
+#[specta::specta]
+pub fn list_units(shell: State<'_, Shell>) -> Result<Vec<UnitSummary>, CommandError> {
+    let (environment, units) = shell.with_store(|store| {
+        let environment = store.environment()?;
+        Ok((environment, units::list_units(store)))
+    })?;
+    let units = units.map_err(|error| CommandError { message: error.explain().into() })?;
+    Ok(units.into_iter().map(|unit| UnitSummary::of(unit, environment)).collect())
+}
+
+fn check(form: &UnitForm, environment: Environment) -> UnitCheck {
+    let profile = form.profile(environment);
+    let preview = profile.preview();
+    UnitCheck {
+        findings: fatoora_csr::lint_profile(&profile).into_iter().map(FormFinding::from).collect(),
+        preview: CsrFieldsPreview {
+            subject: preview.subject.into_iter().map(PreviewField::from).collect(),
+            certificate_template: preview.certificate_template.to_owned(),
+            subject_alt_name: preview.subject_alt_name.into_iter().map(PreviewField::from).collect(),
+            environment: preview.environment.into(),
+            key: preview.key.into(),
+        },
+    }
+}
+
+fn save(store: &mut Store, secrets: &dyn SecretStore, form: &UnitForm) -> Result<SavedUnit, CommandError> {
+    let environment = store.environment()?;
+    let prepared = units::prepare_csr(store, secrets, &form.profile(environment), KeyChoice::Generate, false)
+        .map_err(|error| CommandError { message: error.explain().into() })?;
+    Ok(SavedUnit {
+        unit_id: prepared.unit_id,
+        csr: CsrText::from_pem(prepared.csr.to_pem()),
+        warnings: prepared.warnings.into_iter().map(FormFinding::from).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use fatoora_core::secrets::{MemorySecretStore, SecretName};
+
+    use super::*;
+
+    fn good_form() -> UnitForm {
+        UnitForm {
+            organization_name: "Maximum Speed Tech Supply LTD".into(),
+            vat_number: "399999999900003".into(),
+            organization_unit: "Riyadh Branch".into(),
+            common_name: "TST-886431145-399999999900003".into(),
+            serial: "1-TST|2-TST|3-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f".into(),
+            invoice_types: "1100".into(),
+            address: "RRRD2929".into(),
+            business_category: "Supply activities".into(),
+        }
+    }
+
+    #[test]
+    fn a_bad_vat_number_is_reported_under_the_vat_input_in_both_languages() {
+        let form = UnitForm { vat_number: "300000000000000".into(), ..good_form() };
+        let check = check(&form, Environment::Local);
+        let vat = check.findings.iter().find(|f| f.field == "vatNumber").expect("a VAT finding");
+        assert!(vat.blocking);
+        assert!(!vat.message.en.is_empty() && !vat.message.ar.is_empty());
+        assert!(check.findings.iter().all(|f| f.field == "vatNumber"), "{:?}", check.findings);
+    }
+
+    #[test]
+    fn the_preview_names_the_environments_template_and_the_san_values() {
+        let check = check(&good_form(), Environment::Local);
+        assert!(check.findings.iter().all(|f| !f.blocking), "{:?}", check.findings);
+        assert_eq!(check.preview.certificate_template, "TSTZATCA-Code-Signing");
+        assert!(check.preview.subject_alt_name.iter().any(|line| line.value == "399999999900003"));
+        assert_eq!(check.preview.subject.first().map(|line| line.value.as_str()), Some("SA"));
+    }
+
+    #[test]
+    fn the_private_key_never_crosses_ipc() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&DataDir::at(dir.path())).unwrap();
+        let secrets = MemorySecretStore::default();
+        let saved = save(&mut store, &secrets, &good_form()).unwrap();
+
+        let name: SecretName = units::key_name(&saved.unit_id, Environment::Local).unwrap();
+        let key_pem = String::from_utf8(secrets.get(&name).unwrap().expect("the key is in the secret store").expose().to_vec()).unwrap();
+        let key_body: String = key_pem.lines().filter(|line| !line.starts_with("-----")).collect();
+        let listed: Vec<UnitSummary> = units::list_units(&store).unwrap().into_iter().map(|u| UnitSummary::of(u, Environment::Local)).collect();
+        let payloads = [serde_json::to_string(&saved).unwrap(), serde_json::to_string(&listed).unwrap()];
+        for payload in &payloads {
+            for line in key_pem.lines().filter(|line| !line.starts_with("-----")) {
+                assert!(!payload.contains(line), "a line of the private key crossed IPC");
+            }
+            assert!(!payload.contains(&key_body[..24]));
+        }
+        assert!(listed[0].awaiting_otp);
+        assert_eq!(listed[0].csr.as_ref().unwrap().pem, saved.csr.pem);
+        assert!(saved.csr.pem.starts_with("-----BEGIN CERTIFICATE REQUEST-----"));
+    }
+
+    #[test]
+    fn saving_an_invalid_form_stores_nothing_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&DataDir::at(dir.path())).unwrap();
+        let form = UnitForm { serial: "no pipes".into(), ..good_form() };
+        let error = save(&mut store, &MemorySecretStore::default(), &form).unwrap_err();
+        assert!(!error.message.en.is_empty() && !error.message.ar.is_empty());
+        assert!(units::list_units(&store).unwrap().is_empty());
+    }
+}
