@@ -31,6 +31,8 @@ pub enum Command {
     Info,
     /// Diagnose the connection to ZATCA's gateway: DNS, TCP, TLS, HTTP, proxy, clock
     Diagnose(commands::diagnose::DiagnoseArgs),
+    /// Diagnose from the server: write a PHP probe page, compare the server's results with this machine's
+    ProbeKit(commands::probe_kit::ProbeKitArgs),
     /// Run the local FATOORA simulator, or mint OTPs and switch faults in a running one
     Simulator(commands::simulator::SimulatorArgs),
     /// Prepare EGS units offline: key in the keychain, CSR in ZATCA's SDK layout; lint any CSR
@@ -51,6 +53,10 @@ pub enum Command {
     Restore(commands::restore::RestoreArgs),
     /// Export one unit's certificate, secret and key for invoicing software (asks for confirmation)
     Export(commands::export::ExportArgs),
+    /// Import EGS units from a CSV file (every row checked first) and prepare a key and CSR for each; --template prints the CSV template
+    ImportUnits(commands::import_units::ImportUnitsArgs),
+    /// Onboard many units with one OTP each (bounded concurrency, resumable); list CSIDs that expire soon
+    Batch(commands::batch::BatchArgs),
 }
 
 /// Exit codes shared by every command.

@@ -1,13 +1,16 @@
 //! One module per subcommand; `run` only dispatches.
 
 pub mod backup;
+pub mod batch;
 pub mod compliance_docs;
 pub mod csr;
 pub mod diagnose;
 pub mod export;
+pub mod import_units;
 mod info;
 pub mod journal;
 pub mod onboard;
+pub mod probe_kit;
 pub mod renew;
 pub mod restore;
 pub mod simulator;
@@ -31,5 +34,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Backup(args) => backup::run(cli, args),
         Command::Restore(args) => restore::run(cli, args),
         Command::Export(args) => export::run(cli, args),
+        Command::ImportUnits(args) => import_units::run(cli, args),
+        Command::Batch(args) => batch::run(cli, args),
+        Command::ProbeKit(args) => probe_kit::run(cli, args),
     }
 }

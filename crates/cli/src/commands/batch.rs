@@ -1,0 +1,140 @@
+//! `batch onboard --otps FILE`: many units with one OTP each, a few at a
+//! time; running it again retries only the units not yet onboarded.
+//! `batch expiring --within 30d`: production CSIDs that expire soon.
+
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+use clap::{Args, Subcommand};
+use fatoora_batch::expiry::{expiring, parse_span};
+use fatoora_batch::run::{BatchOptions, Outcome, assign, otp_hour, pending_units, run_batch};
+use fatoora_core::Environment;
+use fatoora_onboarding::preflight::Reachability;
+
+use super::csr::emit;
+use super::onboard::{client, session};
+use crate::{Cli, exit};
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    #[command(subcommand)]
+    pub command: BatchCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// Onboard many units: a file of OTPs, one per line (`OTP` or `UNIT,OTP`); bare OTPs go to the units not yet onboarded, oldest first
+    Onboard {
+        /// The OTP list ("-" for standard input)
+        #[arg(long, value_name = "FILE")]
+        otps: PathBuf,
+        /// local, sandbox, simulation or production [default: the saved environment]
+        #[arg(long)]
+        env: Option<Environment>,
+        /// How many units at the same time
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Minutes since the portal generated the OTPs (they live one hour)
+        #[arg(long, value_name = "MINUTES")]
+        otp_age: u32,
+    },
+    /// Units whose production CSID expires within a span (e.g. 30d), soonest first, with the 30/7/1-day reminder each has reached
+    Expiring {
+        /// e.g. 30d, 7d, 36h, 2w
+        #[arg(long, default_value = "30d")]
+        within: String,
+    },
+}
+
+pub fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<u8> {
+    match &args.command {
+        BatchCommand::Expiring { within } => {
+            let span = match parse_span(within) {
+                Ok(span) => span,
+                Err(message) => {
+                    eprintln!("{}\n{}", message.en, message.ar);
+                    return Ok(exit::BAD_INPUT);
+                }
+            };
+            let (_, session) = session(cli, None)?;
+            let units = expiring(&session.store, span, chrono::Utc::now())?;
+            if cli.json {
+                emit(&format!("{}\n", serde_json::to_string(&units)?));
+            } else if units.is_empty() {
+                emit(&format!("no production CSID expires within {within}\n"));
+            } else {
+                emit(&units.iter().map(|u| format!("{}\n{}\n", u.message.en, u.message.ar)).collect::<String>());
+            }
+            Ok(exit::OK)
+        }
+        BatchCommand::Onboard { otps, env, concurrency, otp_age } => {
+            let list = if otps.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(otps).map_err(|e| anyhow!("cannot read {}: {e}", otps.display()))?
+            };
+            let (data_dir, session) = session(cli, *env)?;
+            let environment = session.environment;
+            let pending = pending_units(&session.store, environment).map_err(|e| anyhow!("{}", e.explain().what_happened.en))?;
+            let assignments = match assign(&list, &pending) {
+                Ok(assignments) => assignments,
+                Err(errors) => {
+                    for error in &errors {
+                        eprintln!("{}\n{}", error.message.en, error.message.ar);
+                    }
+                    return Ok(exit::BAD_INPUT);
+                }
+            };
+            let generated_at = chrono::Utc::now() - chrono::Duration::minutes(i64::from(*otp_age));
+            let (expires, minutes_left) = otp_hour(generated_at, chrono::Utc::now());
+            if !cli.json {
+                eprintln!(
+                    "{} unit(s), {} at a time; the OTPs stop working at {} ({minutes_left} min left) / تنتهي صلاحية رموز التحقق عند {} (متبقٍّ {minutes_left} دقيقة)",
+                    assignments.len(),
+                    concurrency,
+                    expires.format("%H:%M UTC"),
+                    expires.format("%H:%M UTC")
+                );
+            }
+            let (client, _) = client(&data_dir, environment)?;
+            // [INF] The batch trusts one reachability answer for all units: the
+            // per-unit probe of `onboard` would cost a probe per unit.
+            let options = BatchOptions {
+                concurrency: *concurrency,
+                otps_generated_at: generated_at,
+                portal: environment,
+                reachability: Some(Reachability { ready: true, summary: fatoora_core::Localized::new("Batch run: reachability not probed per unit.", "تشغيل دفعة: لم يُفحص الاتصال لكل وحدة.") }),
+            };
+            let secrets = session.secrets;
+            drop(session.store);
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let report = runtime.block_on(run_batch(&data_dir, secrets.as_ref(), &client, assignments, &options));
+            if cli.json {
+                emit(&format!("{}\n", serde_json::to_string(&report)?));
+            } else {
+                let mut out = String::new();
+                for result in &report.results {
+                    match &result.outcome {
+                        Outcome::Issued { pcsid_request_id, expires_at } => out.push_str(&format!("{}  issued  PCSID {pcsid_request_id}  expires {}\n", result.unit_id, expires_at.map(|t| t.date_naive().to_string()).unwrap_or_default())),
+                        Outcome::AlreadyIssued => out.push_str(&format!("{}  already onboarded, nothing sent\n", result.unit_id)),
+                        Outcome::Failed { explanation, otp_may_be_spent, .. } => out.push_str(&format!(
+                            "{}  FAILED  {} {}\n    {} {}\n{}",
+                            result.unit_id,
+                            explanation.what_happened.en,
+                            explanation.next_step.en,
+                            explanation.what_happened.ar,
+                            explanation.next_step.ar,
+                            if *otp_may_be_spent { "    use a new OTP for this unit / استخدم رمز تحقق جديدًا لهذه الوحدة\n" } else { "" }
+                        )),
+                    }
+                }
+                out.push_str(&format!("{} issued, {} already onboarded, {} failed; {} min left of the OTPs' hour\n", report.issued, report.already_issued, report.failed, report.minutes_left));
+                if report.failed > 0 {
+                    out.push_str("Run the same command again with OTPs for the failed units only: onboarded units are skipped.\nأعد تشغيل الأمر نفسه برموز تحقق للوحدات التي فشلت فقط: الوحدات المرتبطة تُتخطّى.\n");
+                }
+                emit(&out);
+            }
+            Ok(if report.failed > 0 { exit::FAILURE } else { exit::OK })
+        }
+    }
+}
