@@ -261,12 +261,11 @@ pub fn parse(status: u16, body: &[u8]) -> GatewayError {
         _ => parse_text(status, trimmed),
     };
     // A status the body did not explain still says something precise.
-    if matches!(error.code, ErrorCode::NotFromGateway | ErrorCode::Other(_)) {
-        if let Some(by_status) = code_for_status(status) {
-            if error.codes.is_empty() || by_status == ErrorCode::Unauthorized {
-                error.code = by_status;
-            }
-        }
+    if matches!(error.code, ErrorCode::NotFromGateway | ErrorCode::Other(_))
+        && let Some(by_status) = code_for_status(status)
+        && (error.codes.is_empty() || by_status == ErrorCode::Unauthorized)
+    {
+        error.code = by_status;
     }
     error
 }
@@ -436,10 +435,10 @@ fn parse_text(status: u16, text: &str) -> GatewayError {
         out.shape = BodyShape::Html;
         // The page title says which box answered ("Request Rejected",
         // "Bad Gateway"): worth keeping for the support message.
-        if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>")) {
-            if start + 7 <= end {
-                out.messages.push(clip(&text[start + 7..end]));
-            }
+        if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>"))
+            && start + 7 <= end
+        {
+            out.messages.push(clip(&text[start + 7..end]));
         }
         return out;
     }

@@ -657,7 +657,7 @@ pub(crate) fn issued_csid(status: u16, body: &[u8], renewed_ccsid: bool) -> Resu
     let token = parsed.binary_security_token.filter(|t| !t.trim().is_empty());
     let not_compliant = parsed.disposition_message.as_deref() == Some("NOT_COMPLIANT");
     let token = match token {
-        Some(token) if !(not_compliant && !renewed_ccsid) => token,
+        Some(token) if !not_compliant || renewed_ccsid => token,
         _ if not_compliant => return Err(CallError::Gateway(catalogue::parse(status, body))),
         _ => return Err(unreadable("no binarySecurityToken")),
     };

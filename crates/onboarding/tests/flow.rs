@@ -360,7 +360,8 @@ async fn killed_at(lab: &Lab, u: &fatoora_onboarding::flow::Unit, otp: &str, ren
 #[tokio::test]
 async fn killed_at_each_step_resumes_to_issued_with_the_same_key() {
     let lab = lab().await;
-    let steps: [(&str, Box<dyn Fn(&Progress) -> bool + Send + Sync>); 3] = [
+    type KillPoint = Box<dyn Fn(&Progress) -> bool + Send + Sync>;
+    let steps: [(&str, KillPoint); 3] = [
         ("u-kill-ccsid", Box::new(|p| matches!(p, Progress::Step { step: Step::Ccsid, .. }))),
         ("u-kill-checks", Box::new(|p| matches!(p, Progress::Document { done: 2, skipped: false, .. }))),
         ("u-kill-pcsid", Box::new(|p| matches!(p, Progress::Step { step: Step::Pcsid, .. }))),
