@@ -146,7 +146,8 @@ impl ImportedRun {
         }
         let control_failed = self.control.as_ref().is_some_and(|c| c.outcome == "failed");
         let is_ip = self.target.host.parse::<std::net::IpAddr>().is_ok();
-        let resolved = is_ip || self.dns.iter().any(|d| d.outcome == "resolved" && !d.addresses.is_empty());
+        // TCP probes exist only for addresses that were found.
+        let resolved = is_ip || !self.tcp.is_empty() || self.dns.iter().any(|d| d.outcome == "resolved" && !d.addresses.is_empty());
         if !resolved {
             if control_failed {
                 return VerdictClass::NoInternet;
