@@ -9,10 +9,9 @@ use clap::{Args, Subcommand};
 use fatoora_batch::expiry::{expiring, parse_span};
 use fatoora_batch::run::{BatchOptions, Outcome, assign, otp_hour, pending_units, run_batch};
 use fatoora_core::Environment;
-use fatoora_onboarding::preflight::Reachability;
 
 use super::csr::emit;
-use super::onboard::{client, session};
+use super::onboard::{client, reachability, session};
 use crate::{Cli, exit};
 
 #[derive(Debug, Args)]
@@ -96,18 +95,13 @@ pub fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<u8> {
                     expires.format("%H:%M UTC")
                 );
             }
-            let (client, _) = client(&data_dir, environment)?;
-            // [INF] The batch trusts one reachability answer for all units: the
-            // per-unit probe of `onboard` would cost a probe per unit.
-            let options = BatchOptions {
-                concurrency: *concurrency,
-                otps_generated_at: generated_at,
-                portal: environment,
-                reachability: Some(Reachability { ready: true, summary: fatoora_core::Localized::new("Batch run: reachability not probed per unit.", "تشغيل دفعة: لم يُفحص الاتصال لكل وحدة.") }),
-            };
+            let (client, local) = client(&data_dir, environment)?;
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            // One probe for the whole batch: the units share the gateway.
+            let reachability = runtime.block_on(reachability(&session.store, environment, local.as_ref()));
+            let options = BatchOptions { concurrency: *concurrency, otps_generated_at: generated_at, portal: environment, reachability: Some(reachability) };
             let secrets = session.secrets;
             drop(session.store);
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             let report = runtime.block_on(run_batch(&data_dir, secrets.as_ref(), &client, assignments, &options));
             if cli.json {
                 emit(&format!("{}\n", serde_json::to_string(&report)?));

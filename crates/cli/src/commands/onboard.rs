@@ -81,7 +81,7 @@ pub fn client(data_dir: &DataDir, environment: Environment) -> anyhow::Result<(F
 
 /// The quick probe of the diagnostics crate; its verdict is kept for the
 /// support message.
-async fn reachability(store: &Store, environment: Environment, local: Option<&(String, std::path::PathBuf)>) -> Reachability {
+pub(crate) async fn reachability(store: &Store, environment: Environment, local: Option<&(String, std::path::PathBuf)>) -> Reachability {
     use fatoora_diagnostics::{DiagnoseOptions, Target as ProbeTarget};
     let target = match local {
         Some((origin, _)) => ProbeTarget::from_url(origin, vec![environment]),
