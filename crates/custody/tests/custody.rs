@@ -231,3 +231,28 @@ async fn export_writes_what_invoicing_software_and_openssl_read() {
     // Never over an existing folder.
     assert!(export_unit(&store, &first.secrets, &b, Environment::Local, &plain, KeyProtection::Plain).is_err());
 }
+
+/// The restore puts keys into the real OS keychain (Secret Service) when
+/// one is there; run under scripts/with-secret-service.sh.
+#[test]
+fn restore_puts_the_keys_into_the_os_keychain() {
+    use fatoora_core::secrets::KeyringStore;
+    let keychain = KeyringStore::new(format!("sa.fatoora-onboard.custody-test-{}", std::process::id()));
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() || keychain.probe().is_err() {
+        eprintln!("skipping restore_puts_the_keys_into_the_os_keychain: no unlocked Secret Service (run under scripts/with-secret-service.sh)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let first = Machine { data: DataDir::at(dir.path().join("first")), secrets: MemorySecretStore::default() };
+    let unit = prepare_csr(&mut Store::open(&first.data).unwrap(), &first.secrets, &profile("k"), KeyChoice::Generate, false).unwrap();
+    let backup_file = dir.path().join("k.fobak");
+    backup(&Store::open(&first.data).unwrap(), &first.secrets, &Passphrase::new(PASSPHRASE.into()), &backup_file).unwrap();
+
+    let target = DataDir::at(dir.path().join("second"));
+    restore(&backup_file, &Passphrase::new(PASSPHRASE.into()), &target, &keychain, false).unwrap();
+    let restored = load_key(&keychain, &unit.unit_id, Environment::Local).unwrap();
+    assert_eq!(restored.public_key_fingerprint(), unit.public_key_sha256);
+    for name in secret_names(&Store::open(&target).unwrap()).unwrap() {
+        keychain.delete(&name).unwrap();
+    }
+}
