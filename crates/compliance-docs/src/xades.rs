@@ -114,7 +114,7 @@ fn signed_properties(certificate: &SigningCertificate, signing_time: &str, decla
         format!("{}<ds:DigestValue{ds}>{}</ds:DigestValue>", pad(5), certificate.digest()),
         format!("{}</xades:CertDigest>", pad(4)),
         format!("{}<xades:IssuerSerial>", pad(4)),
-        format!("{}<ds:X509IssuerName{ds}>{}</ds:X509IssuerName>", pad(5), partial_escape(&certificate.issuer_name())),
+        format!("{}<ds:X509IssuerName{ds}>{}</ds:X509IssuerName>", pad(5), partial_escape(certificate.issuer_name())),
         format!("{}<ds:X509SerialNumber{ds}>{}</ds:X509SerialNumber>", pad(5), certificate.serial_decimal()),
         format!("{}</xades:IssuerSerial>", pad(4)),
         format!("{}</xades:Cert>", pad(3)),
