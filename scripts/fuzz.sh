@@ -81,6 +81,14 @@ else
   echo "fuzz: no ZATCA reference at $reference: starting from empty corpora" >&2
 fi
 
+# Our own seed for the unit import: the header and one row in the shape of
+# the template (`import-units --template`), ZATCA's sandbox VAT number.
+mkdir -p "$seeds/csv_import"
+printf '\000%s\n%s\n' \
+  "organization_name,vat_number,organization_unit,common_name,serial,invoice_types,address,business_category,country" \
+  'Maximum Speed Tech Supply LTD,399999999900003,Riyadh Branch,TST-886431145-399999999900003,1-TST|2-TST|3-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f,1100,RRRD2929,Supply activities,SA' \
+  > "$seeds/csv_import/template.csv"
+
 mkdir -p test-output/fuzz
 summary=test-output/fuzz/summary.txt
 : > "$summary"
