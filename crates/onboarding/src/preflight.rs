@@ -163,6 +163,13 @@ fn portal_name(environment: Environment) -> Localized {
     }
 }
 
+/// The developer portal does not mint OTPs: everyone shares 123345
+/// (onboarding) and 123456 (renewal), SPEC.md 1.8 and 5 [V-code], so our own
+/// single-use rule must not refuse them there.
+fn is_sandbox_fixed_otp(environment: Environment, otp: &Otp) -> bool {
+    environment == Environment::Sandbox && matches!(otp.expose(), "123345" | "123456")
+}
+
 /// Runs every check; never stops at the first failure, so the user sees all
 /// that is wrong at once.
 pub fn run(conn: &Connection, hasher: &OtpHasher, input: &PreflightInput<'_>) -> rusqlite::Result<PreflightReport> {
@@ -181,6 +188,12 @@ pub fn run(conn: &Connection, hasher: &OtpHasher, input: &PreflightInput<'_>) ->
     if let Some(otp) = &otp {
         let uses = journal::otp_uses(conn, &hasher.fingerprint(otp))?;
         checks.push(match uses.first() {
+            _ if is_sandbox_fixed_otp(input.environment, otp) => check(
+                CheckId::OtpUnused,
+                Outcome::Passed,
+                "This is one of the sandbox's fixed OTPs, which it accepts again and again.",
+                "هذا أحد رموز التحقق الثابتة للبيئة التجريبية، وهي تقبله مرات عديدة.",
+            ),
             None => check(CheckId::OtpUnused, Outcome::Passed, "This OTP has not been sent before.", "لم يُرسل رمز التحقق هذا من قبل."),
             Some(earlier) => {
                 let when = earlier.started_at.format("%Y-%m-%d %H:%M UTC");
@@ -384,6 +397,23 @@ mod tests {
         };
         journal::record(&conn, "u", &record, Some(&OtpUse { fingerprint: hasher.fingerprint(&otp), generated_at: None, portal: None }), None).unwrap();
         assert_eq!(failed(&run_with(&conn, "654321", fresh(), &good, Environment::Simulation)), vec![CheckId::OtpUnused]);
+    }
+
+    #[test]
+    fn the_sandbox_fixed_otps_may_be_sent_again_but_only_in_the_sandbox() {
+        let conn = database();
+        let hasher = OtpHasher::new(vec![9; 32]);
+        let record = CallRecord {
+            environment: Environment::Sandbox, endpoint: Endpoint::Compliance, url: "u".into(), started_at: Utc::now(),
+            duration_ms: 1, attempts: 1, status: Some(200), zatca_codes: vec![], request_id: None, reach: Reach::Answered, failure: None,
+        };
+        let fixed = Otp::parse("123345").unwrap();
+        journal::record(&conn, "u", &record, Some(&OtpUse { fingerprint: hasher.fingerprint(&fixed), generated_at: None, portal: None }), None).unwrap();
+        let sandbox = OtpAnswers { portal: Some(Environment::Sandbox), ..fresh() };
+        let sandbox_csr = facts("300000000000003", "TSTZATCA-Code-Signing");
+        assert_eq!(failed(&run_with(&conn, "123345", sandbox, &sandbox_csr, Environment::Sandbox)), vec![]);
+        let simulation_csr = facts("300000000000003", "PREZATCA-Code-Signing");
+        assert_eq!(failed(&run_with(&conn, "123345", fresh(), &simulation_csr, Environment::Simulation)), vec![CheckId::OtpUnused]);
     }
 
     #[test]
