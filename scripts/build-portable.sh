@@ -36,6 +36,9 @@ if [ "$(printf '%s\n%s\n' "$highest" "$glibc" | sort -V | tail -1)" != "$glibc" 
   exit 1
 fi
 "$binary" diagnose --help >/dev/null
+# keyring's Secret Service backend links libdbus-1 dynamically; a bare
+# server without it cannot start the binary, so say so up front.
+log "shared libraries needed: $(objdump -p "$binary" | awk '/NEEDED/ {print $2}' | tr '\n' ' ')"
 mkdir -p target/portable
 cp "$binary" "$out"
 log "OK: ${out} ($(du -h "$out" | cut -f1)); copy it to the server and run: ./$(basename "$out") diagnose --report report.html"
