@@ -2,6 +2,7 @@
 //! library crates compute. No domain logic lives here.
 
 mod commands;
+mod navigation;
 mod shell;
 mod units;
 
@@ -21,6 +22,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
 pub fn run() {
     let builder = specta_builder();
     tauri::Builder::default()
+        .plugin(navigation::guard())
         .manage(shell::Shell::start())
         .invoke_handler(builder.invoke_handler())
         .run(tauri::generate_context!())

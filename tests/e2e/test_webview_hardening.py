@@ -275,12 +275,6 @@ def recording_web_server():
         server.server_close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the app shell has no navigation guard yet (SECURITY.md, known gaps): script can "
-    "navigate the window to another origin, carrying data in the URL, and CSP does not govern "
-    "top-level navigation",
-)
 def test_script_cannot_navigate_the_window_to_another_origin(home):
     app_url = home.current_url
     with recording_web_server() as (port, requests):
