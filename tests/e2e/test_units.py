@@ -1,0 +1,116 @@
+"""The Units screen in the real app: live lint under the field in both
+languages, save (key into the Secret Service, CSR into the store), the saved
+unit in the list, and the key never in the page."""
+
+import sqlite3
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import OUTPUT, WAIT_SECONDS
+
+GOOD = {
+    "organizationName": "Maximum Speed Tech Supply LTD",
+    "organizationUnit": "Riyadh Branch",
+    "commonName": "TST-886431145-399999999900003",
+    "serial": "1-TST|2-TST|3-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f",
+    "address": "RRRD2929",
+    "businessCategory": "Supply activities",
+}
+BAD_VAT = "300000000000000"
+GOOD_VAT = "399999999900003"
+
+
+def open_units(driver):
+    driver.find_element(By.ID, "open-units").click()
+    driver.find_element(By.ID, "unit-form")
+    # The preview appears with the first live check's answer.
+    driver.find_element(By.ID, "csr-preview-template")
+
+
+def type_into(driver, field: str, text: str) -> None:
+    box = driver.find_element(By.ID, f"unit-{field}")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.DELETE)
+    box.send_keys(text)
+
+
+def messages_under(driver, field: str) -> str:
+    box = driver.find_element(By.ID, f"unit-{field}")
+    described_by = box.get_attribute("aria-describedby")
+    return driver.find_element(By.ID, described_by).text
+
+
+def vat_error_shown(driver) -> bool:
+    return bool(driver.find_elements(By.CSS_SELECTOR, "#unit-vatNumber-messages p.error"))
+
+
+def test_bad_vat_is_explained_under_its_field_then_the_unit_is_saved(home, data_dir):
+    open_units(home)
+    assert home.find_element(By.ID, "csr-preview-template").text == "TSTZATCA-Code-Signing"
+    for field, value in GOOD.items():
+        type_into(home, field, value)
+    type_into(home, "vatNumber", BAD_VAT)
+
+    WebDriverWait(home, WAIT_SECONDS).until(vat_error_shown)
+    vat = home.find_element(By.ID, "unit-vatNumber")
+    assert vat.get_attribute("dir") == "ltr"
+    assert home.find_element(By.ID, "unit-serial").get_attribute("dir") == "ltr"
+    assert vat.get_attribute("aria-invalid") == "true"
+    error = home.find_element(By.CSS_SELECTOR, "#unit-vatNumber-messages p.error")
+    english, arabic = (span.text for span in error.find_elements(By.TAG_NAME, "span"))
+    assert "VAT" in english, english
+    assert "الرقم الضريبي" in arabic, arabic
+    # No other input complains about the values above.
+    for field in GOOD:
+        assert not home.find_elements(By.CSS_SELECTOR, f"#unit-{field}-messages p.error"), field
+    home.save_screenshot(str(OUTPUT / "units-bad-vat-en.png"))
+
+    # Saving with the bad VAT saves nothing and takes the keyboard to the VAT box.
+    home.find_element(By.ID, "unit-save").click()
+    home.find_element(By.ID, "unit-fix-first")
+    assert home.switch_to.active_element.get_attribute("id") == "unit-vatNumber"
+
+    type_into(home, "vatNumber", GOOD_VAT)
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: not vat_error_shown(d))
+    assert GOOD_VAT in home.find_element(By.ID, "csr-preview").text
+
+    # Keyboard only: Enter in a field submits the form.
+    home.find_element(By.ID, "unit-businessCategory").send_keys(Keys.ENTER)
+    pem = home.find_element(By.ID, "csr-pem").get_attribute("value")
+    assert pem.startswith("-----BEGIN CERTIFICATE REQUEST-----")
+    assert home.find_element(By.ID, "csr-base64").get_attribute("value").startswith("LS0tLS1CRUdJTi")
+
+    listed = home.find_element(By.CSS_SELECTOR, "#units-list li")
+    assert GOOD["commonName"] in listed.text
+    assert listed.find_element(By.CSS_SELECTOR, ".status").get_attribute("data-awaiting-otp") == "true"
+    assert "OTP" in listed.text
+
+    page = home.page_source
+    assert "PRIVATE KEY" not in page
+    with sqlite3.connect(f"file:{data_dir / 'fatoora-onboard.sqlite3'}?mode=ro", uri=True) as db:
+        (stored_pem,) = db.execute("SELECT csr_pem FROM unit_keys").fetchone()
+    assert stored_pem.strip() == pem.strip()
+    home.execute_script("document.getElementById('unit-saved').scrollIntoView()")
+    home.save_screenshot(str(OUTPUT / "units-saved-en.png"))
+
+
+
+def test_units_form_in_arabic(home):
+    home.find_element(By.ID, "language-switch").click()
+    WebDriverWait(home, WAIT_SECONDS).until(
+        lambda d: d.execute_script("return document.documentElement.dir") == "rtl"
+    )
+    open_units(home)
+    assert home.find_element(By.CSS_SELECTOR, "label[for=unit-vatNumber]").text == "رقم تسجيل ضريبة القيمة المضافة"
+    type_into(home, "organizationName", "شركة السرعة القصوى المحدودة")
+    type_into(home, "vatNumber", BAD_VAT)
+    WebDriverWait(home, WAIT_SECONDS).until(vat_error_shown)
+    first = home.find_element(By.CSS_SELECTOR, "#unit-vatNumber-messages p.error span")
+    assert first.get_attribute("lang") == "ar"
+    assert home.find_element(By.ID, "unit-vatNumber").get_attribute("dir") == "ltr"
+    home.save_screenshot(str(OUTPUT / "units-form-ar.png"))
+    home.execute_script("document.getElementById('units-list').scrollIntoView()")
+    assert "بانتظار رمز التحقق" in home.find_element(By.ID, "units-list").text
+    home.save_screenshot(str(OUTPUT / "units-list-ar.png"))
