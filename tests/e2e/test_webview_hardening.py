@@ -229,7 +229,11 @@ def test_no_command_returns_a_key_secret_or_otp_whatever_its_arguments(home, key
     invoke(home, "set_language", {"language": "en"})
 
     text = json.dumps(answers, ensure_ascii=False)
-    assert "PRIVATE KEY" not in text and "-----BEGIN" not in text
+    assert "PRIVATE KEY" not in text
+    # A CSR is public (the Units screen shows it for copying); any other PEM
+    # block in an answer would be a leak.
+    pem_kinds = set(re.findall(r"-----BEGIN ([A-Z0-9 ]+)-----", text))
+    assert pem_kinds <= {"CERTIFICATE REQUEST"}, f"a command returned PEM blocks: {pem_kinds}"
     for value in keychain_canaries.values():
         for line in value.splitlines():
             if len(line) >= 16 and "-----" not in line:
