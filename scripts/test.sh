@@ -45,7 +45,7 @@ run "supply chain: cargo deny (offline advisories, licences, bans, sources), npm
 run "UI: type check and build" npm run build || exit 1
 run "UI: unit tests (vitest)" npm test
 run "Rust: cargo test --workspace (real Secret Service)" \
-  ./scripts/with-secret-service.sh cargo test --workspace
+  ./scripts/with-secret-service.sh cargo test --workspace --no-fail-fast
 if run "app: tauri build --debug (.deb)" \
   env TAURI_APP_PATH=src-tauri npx tauri build --debug --bundles deb; then
   run "end to end: the app over WebDriver under Xvfb" \
