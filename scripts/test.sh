@@ -44,10 +44,15 @@ run "supply chain: cargo deny (offline advisories, licences, bans, sources), npm
 # command that compiles src-tauri.
 run "UI: type check and build" npm run build || exit 1
 run "UI: unit tests (vitest)" npm test
+# Tests and the app binary are built with the same feature set
+# (tauri/custom-protocol: serve the embedded ui/dist, as `tauri build` does),
+# so the second command reuses the first one's dependencies instead of
+# compiling the GTK/WebKit stack again, which `tauri build` did.
+app_features=(--features tauri/custom-protocol)
 run "Rust: cargo test --workspace (real Secret Service)" \
-  ./scripts/with-secret-service.sh cargo test --workspace --no-fail-fast
-if run "app: tauri build --debug (.deb)" \
-  env TAURI_APP_PATH=src-tauri npx tauri build --debug --bundles deb; then
+  ./scripts/with-secret-service.sh cargo test --workspace --no-fail-fast "${app_features[@]}"
+if run "app: cargo build (the binary the end-to-end tests drive)" \
+  cargo build --workspace --bins "${app_features[@]}"; then
   run "end to end: the app over WebDriver under Xvfb" \
     xvfb-run -a -s "-screen 0 1280x800x24" ./scripts/with-secret-service.sh \
     /usr/bin/python3 -m pytest -p no:cacheprovider -v tests/e2e
