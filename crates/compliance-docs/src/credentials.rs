@@ -5,10 +5,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use der::{Decode, Encode};
 use k256::ecdsa::{SigningKey, VerifyingKey};
-use k256::pkcs8::DecodePrivateKey;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
-use zeroize::Zeroizing;
 
 use crate::error::{DocsError, Result};
 
@@ -115,25 +113,11 @@ impl SigningCertificate {
     }
 }
 
-/// Reads a secp256k1 private key from SEC1 or PKCS#8 DER, as PEM
-/// (`EC PRIVATE KEY`, `PRIVATE KEY`) or headerless base64 (the SDK's file).
-/// Errors never quote the input.
+/// Reads a secp256k1 private key the way the CSR step imports one (SEC1 or
+/// PKCS#8, as PEM, headerless base64 (the SDK's file) or DER), so both steps
+/// accept and refuse the same files. Errors never quote the input.
 pub fn signing_key_from_text(text: &str) -> Result<SigningKey> {
-    let trimmed = text.trim();
-    if trimmed.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
-        return Err(DocsError::Key("encrypted keys are not supported; export the key without a passphrase"));
-    }
-    let is_pem = trimmed.starts_with("-----BEGIN");
-    if is_pem && !(trimmed.starts_with("-----BEGIN EC PRIVATE KEY-----") || trimmed.starts_with("-----BEGIN PRIVATE KEY-----")) {
-        return Err(DocsError::Key("unsupported PEM block; expected EC PRIVATE KEY or PRIVATE KEY"));
-    }
-    let body: Zeroizing<String> =
-        Zeroizing::new(trimmed.lines().filter(|line| !line.starts_with("-----")).flat_map(str::split_whitespace).collect());
-    let der = Zeroizing::new(B64.decode(body.as_bytes()).map_err(|_| DocsError::Key("not PEM and not base64"))?);
-    let secret = k256::SecretKey::from_sec1_der(&der)
-        .or_else(|_| k256::SecretKey::from_pkcs8_der(&der))
-        .map_err(|_| DocsError::Key("neither a SEC1 nor a PKCS#8 secp256k1 key"))?;
-    Ok(SigningKey::from(secret))
+    fatoora_csr::UnitKey::import(text.as_bytes()).map(|key| key.signing_key().clone()).map_err(DocsError::Key)
 }
 
 pub(crate) fn base64_of_hex_sha256(bytes: &[u8]) -> String {

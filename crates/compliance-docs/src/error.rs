@@ -13,9 +13,9 @@ pub enum DocsError {
     Canonicalization(String),
     #[error("the certificate cannot be read: {0}")]
     Certificate(String),
-    /// Never carries key bytes: only which decoding was tried.
+    /// Never carries key bytes: only why the key was refused.
     #[error("the private key cannot be read: {0}")]
-    Key(&'static str),
+    Key(fatoora_csr::KeyError),
     #[error("the private key does not belong to the certificate")]
     KeyCertificateMismatch,
     #[error("{}", .0.en)]

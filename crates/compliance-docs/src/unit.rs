@@ -6,7 +6,6 @@ use fatoora_csr::UnitProfile;
 use fatoora_csr::units::{find_unit, load_key};
 use k256::ecdsa::SigningKey;
 
-use crate::credentials::signing_key_from_text;
 use crate::error::{DocsError, Result};
 
 /// The unit's profile and, when `secrets` is given, its key for the
@@ -17,7 +16,7 @@ pub fn unit_for_documents(store: &Store, secrets: Option<&dyn SecretStore>, refe
         None => None,
         Some(secrets) => {
             let unit_key = load_key(secrets, &unit.id, unit.profile.environment).map_err(|error| DocsError::Unit(error.explain()))?;
-            Some(signing_key_from_text(&unit_key.to_pkcs8_pem())?)
+            Some(unit_key.signing_key().clone())
         }
     };
     Ok((unit.profile, key))

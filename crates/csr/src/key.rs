@@ -97,7 +97,7 @@ impl UnitKey {
         self.0.verifying_key()
     }
 
-    pub(crate) fn signing_key(&self) -> &SigningKey {
+    pub fn signing_key(&self) -> &SigningKey {
         &self.0
     }
 }
