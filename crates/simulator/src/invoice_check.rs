@@ -178,7 +178,9 @@ fn signed_properties_digest(xml: &str, node: Node<'_, '_>) -> Option<String> {
     Some(STANDARD.encode(hex::encode(Sha256::digest(out.as_bytes()))))
 }
 
-fn certificate_vat(cert: &x509_cert::Certificate) -> Option<String> {
+/// One attribute of the certificate's SAN directory name (UID = VAT, title =
+/// invoice types), as ZATCA copies it from the CSR.
+fn certificate_san_attribute(cert: &x509_cert::Certificate, attribute: const_oid::ObjectIdentifier) -> Option<String> {
     let san = cert
         .tbs_certificate()
         .extensions()?
@@ -188,23 +190,7 @@ fn certificate_vat(cert: &x509_cert::Certificate) -> Option<String> {
     names.0.iter().find_map(|name| match name {
         x509_cert::ext::pkix::name::GeneralName::DirectoryName(dn) => dn
             .iter()
-            .find(|atv| atv.oid == const_oid::db::rfc4519::UID)
-            .and_then(|atv| crate::csr_check::directory_string(&atv.value)),
-        _ => None,
-    })
-}
-
-fn certificate_invoice_types(cert: &x509_cert::Certificate) -> Option<String> {
-    let san = cert
-        .tbs_certificate()
-        .extensions()?
-        .iter()
-        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME)?;
-    let names = x509_cert::ext::pkix::SubjectAltName::from_der(san.extn_value.as_bytes()).ok()?;
-    names.0.iter().find_map(|name| match name {
-        x509_cert::ext::pkix::name::GeneralName::DirectoryName(dn) => dn
-            .iter()
-            .find(|atv| atv.oid == const_oid::db::rfc4519::TITLE)
+            .find(|atv| atv.oid == attribute)
             .and_then(|atv| crate::csr_check::directory_string(&atv.value)),
         _ => None,
     })
@@ -360,7 +346,7 @@ pub fn verify_invoice(xml_bytes: &[u8], ccsid_der: Option<&[u8]>) -> InvoiceRepo
                 "X509Certificate (CCSID / PCSID) used for signing is not valid certificate (CCSID / PCSID) for this VAT Registration Number.",
             );
         }
-        let vat = ccsid.as_ref().and_then(certificate_vat);
+        let vat = ccsid.as_ref().and_then(|cert| certificate_san_attribute(cert, const_oid::db::rfc4519::UID));
         if vat.is_none() || vat != facts.seller_vat {
             error(
                 "certificate-permissions",
@@ -368,7 +354,7 @@ pub fn verify_invoice(xml_bytes: &[u8], ccsid_der: Option<&[u8]>) -> InvoiceRepo
                 "User only allowed to use the vat number that exists in the authentication certificate",
             );
         }
-        let types = ccsid.as_ref().and_then(certificate_invoice_types).unwrap_or_default();
+        let types = ccsid.as_ref().and_then(|cert| certificate_san_attribute(cert, const_oid::db::rfc4519::TITLE)).unwrap_or_default();
         let allowed = if facts.simplified { types.as_bytes().get(1) } else { types.as_bytes().first() } == Some(&b'1');
         if !allowed {
             // [INF] wording, after the observed "Production CSID does not cover Simplified documents".
