@@ -11,11 +11,18 @@ use tauri_specta::{Builder, collect_commands};
 /// The typed command set; `ui/src/bindings.ts` is generated from it.
 pub fn specta_builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new().commands(collect_commands![
+        // home
         commands::app_info,
         commands::set_language,
+        // units
         units::check_unit,
         units::save_unit,
         units::list_units,
+        // onboarding
+        // fleet
+        // diagnostics
+        // custody
+        // settings
     ])
 }
 
