@@ -7,6 +7,15 @@ use crate::logging;
 /// The keychain namespace of the installed app.
 pub const DEFAULT_NAMESPACE: &str = "sa.fatoora-onboard";
 
+/// Windows Credential Manager's CRED_MAX_CREDENTIAL_BLOB_SIZE (5 × 512
+/// bytes). Enforced on every platform, so a secret that fits the Linux
+/// Secret Service in tests also fits a Windows user's Credential Manager,
+/// and a backup made on Linux restores there. What the app keeps today is
+/// far below it: a secp256k1 PKCS#8 PEM key is about 230 bytes, a CSID
+/// secret about 45, the OTP salt 32. Certificates and binarySecurityTokens
+/// (often larger) are not secret and live in the database.
+pub const MAX_SECRET_BYTES: usize = 2560;
+
 #[derive(Debug, Clone)]
 pub struct KeyringStore {
     namespace: String,
@@ -45,6 +54,16 @@ impl KeyringStore {
 impl SecretStore for KeyringStore {
     fn put(&self, name: &SecretName, secret: &SecretBytes) -> Result<(), SecretError> {
         logging::redact(secret.expose());
+        // Refused rather than split over several items: a split secret could
+        // be left half-written (or half-deleted) by a crash, and nothing the
+        // app keeps needs more than one item.
+        if secret.expose().len() > MAX_SECRET_BYTES {
+            return Err(SecretError::TooLargeForKeychain {
+                name: name.to_string(),
+                size: secret.expose().len(),
+                limit: MAX_SECRET_BYTES,
+            });
+        }
         self.entry(name)?.set_secret(secret.expose()).map_err(classify)?;
         tracing::info!(name = %name, store = "keychain", "secret stored");
         Ok(())
@@ -97,5 +116,54 @@ fn classify(error: keyring::Error) -> SecretError {
         other => SecretError::Keychain {
             detail: other.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> KeyringStore {
+        KeyringStore::new(format!("sa.fatoora-onboard.test-limit-{}", std::process::id()))
+    }
+
+    /// Checked before the keychain is reached, so this runs (and must pass)
+    /// on a machine without any keychain too.
+    #[test]
+    fn a_secret_over_credential_managers_limit_is_refused_in_both_languages() {
+        let name = SecretName::new("unit/big/local/private-key").unwrap();
+        let secret = SecretBytes::new(vec![b'k'; MAX_SECRET_BYTES + 1]);
+        let error = store().put(&name, &secret).unwrap_err();
+        assert!(
+            matches!(error, SecretError::TooLargeForKeychain { size: 2561, limit: 2560, .. }),
+            "{error:?}"
+        );
+        let explained = error.explain();
+        for text in [&explained.en, &explained.ar] {
+            assert!(text.contains("unit/big/local/private-key"), "{text}");
+            assert!(text.contains("2561") && text.contains("2560"), "{text}");
+            assert!(text.contains("FATOORA_ONBOARD_SECRET_STORE=file"), "{text}");
+            assert!(!text.contains("kkkk"), "the secret itself never reaches the message");
+        }
+        assert!(explained.en.contains("Credential Manager"));
+        assert!(explained.ar.contains("مدير بيانات الاعتماد"));
+    }
+
+    /// The largest allowed secret goes through the real Secret Service
+    /// (scripts/with-secret-service.sh) and comes back whole.
+    #[test]
+    fn a_secret_of_exactly_the_limit_is_stored_whole() {
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+            eprintln!(
+                "skipping a_secret_of_exactly_the_limit_is_stored_whole: no D-Bus session (run under scripts/with-secret-service.sh)"
+            );
+            return;
+        }
+        let store = store();
+        let name = SecretName::new("unit/limit/local/csid-secret").unwrap();
+        let secret: Vec<u8> = (0..MAX_SECRET_BYTES).map(|i| (i % 251) as u8).collect();
+        store.put(&name, &SecretBytes::new(secret.clone())).unwrap();
+        assert_eq!(store.get(&name).unwrap().unwrap().expose(), &secret);
+        assert!(store.delete(&name).unwrap());
     }
 }

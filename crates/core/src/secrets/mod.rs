@@ -231,6 +231,8 @@ pub enum SecretError {
     KeychainLocked { detail: String },
     #[error("the OS keychain failed: {detail}")]
     Keychain { detail: String },
+    #[error("the secret {name} is {size} bytes; a keychain item holds at most {limit}")]
+    TooLargeForKeychain { name: String, size: usize, limit: usize },
     #[error("wrong passphrase for the secrets file {path} (or the file was altered)")]
     WrongPassphrase { path: PathBuf },
     #[error("no passphrase for the secrets file: set {PASSPHRASE_VAR} or run from a terminal")]
@@ -279,6 +281,14 @@ impl SecretError {
                     "The keychain reported an error ({detail}). Retry; if it persists, report it with the log file."
                 ),
                 format!("أبلغت سلسلة المفاتيح عن خطأ ({detail}). أعد المحاولة، وإن تكرر فأبلغ عنه مع ملف السجل."),
+            ),
+            SecretError::TooLargeForKeychain { name, size, limit } => Localized::new(
+                format!(
+                    "The secret {name} is {size} bytes, more than the {limit} bytes a Windows Credential Manager item can hold, so it was not stored (nothing was changed). Keep it in the encrypted-file store instead: set {BACKEND_VAR}=file and {PASSPHRASE_VAR}."
+                ),
+                format!(
+                    "حجم السر {name} هو {size} بايت، وهذا أكبر من {limit} بايت التي يتسع لها عنصر واحد في مدير بيانات الاعتماد في Windows، لذا لم يُخزَّن (ولم يتغير شيء). احفظه في مخزن الملف المشفّر بدلًا من ذلك: عيّن {BACKEND_VAR}=file و{PASSPHRASE_VAR}."
+                ),
             ),
             SecretError::WrongPassphrase { path } => Localized::new(
                 format!(
