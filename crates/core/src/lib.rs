@@ -4,6 +4,7 @@
 
 pub mod environment;
 pub mod i18n;
+pub mod input;
 pub mod logging;
 pub mod paths;
 pub mod reference;

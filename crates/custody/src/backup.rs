@@ -109,6 +109,7 @@ pub fn backup(store: &Store, secrets: &dyn SecretStore, passphrase: &Passphrase,
     };
     let plaintext = Zeroizing::new(serde_json::to_vec(&payload).expect("a payload always serializes"));
     let sealed = seal::seal(&plaintext, passphrase)?;
+    seal::BACKUP_FILE.check(sealed.len() as u64, Some(to))?;
 
     let parent = to.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut file = tempfile::NamedTempFile::new_in(parent).map_err(io(parent))?;
@@ -124,7 +125,7 @@ pub fn backup(store: &Store, secrets: &dyn SecretStore, passphrase: &Passphrase,
 /// or foreign file leaves the target untouched. A target that already holds
 /// units is replaced only when `replace` is true.
 pub fn restore(backup: &Path, passphrase: &Passphrase, target: &DataDir, secrets: &dyn SecretStore, replace: bool) -> Result<RestoreSummary, CustodyError> {
-    let file = std::fs::read(backup).map_err(io(backup))?;
+    let file = fatoora_core::input::read_capped(backup, seal::BACKUP_FILE)?;
     let plaintext = seal::open(&file, passphrase)?;
     let payload: Payload = serde_json::from_slice(&plaintext).map_err(|e| CustodyError::NotABackup { detail: e.to_string() })?;
     let database = Zeroizing::new(BASE64.decode(payload.database.as_bytes()).map_err(|e| CustodyError::NotABackup { detail: e.to_string() })?);

@@ -1,5 +1,6 @@
 use std::path::PathBuf;
 
+use fatoora_core::input::InputError;
 use fatoora_core::secrets::SecretError;
 use fatoora_core::store::{StoreError, rusqlite};
 use fatoora_core::{Environment, Localized};
@@ -27,6 +28,8 @@ pub enum CustodyError {
     #[error("cannot read or write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Secret(#[from] SecretError),
@@ -50,6 +53,7 @@ impl CustodyError {
                 | CustodyError::TargetNotEmpty { .. }
                 | CustodyError::UnitNotFound(_)
                 | CustodyError::NotIssued { .. }
+                | CustodyError::Input(InputError::TooLarge { .. })
         )
     }
 
@@ -95,6 +99,7 @@ impl CustodyError {
                 format!("Cannot read or write {} ({source}). Check the folder's permissions and free space.", path.display()),
                 format!("تعذّرت القراءة من {} أو الكتابة إليه ({source}). تحقّق من صلاحيات المجلد والمساحة المتاحة.", path.display()),
             ),
+            CustodyError::Input(error) => error.explain(),
             CustodyError::Store(error) => error.explain(),
             CustodyError::Secret(error) => error.explain(),
         }

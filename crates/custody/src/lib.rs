@@ -7,8 +7,8 @@
 //! and salt, nonce) and the XChaCha20-Poly1305 ciphertext of the payload,
 //! with the header as associated data. A wrong passphrase and a tampered
 //! file look the same to the AEAD and are refused before anything is
-//! written. fatoora-core's encrypted secrets file uses the same primitives
-//! but keeps them private, hence the small sealing code here.
+//! written. The envelope is fatoora-core's (`secrets::envelope`), shared
+//! with the encrypted secrets file.
 
 mod backup;
 mod error;

@@ -10,11 +10,13 @@
 //!   (Secret Service on Linux, Credential Manager on Windows, Keychain on
 //!   macOS);
 //! - [`EncryptedFileStore`], opt-in for headless servers without a keychain:
-//!   one file in the data directory, Argon2id + XChaCha20-Poly1305.
+//!   one file in the data directory, Argon2id + XChaCha20-Poly1305, the
+//!   [`envelope`] the backup file uses too.
 //!
 //! Every secret that passes through a store is registered with
 //! [`crate::logging::redact`], so it is masked should it ever reach a log line.
 
+pub mod envelope;
 mod file;
 mod keychain;
 #[cfg(any(test, feature = "test-support"))]
