@@ -53,6 +53,10 @@ pub const RUNTIME_FILE: &str = "simulator.json";
 const ADMIN_TOKEN_FILE: &str = "admin-token";
 const DATABASE_FILE: &str = "simulator.sqlite3";
 const CA_DIR: &str = "ca";
+/// Held with an exclusive OS file lock for a simulator's lifetime: the OS
+/// drops the lock when the process dies, so a stale runtime file left by a
+/// killed simulator never blocks a new one, while a live one always does.
+const LOCK_FILE: &str = "simulator.lock";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimulatorError {
@@ -70,6 +74,13 @@ pub enum SimulatorError {
     Tls(String),
     #[error("{0}")]
     BadInput(String),
+    /// Two simulators on one data folder would share one SQLite file and one
+    /// runtime file; the second must attach to the first instead.
+    #[error("another simulator already serves {data_dir}{}", match origin {
+        Some(origin) => format!(" at {origin}"),
+        None => " (it is still starting)".to_owned(),
+    })]
+    AlreadyRunning { data_dir: PathBuf, origin: Option<String> },
 }
 
 /// How to start a simulator.
@@ -119,6 +130,43 @@ pub struct RuntimeInfo {
     pub pid: u32,
 }
 
+impl RuntimeInfo {
+    /// The runtime file in `data_dir`, or `None` when no simulator wrote one.
+    /// A file left by a killed simulator is still read: pair it with the lock
+    /// (`Simulator::start` answering `AlreadyRunning`) to know one is live.
+    pub fn read(data_dir: &Path) -> Result<Option<Self>, SimulatorError> {
+        let path = data_dir.join(RUNTIME_FILE);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(SimulatorError::DataDir { path, source }),
+        };
+        serde_json::from_slice(&bytes).map(Some).map_err(|error| SimulatorError::DataDir {
+            path,
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, error),
+        })
+    }
+}
+
+/// Takes the data directory's lock, or says which simulator holds it.
+fn lock_data_dir(data_dir: &Path) -> Result<std::fs::File, SimulatorError> {
+    let path = data_dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| SimulatorError::DataDir { path: path.clone(), source })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(SimulatorError::AlreadyRunning {
+            data_dir: data_dir.to_owned(),
+            origin: RuntimeInfo::read(data_dir).ok().flatten().map(|runtime| runtime.origin),
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(SimulatorError::DataDir { path, source }),
+    }
+}
+
 /// State shared by every request handler and the admin handle.
 pub(crate) struct Shared {
     pub store: store::Store,
@@ -135,6 +183,10 @@ pub struct Simulator;
 impl Simulator {
     /// Opens (or creates) the data directory, binds, and serves in the
     /// background of the current tokio runtime.
+    ///
+    /// Fails with [`SimulatorError::AlreadyRunning`] while another simulator
+    /// (in this process or another) serves the same data directory: attach
+    /// to that one through its [`RUNTIME_FILE`] instead.
     pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, SimulatorError> {
         if !config.listen.ip().is_loopback() {
             return Err(SimulatorError::NotLoopback(config.listen));
@@ -142,6 +194,7 @@ impl Simulator {
         let data_dir = config.data_dir.clone();
         let ca_dir = data_dir.join(CA_DIR);
         std::fs::create_dir_all(&ca_dir).map_err(|source| SimulatorError::DataDir { path: ca_dir.clone(), source })?;
+        let lock = lock_data_dir(&data_dir)?;
 
         let https = pki::https_identity(&ca_dir)?;
         let authorities = pki::CsidAuthorities::load_or_create(&ca_dir)?;
@@ -185,6 +238,7 @@ impl Simulator {
             admin: Admin { shared },
             shutdown: shutdown_tx,
             task: Some(task),
+            _lock: lock,
         })
     }
 }
@@ -199,6 +253,8 @@ pub struct RunningSimulator {
     admin: Admin,
     shutdown: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// Released when this value drops, after the runtime file is removed.
+    _lock: std::fs::File,
 }
 
 impl RunningSimulator {
