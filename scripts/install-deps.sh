@@ -27,7 +27,7 @@ apt_packages=(
   libssl-dev xvfb webkit2gtk-driver gnome-keyring dbus dbus-x11 imagemagick
   libxml2-utils libsaxonhe-java default-jre-headless openssl iproute2 iptables socat
   dnsmasq-base curl ca-certificates git python3 python3-selenium python3-pytest
-  php-cli python3-gi gir1.2-secret-1
+  php-cli python3-gi gir1.2-secret-1 desktop-file-utils file
 )
 # Node.js 18.18 or newer from wherever it came; Debian's own (18.19+) is enough.
 if ! command -v npm >/dev/null; then

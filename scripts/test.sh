@@ -56,6 +56,8 @@ if run "app: cargo build (the binary the end-to-end tests drive)" \
   run "end to end: the app over WebDriver under Xvfb" \
     xvfb-run -a -s "-screen 0 1280x800x24" ./scripts/with-secret-service.sh \
     /usr/bin/python3 -m pytest -p no:cacheprovider -v tests/e2e
+  run "bundle: .deb from that binary, checked, installed with dpkg, started (scripts/bundle-smoke.sh)" \
+    ./scripts/bundle-smoke.sh
 fi
 
 exit "$failed"
