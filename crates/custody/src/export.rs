@@ -1,8 +1,10 @@
 //! One unit's credentials for invoicing software, written to a folder only
 //! on explicit request: the certificate (PEM and ZATCA's token form), the
 //! CSID secret, the private key (encrypted PKCS#8 unless the user insists on
-//! plain) and a JSON manifest; with a plain key also ZATCA SDK-style
-//! `cert.pem` and headerless `ec-secp256k1-priv-key.pem`, which the SDK reads.
+//! plain) and a JSON manifest. With a passphrase also a PKCS#12 file
+//! (certificate and key, for Java keystores and Windows); with a plain key
+//! instead ZATCA SDK-style `cert.pem` and headerless
+//! `ec-secp256k1-priv-key.pem`, which the SDK reads.
 
 use std::path::{Path, PathBuf};
 
@@ -11,15 +13,25 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use fatoora_core::secrets::{Passphrase, SecretName, SecretStore};
 use fatoora_core::{Environment, Localized, Store};
 use fatoora_onboarding::state;
+use k256::pkcs8::der::Document;
 use k256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use p12_keystore::{Certificate, EncryptionAlgorithm, KeyStore, KeyStoreEntry, MacAlgorithm, PrivateKey, PrivateKeyChain};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::error::{CustodyError, io};
 
+/// The PKCS#12 file of an encrypted export.
+pub const PKCS12_FILE: &str = "certificate-and-key.p12";
+
+/// PBKDF2 rounds for the PKCS#12 file's bags and MAC: Java's default for
+/// new PKCS#12 keystores since 11.0.12 (`keystore.pkcs12.*IterationCount`).
+const PKCS12_ITERATIONS: u32 = 10_000;
+
 /// How the private key leaves the secret store.
 pub enum KeyProtection<'a> {
-    /// Encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`, PBES2) under this passphrase.
+    /// Encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`, PBES2) and a PKCS#12 file,
+    /// both under this passphrase.
     Encrypted(&'a Passphrase),
     /// Plain PKCS#8 plus the SDK's headerless key: only when the user insists.
     Plain,
@@ -90,6 +102,8 @@ pub fn export_unit(store: &Store, secrets: &dyn SecretStore, unit_id: &str, envi
                 .to_pkcs8_encrypted_pem(passphrase.expose().as_bytes(), LineEnding::LF)
                 .map_err(|_| CustodyError::Key)?;
             add("private-key.pem", "The private key, encrypted PKCS#8 (openssl pkcs8 -in private-key.pem asks for the passphrase)", true, Zeroizing::new(pem.as_bytes().to_vec()));
+            let p12 = pkcs12(&pcsid.certificate_pem, &key, &unit_id, passphrase)?;
+            add(PKCS12_FILE, "The certificate and the private key in PKCS#12 under the same passphrase (PBES2 AES-256-CBC, HMAC-SHA256): Java keystores, Windows", true, p12);
             true
         }
         KeyProtection::Plain => {
@@ -123,6 +137,32 @@ pub fn export_unit(store: &Store, secrets: &dyn SecretStore, unit_id: &str, envi
     write_private(&out.join("manifest.json"), &json)?;
     tracing::info!(unit = %manifest.unit_id, %environment, encrypted = key_encrypted, "credentials exported");
     Ok(manifest)
+}
+
+/// Certificate and key in one PKCS#12 file. PBES2 (PBKDF2-HMAC-SHA256,
+/// AES-256-CBC) with an HMAC-SHA256 MAC is what OpenSSL 3 writes by default
+/// and reads without its legacy provider, and what Java reads since 11.0.12
+/// (JDK-8076190); the old RC2-40 certificate bag needs OpenSSL 3's legacy
+/// provider, and 3DES is kept only for reading old files.
+fn pkcs12(certificate_pem: &str, key: &k256::SecretKey, alias: &str, passphrase: &Passphrase) -> Result<Zeroizing<Vec<u8>>, CustodyError> {
+    let (_, certificate) = Document::from_pem(certificate_pem).map_err(|_| CustodyError::Key)?;
+    let certificate = Certificate::from_der(certificate.as_bytes()).map_err(|_| CustodyError::Key)?;
+    let key_der = key.to_pkcs8_der().map_err(|_| CustodyError::Key)?;
+    let key = PrivateKey::from_der(key_der.as_bytes()).map_err(|_| CustodyError::Key)?;
+    // The local key id pairs the key bag with its certificate bag; Java and
+    // OpenSSL match them by it.
+    let local_key_id = format!("{alias}-key");
+    let mut keystore = KeyStore::new();
+    keystore.add_entry(alias, KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(local_key_id, key, [certificate])));
+    let bytes = keystore
+        .writer(passphrase.expose())
+        .encryption_algorithm(EncryptionAlgorithm::PbeWithHmacSha256AndAes256)
+        .encryption_iterations(PKCS12_ITERATIONS)
+        .mac_algorithm(MacAlgorithm::HmacSha256)
+        .mac_iterations(PKCS12_ITERATIONS)
+        .write()
+        .map_err(|_| CustodyError::Key)?;
+    Ok(Zeroizing::new(bytes))
 }
 
 fn create_private_dir(out: &Path) -> Result<(), CustodyError> {

@@ -1,6 +1,8 @@
 //! `export UNIT --out DIR --i-understand`: one unit's certificate, secret and
-//! key for invoicing software. The key is encrypted PKCS#8 unless the user
-//! insists on plain (`--insist-plain`, which also writes the SDK layout).
+//! key for invoicing software. The key is encrypted PKCS#8, with the
+//! certificate and key also in a PKCS#12 file under the same passphrase,
+//! unless the user insists on plain (`--insist-plain`, which writes the SDK
+//! layout instead: a PKCS#12 file always needs a passphrase).
 
 use std::path::PathBuf;
 
@@ -28,10 +30,10 @@ pub struct ExportArgs {
     /// Confirms you read the warning: these files let anyone sign invoices in the taxpayer's name
     #[arg(long)]
     pub i_understand: bool,
-    /// Passphrase for the encrypted key, first line of this file [default: FATOORA_ONBOARD_EXPORT_PASSPHRASE]
+    /// Passphrase for the encrypted key and the PKCS#12 file, first line of this file [default: FATOORA_ONBOARD_EXPORT_PASSPHRASE]
     #[arg(long, value_name = "FILE", conflicts_with = "insist_plain")]
     pub passphrase_file: Option<PathBuf>,
-    /// Write the private key unencrypted (and the SDK's headerless key file)
+    /// Write the private key unencrypted and the SDK's headerless files (no PKCS#12)
     #[arg(long)]
     pub insist_plain: bool,
 }
