@@ -73,6 +73,62 @@ pub fn expiring(store: &Store, within: Duration, now: DateTime<Utc>) -> Result<V
     Ok(units)
 }
 
+/// Shows one OS notification. The app sends through the Tauri notification
+/// plugin; tests count the calls (no notification server under Xvfb).
+pub trait Notifier {
+    fn notify(&self, title: &str, body: &str) -> Result<(), String>;
+}
+
+/// A reminder shown as an OS notification by [`notify_due`].
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SentReminder {
+    pub unit_id: String,
+    pub environment: Environment,
+    /// 30, 7, 1, or 0 for an expired CSID.
+    pub threshold_days: i64,
+}
+
+fn reminder_title(threshold_days: i64) -> Localized {
+    match threshold_days {
+        0 => Localized::new("A CSID has expired", "انتهت صلاحية معرّف ختم تشفيري"),
+        1 => Localized::new("A CSID expires within a day", "تنتهي صلاحية معرّف ختم تشفيري خلال يوم"),
+        days => Localized::new(format!("A CSID expires within {days} days"), format!("تنتهي صلاحية معرّف ختم تشفيري خلال {days} يومًا")),
+    }
+}
+
+/// Sends one OS notification for each CSID that has crossed a reminder
+/// threshold (30, 7, 1 days, expired) not yet notified for that certificate,
+/// in the user's language, and remembers it in the store so the next start
+/// stays quiet. Only the tightest threshold is sent: a CSID first seen with
+/// 5 days left gets the 7-day reminder, not the 30-day one as well. A
+/// notification that fails is not remembered, so the next start tries again.
+pub fn notify_due(store: &Store, notifier: &dyn Notifier, now: DateTime<Utc>) -> Result<Vec<SentReminder>, fatoora_core::store::rusqlite::Error> {
+    use fatoora_core::store::rusqlite::{OptionalExtension, params};
+    let language = store.language().unwrap_or_default();
+    let conn = store.connection();
+    let mut sent = Vec::new();
+    for unit in expiring(store, Duration::days(REMINDER_DAYS[0]), now)? {
+        let Some(threshold_days) = unit.reminder else { continue };
+        let key = params![unit.unit_id, unit.environment.id(), unit.expires_at.to_rfc3339(), threshold_days];
+        let already: Option<i64> = conn
+            .query_row("SELECT 1 FROM expiry_reminders WHERE unit_id = ?1 AND environment = ?2 AND expires_at = ?3 AND threshold_days = ?4", key, |row| row.get(0))
+            .optional()?;
+        if already.is_some() {
+            continue;
+        }
+        let title = reminder_title(threshold_days);
+        match notifier.notify(title.get(language), unit.message.get(language)) {
+            Ok(()) => {
+                conn.execute("INSERT INTO expiry_reminders (unit_id, environment, expires_at, threshold_days) VALUES (?1, ?2, ?3, ?4)", key)?;
+                sent.push(SentReminder { unit_id: unit.unit_id, environment: unit.environment, threshold_days });
+            }
+            Err(error) => tracing::warn!(unit = %unit.unit_id, %error, "expiry notification not shown; the next start tries again"),
+        }
+    }
+    Ok(sent)
+}
+
 /// `30d`, `7d`, `36h`, `1w`: the span for `--expiring`.
 pub fn parse_span(text: &str) -> Result<Duration, Localized> {
     let text = text.trim();
@@ -106,6 +162,77 @@ mod tests {
         assert_eq!(reminder(at(1, 1), now), Some(7));
         assert_eq!(reminder(at(0, 23), now), Some(1));
         assert_eq!(reminder(at(0, -1), now), Some(0));
+    }
+
+    struct Recorder {
+        shown: std::cell::RefCell<Vec<(String, String)>>,
+        working: std::cell::Cell<bool>,
+    }
+
+    impl Notifier for Recorder {
+        fn notify(&self, title: &str, body: &str) -> Result<(), String> {
+            if !self.working.get() {
+                return Err("no notification server".into());
+            }
+            self.shown.borrow_mut().push((title.to_owned(), body.to_owned()));
+            Ok(())
+        }
+    }
+
+    fn issue(store: &Store, unit: &str, expires_at: DateTime<Utc>) {
+        let mut record = state::OnboardingState::new(unit, Environment::Local);
+        record.step = state::Step::Issued;
+        record.pcsid_expires_at = Some(expires_at);
+        state::save(store.connection(), &record).unwrap();
+    }
+
+    #[test]
+    fn each_threshold_of_a_certificate_is_notified_once_even_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = fatoora_core::DataDir::at(dir.path());
+        let store = Store::open(&data_dir).unwrap();
+        let start = Utc::now();
+        let expires = start + Duration::days(20);
+        issue(&store, "u-near", expires);
+        issue(&store, "u-far", start + Duration::days(200));
+        let notifier = Recorder { shown: Default::default(), working: true.into() };
+        let thresholds = |sent: Vec<SentReminder>| sent.into_iter().map(|r| (r.unit_id, r.threshold_days)).collect::<Vec<_>>();
+
+        assert_eq!(thresholds(notify_due(&store, &notifier, start).unwrap()), [("u-near".to_owned(), 30)]);
+        assert!(notify_due(&store, &notifier, start + Duration::hours(1)).unwrap().is_empty());
+        // A restart: a new connection to the same file remembers.
+        drop(store);
+        let store = Store::open(&data_dir).unwrap();
+        assert!(notify_due(&store, &notifier, start + Duration::days(1)).unwrap().is_empty());
+        assert_eq!(thresholds(notify_due(&store, &notifier, expires - Duration::days(6)).unwrap()), [("u-near".to_owned(), 7)]);
+        assert!(notify_due(&store, &notifier, expires - Duration::days(5)).unwrap().is_empty());
+        assert_eq!(thresholds(notify_due(&store, &notifier, expires - Duration::hours(12)).unwrap()), [("u-near".to_owned(), 1)]);
+        assert_eq!(thresholds(notify_due(&store, &notifier, expires + Duration::hours(1)).unwrap()), [("u-near".to_owned(), 0)]);
+        assert!(notify_due(&store, &notifier, expires + Duration::days(3)).unwrap().is_empty());
+        let shown = notifier.shown.borrow();
+        assert_eq!(shown.len(), 4);
+        assert!(shown[0].0.contains("30 days") && shown[0].1.contains("u-near"), "{:?}", shown[0]);
+        assert_eq!(shown[3].0, "A CSID has expired");
+    }
+
+    #[test]
+    fn a_renewed_certificate_gets_its_own_reminders_and_a_failed_notification_is_retried() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&fatoora_core::DataDir::at(dir.path())).unwrap();
+        store.set_language(fatoora_core::i18n::Language::Ar).unwrap();
+        let now = Utc::now();
+        issue(&store, "u-1", now + Duration::days(3));
+        let notifier = Recorder { shown: Default::default(), working: false.into() };
+        assert!(notify_due(&store, &notifier, now).unwrap().is_empty());
+        notifier.working.set(true);
+        assert_eq!(notify_due(&store, &notifier, now).unwrap().len(), 1, "the failed one is tried again");
+        assert!(notifier.shown.borrow()[0].0.contains("تنتهي"), "in the user's language");
+
+        // Renewed: a year left, nothing to say; when that one nears its end, it is reminded afresh.
+        let renewed = now + Duration::days(365);
+        issue(&store, "u-1", renewed);
+        assert!(notify_due(&store, &notifier, now).unwrap().is_empty());
+        assert_eq!(notify_due(&store, &notifier, renewed - Duration::days(2)).unwrap()[0].threshold_days, 7);
     }
 
     #[test]

@@ -257,11 +257,24 @@ pub fn check_csv(bytes: &[u8], environment: Environment, store: &Store) -> Resul
 /// Imports the checked rows: each unit's profile, a new key in the secret
 /// store and its CSR. Refuses a file with errors unless `valid_rows_only`.
 pub fn import_units(store: &mut Store, secrets: &dyn SecretStore, check: &ImportCheck, valid_rows_only: bool) -> Result<ImportReport, ImportError> {
+    import_units_reporting(store, secrets, check, valid_rows_only, &mut |_, _| ())
+}
+
+/// [`import_units`], calling `on_unit(unit, to_import)` after each unit's
+/// key and CSR are made (`to_import`: the rows that will be imported).
+pub fn import_units_reporting(
+    store: &mut Store,
+    secrets: &dyn SecretStore,
+    check: &ImportCheck,
+    valid_rows_only: bool,
+    on_unit: &mut dyn FnMut(&ImportedUnit, usize),
+) -> Result<ImportReport, ImportError> {
     let errors = check.errors();
     if errors > 0 && !valid_rows_only {
         return Err(ImportError::HasErrors { errors });
     }
     let mut report = ImportReport { imported: Vec::new(), skipped_lines: Vec::new() };
+    let to_import = check.rows.iter().filter(|row| row.valid).count();
     for row in &check.rows {
         if !row.valid {
             report.skipped_lines.push(row.line);
@@ -269,6 +282,7 @@ pub fn import_units(store: &mut Store, secrets: &dyn SecretStore, check: &Import
         }
         let prepared = prepare_csr(store, secrets, &row.profile, KeyChoice::Generate, false).map_err(|source| ImportError::Unit { line: row.line, source })?;
         report.imported.push(ImportedUnit { line: row.line, unit_id: prepared.unit_id, common_name: row.profile.common_name.clone(), public_key_sha256: prepared.public_key_sha256 });
+        on_unit(report.imported.last().expect("just pushed"), to_import);
     }
     tracing::info!(imported = report.imported.len(), skipped = report.skipped_lines.len(), "units imported from CSV");
     Ok(report)

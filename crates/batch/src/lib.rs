@@ -5,8 +5,11 @@
 //! - [`run`]: onboarding of many units with one OTP each, a bounded number
 //!   at a time, a result per unit; running again finishes only the rest.
 //! - [`expiry`]: production CSIDs that expire soon and the 30/7/1-day
-//!   reminders the app shows.
+//!   reminders the app shows, each notified once.
+//! - [`fleet`]: taxpayers → units → per-environment credentials, each with
+//!   its state (CSR ready … issued, expiring, expired).
 
 pub mod expiry;
+pub mod fleet;
 pub mod import;
 pub mod run;

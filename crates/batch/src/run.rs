@@ -16,7 +16,7 @@ use fatoora_core::values::Otp;
 use fatoora_core::{DataDir, Environment, Localized, Store};
 use fatoora_onboarding::catalogue::Explanation;
 use fatoora_onboarding::client::FatooraClient;
-use fatoora_onboarding::flow::{FlowError, Onboarding, Request, Unit};
+use fatoora_onboarding::flow::{FlowError, Onboarding, Progress, ProgressSink, Request, Unit};
 use fatoora_onboarding::preflight::{OtpAnswers, Overrides, Reachability};
 use fatoora_onboarding::state::Step;
 use serde::Serialize;
@@ -162,19 +162,48 @@ pub fn otp_hour(generated_at: DateTime<Utc>, now: DateTime<Utc>) -> (DateTime<Ut
     (expires, (expires - now).num_minutes().max(0))
 }
 
+/// What happens to each unit while the batch runs, for a live view.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum BatchEvent {
+    /// The unit got its turn (a concurrency slot).
+    Started { unit_id: String },
+    /// One of the unit's onboarding steps or compliance documents.
+    Progress { unit_id: String, progress: Progress },
+    Finished { result: UnitResult },
+}
+
 /// Onboards every assigned unit, `options.concurrency` at a time. Each unit
 /// uses its own database connection; one unit's failure never stops the
 /// others. The futures run on the calling task (a connection is not
 /// shareable across threads); the network waits overlap.
 pub async fn run_batch(data_dir: &DataDir, secrets: &dyn SecretStore, client: &FatooraClient, assignments: Vec<Assignment>, options: &BatchOptions) -> BatchReport {
+    run_batch_reporting(data_dir, secrets, client, assignments, options, &|_| ()).await
+}
+
+/// [`run_batch`], telling `on_event` as each unit starts, moves a step and
+/// ends.
+pub async fn run_batch_reporting(
+    data_dir: &DataDir,
+    secrets: &dyn SecretStore,
+    client: &FatooraClient,
+    assignments: Vec<Assignment>,
+    options: &BatchOptions,
+    on_event: &(dyn Fn(BatchEvent) + Send + Sync),
+) -> BatchReport {
     let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let environment = client.environment();
     let jobs = assignments.into_iter().map(|assignment| {
         let permits = permits.clone();
         async move {
             let _permit = permits.acquire_owned().await.expect("the semaphore is never closed");
-            let outcome = onboard_one(data_dir, secrets, client, &assignment, options).await;
-            UnitResult { unit_id: assignment.unit_id, outcome }
+            on_event(BatchEvent::Started { unit_id: assignment.unit_id.clone() });
+            let unit_id = assignment.unit_id.clone();
+            let progress = move |progress: Progress| on_event(BatchEvent::Progress { unit_id: unit_id.clone(), progress });
+            let outcome = onboard_one(data_dir, secrets, client, &assignment, options, &progress).await;
+            let result = UnitResult { unit_id: assignment.unit_id, outcome };
+            on_event(BatchEvent::Finished { result: result.clone() });
+            result
         }
     });
     let results = futures_util::future::join_all(jobs).await;
@@ -193,7 +222,7 @@ pub async fn run_batch(data_dir: &DataDir, secrets: &dyn SecretStore, client: &F
     report
 }
 
-async fn onboard_one(data_dir: &DataDir, secrets: &dyn SecretStore, client: &FatooraClient, assignment: &Assignment, options: &BatchOptions) -> Outcome {
+async fn onboard_one(data_dir: &DataDir, secrets: &dyn SecretStore, client: &FatooraClient, assignment: &Assignment, options: &BatchOptions, progress: ProgressSink<'_>) -> Outcome {
     let failed = |step: Option<Step>, error: &FlowError| Outcome::Failed {
         step,
         zatca_code: error.zatca_code(),
@@ -214,7 +243,7 @@ async fn onboard_one(data_dir: &DataDir, secrets: &dyn SecretStore, client: &Fat
         }
     };
     let flow = match Onboarding::new(&store, secrets, client) {
-        Ok(flow) => flow,
+        Ok(flow) => flow.with_progress(progress),
         Err(error) => return failed(None, &error),
     };
     let step = flow.state(&unit.id).ok().flatten().map(|s| s.step);
