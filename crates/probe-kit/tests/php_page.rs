@@ -5,96 +5,14 @@
 
 #[path = "../../diagnostics/tests/lab/mod.rs"]
 mod lab;
+mod php;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::SocketAddr;
 
-use base64::Engine as _;
 use fatoora_diagnostics::VerdictClass;
-use fatoora_probe_kit::{ImportedRun, PhpProbeOptions, generate};
+use fatoora_probe_kit::{PhpProbeOptions, generate};
 use lab::{Answer, Lab, LabCa};
-
-fn php_available(test: &str) -> bool {
-    let found = Command::new("php").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
-    if !found {
-        eprintln!("SKIP {test}: php is not installed (apt-get install -y php-cli)");
-    }
-    found
-}
-
-/// `php -S` on a loopback port serving one generated probe.php.
-struct PhpServer {
-    child: Child,
-    addr: SocketAddr,
-    _dir: tempfile::TempDir,
-}
-
-impl PhpServer {
-    /// `ini` settings go on php's command line (`-d`); `trust` is the PEM
-    /// CA file the page's OpenSSL trusts, as a host's openssl.cafile would.
-    fn start(source: &str, trust: &LabCa, ini: &[&str]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("probe.php"), source).unwrap();
-        let ca = dir.path().join("ca.pem");
-        let b64 = base64::engine::general_purpose::STANDARD.encode(trust.der());
-        let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
-        std::fs::write(&ca, format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"))).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let mut command = Command::new("php");
-        command.arg("-n").arg("-d").arg(format!("openssl.cafile={}", ca.display()));
-        for setting in ini {
-            command.arg("-d").arg(setting);
-        }
-        let mut child = command
-            .arg("-S")
-            .arg(addr.to_string())
-            .arg("-t")
-            .arg(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // The server says when it listens; read until then instead of sleeping.
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        loop {
-            line.clear();
-            assert!(stderr.read_line(&mut line).unwrap() > 0, "php -S exited before listening");
-            if line.contains("started") {
-                break;
-            }
-        }
-        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-        PhpServer { child, addr, _dir: dir }
-    }
-
-    /// (status, body) of one GET.
-    fn get(&self, path_and_query: &str) -> (u16, String) {
-        let mut stream = TcpStream::connect(self.addr).unwrap();
-        write!(stream, "GET {path_and_query} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        let status = response.split(' ').nth(1).unwrap().parse().unwrap();
-        let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-        (status, body)
-    }
-
-    fn run(&self, token: &str) -> ImportedRun {
-        let (status, body) = self.get(&format!("/probe.php?token={token}&format=json"));
-        assert_eq!(status, 200, "{body}");
-        ImportedRun::from_json(&body, "probe.php output").unwrap_or_else(|e| panic!("{e}\n{body}"))
-    }
-}
-
-impl Drop for PhpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use php::{PhpServer, php_available};
 
 fn options(lab: &Lab, gateway: SocketAddr) -> PhpProbeOptions {
     PhpProbeOptions {
