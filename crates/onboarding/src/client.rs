@@ -20,11 +20,14 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Utc};
 use fatoora_core::i18n::Language;
+use fatoora_core::input::{CappedBuffer, Cap, InputError, MIB, human_size};
+use fatoora_core::secrets::Sensitive;
 use fatoora_core::values::Otp;
 use fatoora_core::{Environment, Localized};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use zeroize::Zeroizing;
 
 use crate::catalogue::{self, Endpoint, GatewayError};
 
@@ -46,6 +49,10 @@ pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(90);
 /// failure, connection refused, TLS set-up failure). Anything after the
 /// request was written is never retried automatically.
 pub const MAX_ATTEMPTS: u32 = 3;
+/// ZATCA's largest answers (a CSID with its certificate, a compliance check
+/// with its validation messages) are a few KiB; a proxy's error page a few
+/// dozen. Anything past this is refused while it arrives.
+pub const GATEWAY_ANSWER: Cap = Cap::new("answer from the gateway", "ردّ البوابة", MIB);
 
 /// Where the client sends requests.
 #[derive(Clone)]
@@ -98,25 +105,29 @@ impl Default for ClientOptions {
 /// A CSID as the gateway issued it: the `binarySecurityToken` exactly as
 /// returned (used as the Basic user name without re-encoding, SPEC.md 1.2) and
 /// its secret.
+/// Not `Serialize`: the secret is a [`Sensitive`], which has no `Serialize`,
+/// so neither this nor anything holding it can be sent over the app's IPC.
 #[derive(Clone)]
 pub struct Credentials {
     pub token: String,
-    secret: String,
+    secret: Sensitive<String>,
 }
 
 impl Credentials {
     pub fn new(token: impl Into<String>, secret: impl Into<String>) -> Self {
-        Self { token: token.into(), secret: secret.into() }
+        Self { token: token.into(), secret: Sensitive::new(secret.into()) }
     }
 
     /// The secret, for the Basic header and the SecretStore only.
     pub fn expose_secret(&self) -> &str {
-        &self.secret
+        self.secret.expose()
     }
 
     fn basic_header(&self) -> HeaderValue {
-        let encoded = BASE64.encode(format!("{}:{}", self.token.trim(), self.secret));
-        let mut value = HeaderValue::from_str(&format!("Basic {encoded}")).expect("base64 is a valid header value");
+        let user_and_secret = Zeroizing::new(format!("{}:{}", self.token.trim(), self.secret.expose()));
+        let encoded = Zeroizing::new(BASE64.encode(user_and_secret.as_bytes()));
+        let header = Zeroizing::new(format!("Basic {}", encoded.as_str()));
+        let mut value = HeaderValue::from_str(&header).expect("base64 is a valid header value");
         value.set_sensitive(true);
         value
     }
@@ -199,6 +210,9 @@ pub enum CallError {
     /// A success status whose body we could not read.
     #[error("FATOORA answered HTTP {status} with a body the app could not read: {detail}")]
     UnreadableAnswer { status: u16, detail: String },
+    /// The answer passed [`GATEWAY_ANSWER`]'s cap and was not read on.
+    #[error("FATOORA's answer (HTTP {status}) is larger than the {} allowed; it was not read", human_size(*limit))]
+    AnswerTooLarge { status: u16, limit: u64 },
 }
 
 impl CallError {
@@ -231,6 +245,23 @@ impl CallError {
                     "شغّل تشخيص الاتصال؛ وإن كانت نتيجته سليمة فأرسل رسالة الدعم إلى الهيئة.",
                 ),
                 retry_may_help: true,
+            },
+            CallError::AnswerTooLarge { status, limit } => catalogue::Explanation {
+                what_happened: Localized::new(
+                    format!(
+                        "The answer from the gateway (HTTP {status}) is larger than the {} the app accepts, far more than any answer ZATCA sends, so it was not read. Something between this computer and ZATCA (a proxy or a firewall) may have replaced it.",
+                        human_size(*limit)
+                    ),
+                    format!(
+                        "ردّ البوابة (HTTP {status}) أكبر من الحد الذي يقبله التطبيق ({})، وهو أكبر بكثير من أي ردّ ترسله الهيئة، فلم يُقرأ. ربما استبدله شيء بين هذا الحاسوب والهيئة (خادم وكيل أو جدار حماية).",
+                        human_size(*limit)
+                    ),
+                ),
+                next_step: Localized::new(
+                    "The request reached the gateway: do not send it again blindly. Run the network diagnostics and send the support message to ZATCA or to your network administrator.",
+                    "وصل الطلب إلى البوابة، فلا تُعِد إرساله دون تحقّق. شغّل تشخيص الاتصال وأرسل رسالة الدعم إلى الهيئة أو إلى مسؤول الشبكة لديك.",
+                ),
+                retry_may_help: false,
             },
         }
     }
@@ -355,9 +386,10 @@ impl FatooraClient {
                 (tls, base)
             }
             Target::Local { base_url, ca_pem } => {
+                use rustls::pki_types::CertificateDer;
+                use rustls::pki_types::pem::PemObject as _;
                 let mut roots = rustls::RootCertStore::empty();
-                let mut reader = ca_pem.as_bytes();
-                for cert in rustls_pemfile::certs(&mut reader) {
+                for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
                     let cert = cert.map_err(|e| ClientError::LocalCa(e.to_string()))?;
                     roots.add(cert).map_err(|e| ClientError::LocalCa(e.to_string()))?;
                 }
@@ -453,7 +485,7 @@ impl FatooraClient {
         otp: Option<&Otp>,
         credentials: Option<&Credentials>,
         body: &Value,
-    ) -> Exchange<(u16, HeaderMap, Vec<u8>)> {
+    ) -> Exchange<(u16, HeaderMap, Zeroizing<Vec<u8>>)> {
         let url = self.url(endpoint);
         let method = if endpoint == Endpoint::RenewProductionCsids { reqwest::Method::PATCH } else { reqwest::Method::POST };
         let started_at = Utc::now();
@@ -473,10 +505,11 @@ impl FatooraClient {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
-                    match response.bytes().await {
-                        Ok(bytes) => Ok((status, headers, bytes.to_vec())),
+                    match read_body(response).await {
+                        Ok(bytes) => Ok((status, headers, bytes)),
+                        Err(BodyError::TooLarge) => Err(CallError::AnswerTooLarge { status, limit: GATEWAY_ANSWER.bytes }),
                         // The status line arrived, so the gateway has the request.
-                        Err(error) => Err(transport_error(&error, true)),
+                        Err(BodyError::Transport(error)) => Err(transport_error(&error, true)),
                     }
                 }
                 Err(error) => Err(transport_error(&error, false)),
@@ -490,7 +523,7 @@ impl FatooraClient {
             }
         };
         let (status, failure, reach) = match &result {
-            Ok((status, _, _)) => (Some(*status), None, Reach::Answered),
+            Ok((status, _, _)) | Err(CallError::AnswerTooLarge { status, .. }) => (Some(*status), None, Reach::Answered),
             Err(CallError::Transport { failure, reach, .. }) => (None, Some(*failure), *reach),
             Err(_) => (None, None, Reach::Answered),
         };
@@ -510,6 +543,25 @@ impl FatooraClient {
         tracing::info!(endpoint = endpoint.id(), status = ?record.status, reach = ?record.reach, ms = record.duration_ms, "FATOORA call");
         Exchange { record, result }
     }
+}
+
+enum BodyError {
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+/// The body, up to [`GATEWAY_ANSWER`]: a declared length over the cap is
+/// refused before any of it is read, an undeclared one as it passes the cap.
+/// Zeroized when dropped, since a CSID answer carries the secret.
+async fn read_body(mut response: reqwest::Response) -> Result<Zeroizing<Vec<u8>>, BodyError> {
+    if response.content_length().is_some_and(|length| GATEWAY_ANSWER.check(length, None).is_err()) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = CappedBuffer::new(GATEWAY_ANSWER);
+    while let Some(piece) = response.chunk().await.map_err(BodyError::Transport)? {
+        body.extend(&piece).map_err(|_: InputError| BodyError::TooLarge)?;
+    }
+    Ok(Zeroizing::new(body.into_bytes()))
 }
 
 /// How an answer reads, without the transport: what the table tests over
@@ -545,7 +597,7 @@ fn is_answer(status: u16) -> bool {
 }
 
 fn finish<T>(
-    exchange: Exchange<(u16, HeaderMap, Vec<u8>)>,
+    exchange: Exchange<(u16, HeaderMap, Zeroizing<Vec<u8>>)>,
     read: impl FnOnce(u16, &[u8]) -> Result<T, CallError>,
 ) -> Exchange<T> {
     let mut record = exchange.record;
