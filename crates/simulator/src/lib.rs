@@ -27,6 +27,7 @@ mod onboarding;
 mod pki;
 mod server;
 mod store;
+mod xsd;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -46,6 +47,7 @@ pub use gateway::{
 };
 pub use invoice_check::{InvoiceFacts, InvoiceFinding, InvoiceReport, Severity, canonical_invoice, verify_invoice};
 pub use store::{CsidKind, IssuedCsid, OTP_VALIDITY_MS};
+pub use xsd::{INVOICE_XSD, SCHEMAS_IN_REFERENCE, XsdOutcome, XsdValidator, default_schema_dir};
 
 /// File in the data directory that tells other processes (the CLI's
 /// `simulator otp`) where a running simulator listens.
@@ -92,6 +94,9 @@ pub struct SimulatorConfig {
     pub listen: SocketAddr,
     pub clock: Clock,
     pub core_templates: CoreTemplates,
+    /// ZATCA's UBL 2.1 schema folder (holding [`INVOICE_XSD`]) for the XSD
+    /// step of compliance checks; `None` answers "XSD not checked".
+    pub schema_dir: Option<PathBuf>,
 }
 
 impl SimulatorConfig {
@@ -101,7 +106,13 @@ impl SimulatorConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             clock: Clock::system(),
             core_templates: CoreTemplates::default(),
+            schema_dir: default_schema_dir(),
         }
+    }
+
+    pub fn schema_dir(mut self, schema_dir: Option<PathBuf>) -> Self {
+        self.schema_dir = schema_dir;
+        self
     }
 
     pub fn listen(mut self, listen: SocketAddr) -> Self {
@@ -176,6 +187,7 @@ pub(crate) struct Shared {
     pub fault: Mutex<Option<FaultRule>>,
     pub renewal_requires_compliance: AtomicBool,
     pub admin_token: String,
+    pub xsd: XsdValidator,
 }
 
 pub struct Simulator;
@@ -209,6 +221,7 @@ impl Simulator {
             fault: Mutex::new(None),
             renewal_requires_compliance: AtomicBool::new(false),
             admin_token,
+            xsd: XsdValidator::new(config.schema_dir.as_deref()),
         });
 
         let listener = tokio::net::TcpListener::bind(config.listen)
