@@ -7,6 +7,8 @@ pub mod catalogue;
 pub mod client;
 pub mod flow;
 pub mod journal;
+pub mod local;
 pub mod preflight;
+pub mod probe;
 pub mod state;
 pub mod support;

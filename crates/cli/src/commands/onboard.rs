@@ -4,18 +4,18 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use clap::Args;
 use fatoora_core::secrets::{SecretBackend, SecretStore, open_secret_store};
 use fatoora_core::{DataDir, Environment, Localized, Store};
-use fatoora_onboarding::client::{ClientOptions, FatooraClient, Target};
+use fatoora_onboarding::client::{ClientOptions, FatooraClient};
+use fatoora_onboarding::local::LocalGateway;
 use fatoora_onboarding::flow::{FlowError, Onboarding, Progress, Request, Unit};
 use fatoora_onboarding::preflight::{OtpAnswers, Overrides, Reachability};
 
 use crate::{Cli, exit};
 
-/// Settings key of the latest reachability verdict, for the support message.
-pub const LATEST_DIAGNOSTICS: &str = "onboarding.latest-diagnostics";
+pub use fatoora_onboarding::probe::LATEST_DIAGNOSTICS;
 
 #[derive(Debug, Args)]
 pub struct OnboardArgs {
@@ -60,54 +60,24 @@ pub fn session(cli: &Cli, env: Option<Environment>) -> anyhow::Result<(DataDir, 
     Ok((data_dir, Session { store, secrets, environment }))
 }
 
-/// The client for `environment`: ZATCA's gateway, or for `local` the
-/// simulator started with `fatoora-onboard simulator` on this data folder.
-pub fn client(data_dir: &DataDir, environment: Environment) -> anyhow::Result<(FatooraClient, Option<(String, std::path::PathBuf)>)> {
-    let options = ClientOptions::default();
-    if environment != Environment::Local {
-        return Ok((FatooraClient::new(Target::Zatca(environment), options)?, None));
-    }
-    let runtime_path = data_dir.root().join("simulator").join(fatoora_simulator::RUNTIME_FILE);
-    let runtime: fatoora_simulator::RuntimeInfo = serde_json::from_slice(
-        &std::fs::read(&runtime_path).with_context(|| {
-            format!("the local simulator is not running (no {}): start it with `fatoora-onboard simulator` / المحاكي المحلي لا يعمل: شغّله أولًا", runtime_path.display())
-        })?,
-    )?;
-    let ca_pem = std::fs::read_to_string(&runtime.ca_cert_path)?;
-    let base_url = format!("{}/e-invoicing/{}", runtime.origin, environment.gateway_path());
-    let client = FatooraClient::new(Target::Local { base_url, ca_pem }, options)?;
-    Ok((client, Some((runtime.origin, runtime.ca_cert_path))))
+/// The client for `environment` (for `local`, the simulator started with
+/// `fatoora-onboard simulator` on this data folder), speaking the user's
+/// language to the gateway (`Accept-Language`).
+pub fn client(data_dir: &DataDir, environment: Environment) -> anyhow::Result<(FatooraClient, Option<LocalGateway>)> {
+    let language = Store::open(data_dir).and_then(|store| store.language()).unwrap_or_default();
+    let options = ClientOptions { language, ..ClientOptions::default() };
+    fatoora_onboarding::local::client_for(data_dir, environment, options).map_err(|error| {
+        let message = error.explain();
+        anyhow!("{}\n{}", message.en, message.ar)
+    })
 }
 
 /// The quick probe of the diagnostics crate; its verdict is kept for the
 /// support message.
-pub(crate) async fn reachability(store: &Store, environment: Environment, local: Option<&(String, std::path::PathBuf)>) -> Reachability {
-    use fatoora_diagnostics::{DiagnoseOptions, Target as ProbeTarget};
-    let target = match local {
-        Some((origin, _)) => ProbeTarget::from_url(origin, vec![environment]),
-        None => ProbeTarget::gateway(vec![environment]),
-    };
-    let target = match target {
-        Ok(target) => target,
-        Err(error) => return Reachability { ready: false, summary: error.message() },
-    };
-    let mut options = DiagnoseOptions::new(target);
-    if let Some((_, ca_path)) = local {
-        options.control_url = None;
-        options.extra_roots = fatoora_diagnostics::load_ca_file(ca_path).unwrap_or_default();
-        options.proxy = fatoora_diagnostics::ProxySettings::from_lookup(|_| None);
-    }
-    let result = fatoora_diagnostics::preflight(&options).await;
-    let summary = Localized::new(
-        format!("{} {}", result.verdict.headline.en, result.verdict.next_step.en),
-        format!("{} {}", result.verdict.headline.ar, result.verdict.next_step.ar),
-    );
-    let _ = store.set_setting(LATEST_DIAGNOSTICS, &serde_json::json!({ "en": summary.en, "ar": summary.ar, "at": chrono_now() }));
-    Reachability { ready: result.ready, summary }
-}
-
-fn chrono_now() -> String {
-    chrono::Utc::now().to_rfc3339()
+pub(crate) async fn reachability(store: &Store, environment: Environment, local: Option<&LocalGateway>) -> Reachability {
+    let reachability = fatoora_onboarding::probe::reachability(environment, local).await;
+    fatoora_onboarding::probe::remember(store, &reachability);
+    reachability
 }
 
 fn ask(question: &Localized) -> Option<String> {
