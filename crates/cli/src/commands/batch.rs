@@ -45,27 +45,31 @@ pub enum BatchCommand {
     },
 }
 
+/// `batch expiring --within SPAN` and `units --expiring SPAN`: the units
+/// whose production CSID expires within the span, soonest first.
+pub fn print_expiring(cli: &Cli, within: &str) -> anyhow::Result<u8> {
+    let span = match parse_span(within) {
+        Ok(span) => span,
+        Err(message) => {
+            eprintln!("{}\n{}", message.en, message.ar);
+            return Ok(exit::BAD_INPUT);
+        }
+    };
+    let (_, session) = session(cli, None)?;
+    let units = expiring(&session.store, span, chrono::Utc::now())?;
+    if cli.json {
+        emit(&format!("{}\n", serde_json::to_string(&units)?));
+    } else if units.is_empty() {
+        emit(&format!("no production CSID expires within {within}\n"));
+    } else {
+        emit(&units.iter().map(|u| format!("{}\n{}\n", u.message.en, u.message.ar)).collect::<String>());
+    }
+    Ok(exit::OK)
+}
+
 pub fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<u8> {
     match &args.command {
-        BatchCommand::Expiring { within } => {
-            let span = match parse_span(within) {
-                Ok(span) => span,
-                Err(message) => {
-                    eprintln!("{}\n{}", message.en, message.ar);
-                    return Ok(exit::BAD_INPUT);
-                }
-            };
-            let (_, session) = session(cli, None)?;
-            let units = expiring(&session.store, span, chrono::Utc::now())?;
-            if cli.json {
-                emit(&format!("{}\n", serde_json::to_string(&units)?));
-            } else if units.is_empty() {
-                emit(&format!("no production CSID expires within {within}\n"));
-            } else {
-                emit(&units.iter().map(|u| format!("{}\n{}\n", u.message.en, u.message.ar)).collect::<String>());
-            }
-            Ok(exit::OK)
-        }
+        BatchCommand::Expiring { within } => print_expiring(cli, within),
         BatchCommand::Onboard { otps, env, concurrency, otp_age } => {
             let list = if otps.as_os_str() == "-" {
                 std::io::read_to_string(std::io::stdin())?

@@ -1,5 +1,7 @@
 //! `units list|show`: the EGS units kept on this machine. Keys are shown by
 //! their public fingerprint and secret store name only.
+//! `units --expiring 30d`: the units whose production CSID expires soon
+//! (the same report as `batch expiring`).
 
 use std::fmt::Write;
 
@@ -11,9 +13,13 @@ use super::csr::emit;
 use crate::{Cli, exit};
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct UnitsArgs {
     #[command(subcommand)]
-    pub command: UnitsCommand,
+    pub command: Option<UnitsCommand>,
+    /// Only the units whose production CSID expires within this span (e.g. 30d, 7d, 36h, 2w), soonest first
+    #[arg(long, value_name = "SPAN")]
+    pub expiring: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -28,9 +34,12 @@ pub enum UnitsCommand {
 }
 
 pub fn run(cli: &Cli, args: &UnitsArgs) -> anyhow::Result<u8> {
+    if let Some(within) = &args.expiring {
+        return super::batch::print_expiring(cli, within);
+    }
     let data_dir = DataDir::resolve(cli.data_dir.as_deref()).map_err(|e| anyhow::anyhow!(e.explain().en))?;
     let store = Store::open(&data_dir).map_err(|e| anyhow::anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
-    match &args.command {
+    match args.command.as_ref().unwrap_or(&UnitsCommand::List) {
         UnitsCommand::List => {
             let units = list_units(&store).map_err(|e| anyhow::anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
             if cli.json {
