@@ -15,6 +15,8 @@ fn main() {
         // diagnostics
         // custody
         // settings
+        "settings",
+        "switch_environment",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(commands))
         .expect("tauri-build failed");

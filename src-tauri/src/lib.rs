@@ -3,6 +3,7 @@
 
 mod commands;
 mod navigation;
+mod settings;
 mod shell;
 mod units;
 
@@ -23,6 +24,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         // diagnostics
         // custody
         // settings
+        settings::settings,
+        settings::switch_environment,
     ])
 }
 

@@ -7,8 +7,8 @@ use base64::Engine;
 use fatoora_core::secrets::{SecretBackend, SecretStore, open_secret_store};
 use fatoora_core::values::{Field, FieldError, Severity};
 use fatoora_core::{DataDir, Environment, Store};
-use fatoora_csr::units::{self, KeyChoice, Unit};
-use fatoora_csr::{PreviewLine, UnitProfile};
+use fatoora_csr::units::{self, KeyChoice, Unit, UnitError};
+use fatoora_csr::{PreviewLine, UnitProfile, layout};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
@@ -108,6 +108,34 @@ pub struct CsrFieldsPreview {
 pub struct UnitCheck {
     pub findings: Vec<FormFinding>,
     pub preview: CsrFieldsPreview,
+    /// The unit the form names (same VAT number and common name) already has
+    /// a key in the active environment: the user chooses to reuse or replace it.
+    pub existing_key: Option<ExistingKey>,
+}
+
+/// What is known of a saved unit's key (public parts only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct ExistingKey {
+    pub unit_id: String,
+    /// The first 16 hex digits of the public key's SHA-256, to tell keys apart.
+    pub public_key_prefix: String,
+    pub csr_created_at: Option<String>,
+    /// A CSID was issued for this key: it cannot be replaced here (renewal does that).
+    pub csid_issued: bool,
+}
+
+/// Where the key for the CSR comes from when the user saves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Type)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyAction {
+    /// A new unit, or one without a key here: generate one.
+    #[default]
+    New,
+    /// A new CSR signed with the key already kept for this unit and environment.
+    Reuse,
+    /// Generate a new key in place of the kept one (a CSID issued for the old
+    /// key would no longer match).
+    Replace,
 }
 
 /// A unit's CSR in the two forms ZATCA's tools use.
@@ -155,6 +183,8 @@ impl UnitSummary {
 pub struct SavedUnit {
     pub unit_id: String,
     pub csr: CsrText,
+    /// A key kept for this unit and environment was replaced by a new one.
+    pub replaced_key: bool,
     /// Findings that did not stop the CSR.
     pub warnings: Vec<FormFinding>,
 }
@@ -164,21 +194,25 @@ pub struct SavedUnit {
 #[tauri::command]
 #[specta::specta]
 pub fn check_unit(shell: State<'_, Shell>, form: UnitForm) -> Result<UnitCheck, CommandError> {
-    let environment = shell.with_store(|store| store.environment())?;
-    Ok(check(&form, environment))
+    let (environment, existing) = shell.with_store(|store| {
+        let environment = store.environment()?;
+        Ok((environment, existing_key(store, &form.profile(environment))))
+    })?;
+    let existing = existing.map_err(unit_error)?;
+    Ok(UnitCheck { existing_key: existing, ..check(&form, environment) })
 }
 
 /// Saves the unit, generates its key into the secret store and its CSR.
 #[tauri::command]
 #[specta::specta]
-pub fn save_unit(form: UnitForm) -> Result<SavedUnit, CommandError> {
+pub fn save_unit(form: UnitForm, key: KeyAction) -> Result<SavedUnit, CommandError> {
     let data_dir = DataDir::resolve(None)?;
     // prepare_csr writes in one transaction, which needs its own connection.
     let mut store = Store::open(&data_dir)?;
     let secrets = SecretBackend::from_env()
         .and_then(|backend| open_secret_store(&data_dir, backend))
         .map_err(|error| CommandError { message: error.explain().into() })?;
-    save(&mut store, secrets.as_ref(), &form)
+    save(&mut store, secrets.as_ref(), &form, key)
 }
 
 /// The saved units, with their CSR in the active environment.
@@ -189,7 +223,7 @@ pub fn list_units(shell: State<'_, Shell>) -> Result<Vec<UnitSummary>, CommandEr
         let environment = store.environment()?;
         Ok((environment, units::list_units(store)))
     })?;
-    let units = units.map_err(|error| CommandError { message: error.explain().into() })?;
+    let units = units.map_err(unit_error)?;
     Ok(units.into_iter().map(|unit| UnitSummary::of(unit, environment)).collect())
 }
 
@@ -205,16 +239,55 @@ fn check(form: &UnitForm, environment: Environment) -> UnitCheck {
             environment: preview.environment.into(),
             key: preview.key.into(),
         },
+        existing_key: None,
     }
 }
 
-fn save(store: &mut Store, secrets: &dyn SecretStore, form: &UnitForm) -> Result<SavedUnit, CommandError> {
+fn unit_error(error: UnitError) -> CommandError {
+    CommandError { message: error.explain().into() }
+}
+
+/// The key of the unit that `save` would update (units are named by VAT
+/// number and common name, as written into the CSR).
+fn existing_key(store: &Store, profile: &UnitProfile) -> Result<Option<ExistingKey>, UnitError> {
+    let value = |field: Field| {
+        layout::SUBJECT
+            .iter()
+            .chain(layout::SUBJECT_ALT_NAME.iter())
+            .find(|slot| slot.field == field)
+            .map(|slot| profile.csr_value(slot))
+            .unwrap_or_default()
+    };
+    let (vat, common_name) = (value(Field::VatNumber), value(Field::CommonName));
+    if vat.is_empty() || common_name.is_empty() {
+        return Ok(None);
+    }
+    let unit = units::list_units(store)?
+        .into_iter()
+        .find(|unit| unit.profile.vat_number == vat && unit.profile.common_name == common_name);
+    Ok(unit.and_then(|unit| {
+        let record = unit.keys.into_iter().find(|key| key.environment == profile.environment)?;
+        Some(ExistingKey {
+            unit_id: unit.id,
+            public_key_prefix: record.public_key_sha256.chars().take(16).collect(),
+            csr_created_at: record.csr_created_at,
+            csid_issued: record.csid_issued_at.is_some(),
+        })
+    }))
+}
+
+fn save(store: &mut Store, secrets: &dyn SecretStore, form: &UnitForm, key: KeyAction) -> Result<SavedUnit, CommandError> {
     let environment = store.environment()?;
-    let prepared = units::prepare_csr(store, secrets, &form.profile(environment), KeyChoice::Generate, false)
-        .map_err(|error| CommandError { message: error.explain().into() })?;
+    let (choice, replace) = match key {
+        KeyAction::New => (KeyChoice::Generate, false),
+        KeyAction::Reuse => (KeyChoice::Reuse, false),
+        KeyAction::Replace => (KeyChoice::Generate, true),
+    };
+    let prepared = units::prepare_csr(store, secrets, &form.profile(environment), choice, replace).map_err(unit_error)?;
     Ok(SavedUnit {
         unit_id: prepared.unit_id,
         csr: CsrText::from_pem(prepared.csr.to_pem()),
+        replaced_key: prepared.replaced_key,
         warnings: prepared.warnings.into_iter().map(FormFinding::from).collect(),
     })
 }
@@ -262,7 +335,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&DataDir::at(dir.path())).unwrap();
         let secrets = MemorySecretStore::default();
-        let saved = save(&mut store, &secrets, &good_form()).unwrap();
+        let saved = save(&mut store, &secrets, &good_form(), KeyAction::New).unwrap();
 
         let name: SecretName = units::key_name(&saved.unit_id, Environment::Local).unwrap();
         let key_pem = String::from_utf8(secrets.get(&name).unwrap().expect("the key is in the secret store").expose().to_vec()).unwrap();
@@ -281,11 +354,45 @@ mod tests {
     }
 
     #[test]
+    fn a_second_save_offers_reuse_or_replace_of_the_kept_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&DataDir::at(dir.path())).unwrap();
+        let secrets = MemorySecretStore::default();
+        let profile = good_form().profile(Environment::Local);
+        assert_eq!(existing_key(&store, &profile).unwrap(), None);
+        let first = save(&mut store, &secrets, &good_form(), KeyAction::New).unwrap();
+        let name = units::key_name(&first.unit_id, Environment::Local).unwrap();
+        let key_of = |secrets: &MemorySecretStore| secrets.get(&name).unwrap().unwrap().expose().clone();
+        let first_key = key_of(&secrets);
+
+        // Same VAT number and common name, typed with stray spaces: the same unit.
+        let again = UnitForm { common_name: format!(" {} ", good_form().common_name), ..good_form() };
+        let existing = existing_key(&store, &again.profile(Environment::Local)).unwrap().expect("the kept key is reported");
+        assert_eq!(existing.unit_id, first.unit_id);
+        assert!(!existing.csid_issued);
+        assert_eq!(existing_key(&store, &again.profile(Environment::Sandbox)).unwrap(), None, "no key in sandbox yet");
+
+        let refused = save(&mut store, &secrets, &again, KeyAction::New).unwrap_err();
+        assert!(refused.message.en.contains("already has"), "{}", refused.message.en);
+        assert_eq!(key_of(&secrets), first_key);
+
+        let reused = save(&mut store, &secrets, &again, KeyAction::Reuse).unwrap();
+        assert!(!reused.replaced_key);
+        assert_eq!(key_of(&secrets), first_key, "reuse keeps the key");
+        assert_eq!(existing_key(&store, &profile).unwrap().unwrap().public_key_prefix, existing.public_key_prefix);
+
+        let replaced = save(&mut store, &secrets, &again, KeyAction::Replace).unwrap();
+        assert!(replaced.replaced_key);
+        assert_ne!(key_of(&secrets), first_key, "replace puts a new key in the secret store");
+        assert_ne!(existing_key(&store, &profile).unwrap().unwrap().public_key_prefix, existing.public_key_prefix);
+    }
+
+    #[test]
     fn saving_an_invalid_form_stores_nothing_and_says_why() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&DataDir::at(dir.path())).unwrap();
         let form = UnitForm { serial: "no pipes".into(), ..good_form() };
-        let error = save(&mut store, &MemorySecretStore::default(), &form).unwrap_err();
+        let error = save(&mut store, &MemorySecretStore::default(), &form, KeyAction::New).unwrap_err();
         assert!(!error.message.en.is_empty() && !error.message.ar.is_empty());
         assert!(units::list_units(&store).unwrap().is_empty());
     }

@@ -39,3 +39,21 @@ export function applyLanguage(root: Pick<HTMLElement, "lang" | "dir">, language:
   root.lang = language;
   root.dir = direction(language);
 }
+
+/** A piece of a message: catalogue text, or a filled-in value. */
+export type MessagePart = { text: string; value: boolean };
+
+/**
+ * The message for `key` cut at its placeholders, so a view can show each
+ * value in its own isolate (`<bdi dir="ltr">`): a serial such as
+ * `1-TST|2-TST|3-ed22f1d8` would otherwise be reordered inside Arabic text.
+ */
+export function translateParts(language: Language, key: MessageKey, params: Record<string, string>): MessagePart[] {
+  return catalogues[language][key]
+    .split(/(\{\w+\})/)
+    .filter((piece) => piece !== "")
+    .map((piece) => {
+      const name = /^\{(\w+)\}$/.exec(piece)?.[1];
+      return name !== undefined && name in params ? { text: params[name], value: true } : { text: piece, value: false };
+    });
+}
