@@ -108,8 +108,12 @@ else
   log "installed with dpkg -i: $(dpkg -L "$package" | grep -c '^/usr/') paths under /usr"
 fi
 
-# --- Started: the home-screen tests drive it over WebDriver under Xvfb ---
-log "starting $target_binary under Xvfb (tests/e2e/test_home.py)"
+# --- Started: three home-screen tests drive it over WebDriver under Xvfb ---
+# The installed app shows its embedded UI, answers over IPC, keeps its store
+# and log in its data folder. The UI's other behaviour is the e2e step's job;
+# a pytest exit code 5 (nothing selected) after a rename fails here too.
+smoke_tests="home_screen_shows_name_version or may_call_app_info or keeps_its_store_and_log"
+log "starting $target_binary under Xvfb (tests/e2e/test_home.py -k '$smoke_tests')"
 FATOORA_APP_BINARY=$target_binary xvfb-run -a -s "-screen 0 1280x800x24" ./scripts/with-secret-service.sh \
-  /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/e2e/test_home.py
+  /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/e2e/test_home.py -k "$smoke_tests"
 log "OK: $(basename "$deb") bundled, checked, $([ -n "$installed_here" ] && echo "installed, " || echo "unpacked, ")started and driven"
