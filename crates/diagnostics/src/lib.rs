@@ -22,7 +22,7 @@ pub use engine::{Progress, ProbeState, ProgressEvent, diagnose};
 pub use model::*;
 pub use options::{
     ALL_ZATCA_ENVIRONMENTS, DEFAULT_CONTROL_URL, DEFAULT_TIMEOUT, DiagnoseOptions, ProxySettings, Target, TargetError,
-    load_ca_file, parse_resolver, redact_url,
+    load_ca_file, parse_ca_pem, parse_resolver, redact_url,
 };
 pub use verdict::{Verdict, VerdictClass};
 

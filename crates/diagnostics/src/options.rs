@@ -162,6 +162,18 @@ pub fn load_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static
     Ok(certs)
 }
 
+/// Extra trust anchors from PEM text held in memory (the app's in-process
+/// simulator hands its CA over this way); `source` names it in the error.
+pub fn parse_ca_pem(pem: &str, source: &str) -> Result<Vec<CertificateDer<'static>>, TargetError> {
+    use rustls::pki_types::pem::PemObject;
+    let bad = |reason: String| TargetError::BadCaFile { path: source.to_owned(), reason };
+    let certs = CertificateDer::pem_slice_iter(pem.as_bytes()).collect::<Result<Vec<_>, _>>().map_err(|e| bad(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(bad("no CERTIFICATE block".into()));
+    }
+    Ok(certs)
+}
+
 /// The proxy the way `curl` and most HTTP clients pick it up from the
 /// environment. Windows/macOS system proxy settings are not read yet.
 #[derive(Debug, Clone, Default)]
@@ -289,6 +301,12 @@ mod tests {
         assert_eq!(parse_resolver("10.0.0.1").unwrap(), "10.0.0.1:53".parse().unwrap());
         assert_eq!(parse_resolver("[::1]:5353").unwrap(), "[::1]:5353".parse().unwrap());
         assert!(parse_resolver("dns.example").is_err());
+    }
+
+    #[test]
+    fn ca_pem_text_without_a_certificate_is_refused_by_name() {
+        let error = parse_ca_pem("not a certificate", "the local simulator's CA").unwrap_err();
+        assert!(error.to_string().contains("the local simulator's CA"), "{error}");
     }
 
     #[test]
