@@ -12,6 +12,7 @@ pub mod history;
 mod http;
 mod model;
 mod options;
+mod proxy;
 mod report;
 mod system;
 mod tcp;
@@ -24,6 +25,7 @@ pub use options::{
     ALL_ZATCA_ENVIRONMENTS, DEFAULT_CONTROL_URL, DEFAULT_TIMEOUT, DiagnoseOptions, ProxySettings, Target, TargetError,
     load_ca_file, parse_ca_pem, parse_resolver, redact_url,
 };
+pub use proxy::{MacProxyValues, SystemProxy};
 pub use verdict::{Verdict, VerdictClass};
 
 /// The onboarding pre-flight: can the gateway be reached right now? Run it

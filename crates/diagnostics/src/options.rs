@@ -174,14 +174,18 @@ pub fn parse_ca_pem(pem: &str, source: &str) -> Result<Vec<CertificateDer<'stati
     Ok(certs)
 }
 
-/// The proxy the way `curl` and most HTTP clients pick it up from the
-/// environment. Windows/macOS system proxy settings are not read yet.
+/// The proxy the way `curl` and most HTTP clients pick it up: from the
+/// environment, else from the system's settings on Windows/macOS
+/// ([`ProxySettings::detect`]).
 #[derive(Debug, Clone, Default)]
 pub struct ProxySettings {
     /// Every proxy-related variable that was set, value redacted.
     pub variables: Vec<(String, String)>,
     pub https_proxy: Option<Url>,
     pub no_proxy: Vec<String>,
+    /// The OS's own proxy settings (Windows, macOS) as read, used when no
+    /// variable is set.
+    pub system: Option<crate::proxy::SystemProxy>,
 }
 
 const PROXY_VARIABLES: [&str; 8] =
@@ -208,20 +212,18 @@ impl ProxySettings {
             .map(|v| v.split(',').map(|s| s.trim().trim_start_matches('.').to_ascii_lowercase()).filter(|s| !s.is_empty()).collect())
             .unwrap_or_default();
         let variables = variables.into_iter().map(|(n, v)| (n, redact_url(&v))).collect();
-        ProxySettings { variables, https_proxy, no_proxy }
+        ProxySettings { variables, https_proxy, no_proxy, system: None }
     }
 
     pub fn with_proxy(url: Url) -> Self {
         let shown = redact_url(url.as_str());
-        ProxySettings { variables: vec![("HTTPS_PROXY".into(), shown)], https_proxy: Some(url), no_proxy: vec![] }
+        ProxySettings { variables: vec![("HTTPS_PROXY".into(), shown)], https_proxy: Some(url), no_proxy: vec![], system: None }
     }
 
     /// The proxy to use for `host`, unless NO_PROXY exempts it.
     pub fn proxy_for(&self, host: &str) -> Option<&Url> {
         let host = host.to_ascii_lowercase();
-        let exempt = self.no_proxy.iter().any(|rule| {
-            rule == "*" || host == *rule || host.ends_with(&format!(".{rule}"))
-        });
+        let exempt = self.no_proxy.iter().any(|rule| crate::proxy::bypasses(rule, &host));
         if exempt { None } else { self.https_proxy.as_ref() }
     }
 }
@@ -266,7 +268,7 @@ impl DiagnoseOptions {
             timeout: DEFAULT_TIMEOUT,
             use_system_resolver: true,
             user_resolver: None,
-            proxy: ProxySettings::from_env(),
+            proxy: ProxySettings::detect(),
             control_url: Some(DEFAULT_CONTROL_URL.to_owned()),
             extra_roots: Vec::new(),
             clock_tolerance: DEFAULT_CLOCK_TOLERANCE,

@@ -36,8 +36,7 @@ pub(crate) fn configuration(options: &DiagnoseOptions, os: String, resolvers: &R
         app_version: options.app_version.clone(),
         proxy_variables: options.proxy.variables.clone(),
         proxy_for_gateway: options.proxy.proxy_for(&options.target.host).map(|p| redact_url(p.as_str())),
-        system_proxy_note: (cfg!(windows) || cfg!(target_os = "macos"))
-            .then(|| "system proxy settings (Windows/macOS) are not read yet: only environment variables".to_owned()),
+        system_proxy_note: options.proxy.system_note(),
         system_resolvers: resolvers.system_servers.clone(),
         system_resolver_problem: resolvers.system_problem.clone(),
         user_resolver: options.user_resolver,
