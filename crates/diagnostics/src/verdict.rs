@@ -482,6 +482,9 @@ fn clock_skew(e: &Evidence) -> Option<Verdict> {
 }
 
 fn healthy(e: &Evidence) -> Verdict {
+    if let Some(verdict) = ipv6_broken(e) {
+        return verdict;
+    }
     Verdict {
         class: VerdictClass::Healthy,
         problem: false,
@@ -494,4 +497,30 @@ fn healthy(e: &Evidence) -> Verdict {
             "لا يوجد ما يُصلح. وإذا استمر فشل نظام الفوترة فقارن إعداداته (العنوان، الخادم الوكيل، المهلة) بهذا التقرير.",
         ),
     }
+}
+
+/// Everything works over IPv4 while the IPv6 addresses do not connect. This
+/// app falls back to IPv4, but a client that tries IPv6 first (many PHP/curl
+/// and Java setups) waits for its connect timeout on every call.
+fn ipv6_broken(e: &Evidence) -> Option<Verdict> {
+    let connected = |ipv6: bool| e.tcp.iter().any(|p| p.address.is_ipv6() == ipv6 && p.outcome == TcpOutcome::Connected);
+    let broken: Vec<String> =
+        e.tcp.iter().filter(|p| p.address.is_ipv6() && p.outcome != TcpOutcome::Connected).map(|p| p.address.ip().to_string()).collect();
+    if broken.is_empty() || connected(true) || !connected(false) {
+        return None;
+    }
+    let host = e.host();
+    let list = broken.join(", ");
+    Some(Verdict {
+        class: VerdictClass::Healthy,
+        problem: false,
+        headline: Localized::new(
+            format!("{host} is reachable over IPv4 (DNS, TCP, TLS and HTTP work), but IPv6 is broken: connections to its IPv6 address {list} fail."),
+            format!("يمكن الوصول إلى {} عبر IPv4، إذ يعمل نظام أسماء النطاقات (DNS) وTCP وTLS وHTTP، لكن IPv6 معطّل: تفشل الاتصالات بعنوان IPv6 {}.", ltr(host), ltr(&list)),
+        ),
+        next_step: Localized::new(
+            "This app falls back to IPv4, so onboarding can go ahead. If your invoicing system times out, make it use IPv4 (e.g. curl --ipv4, CURLOPT_IPRESOLVE) or ask your hosting provider to fix IPv6 routing, with the attached report.",
+            "يعود هذا التطبيق إلى IPv4 تلقائيًا، لذا يمكن متابعة الربط. وإذا انتهت مهلة نظام الفوترة لديك فاجعله يستخدم IPv4 (مثل ‎curl --ipv4 أو CURLOPT_IPRESOLVE) أو اطلب من مزوّد الاستضافة إصلاح توجيه IPv6، مع إرفاق التقرير.",
+        ),
+    })
 }
