@@ -11,6 +11,10 @@ fn main() {
         "save_unit",
         "list_units",
         // onboarding
+        "onboarding_setup",
+        "run_onboarding",
+        "onboarding_support_message",
+        "start_rehearsal",
         // fleet
         // diagnostics
         // custody

@@ -3,6 +3,7 @@
 
 mod commands;
 mod navigation;
+mod onboarding;
 mod settings;
 mod shell;
 mod units;
@@ -20,6 +21,10 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         units::save_unit,
         units::list_units,
         // onboarding
+        onboarding::onboarding_setup,
+        onboarding::run_onboarding,
+        onboarding::onboarding_support_message,
+        onboarding::start_rehearsal,
         // fleet
         // diagnostics
         // custody

@@ -130,10 +130,6 @@ impl LocalSimulator {
         &self.gateway.ca_cert_pem
     }
 
-    pub fn ca_cert_path(&self) -> &std::path::Path {
-        &self.gateway.ca_cert_path
-    }
-
     /// The base URL of `environment`'s gateway on the simulator (its
     /// sandbox, simulation and core rules), e.g. `…/e-invoicing/core`.
     pub fn base_url(&self, environment: Environment) -> String {
@@ -180,6 +176,11 @@ impl LocalSimulator {
 }
 
 impl Shell {
+    /// The data folder the store and the simulator live in.
+    pub fn data_dir(&self) -> Result<&DataDir, CommandError> {
+        self.data_dir.as_ref().map_err(Clone::clone)
+    }
+
     /// The `local` environment's gateway. On first use it starts the
     /// simulator in process, on loopback, in the data folder's `simulator/`
     /// directory (the one `fatoora-onboard simulator` uses), so its CAs, OTPs

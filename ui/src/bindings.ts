@@ -20,6 +20,27 @@ export const commands = {
 	saveUnit: (form: UnitForm, key: KeyAction) => typedError<SavedUnit, CommandError>(__TAURI_INVOKE("save_unit", { form, key })),
 	/**  The saved units, with their CSR in the active environment. */
 	listUnits: () => typedError<UnitSummary_Serialize[], CommandError>(__TAURI_INVOKE("list_units")),
+	/**  The units and their onboarding records in the active environment. */
+	onboardingSetup: () => typedError<OnboardingSetup_Serialize, CommandError>(__TAURI_INVOKE("onboarding_setup")),
+	/**
+	 *  Onboards or renews one unit, or resumes its stopped run: the pre-flight
+	 *  checks first (sent on the channel; a blocking one stops here and nothing
+	 *  is sent), then each step as it happens.
+	 */
+	runOnboarding: (request: OnboardingRequest_Deserialize, progress: Channel<OnboardingEvent>) => typedError<OnboardingOutcome_Serialize, CommandError>(__TAURI_INVOKE("run_onboarding", { request, progress })),
+	/**
+	 *  The copy-ready message for ZATCA support, with the facts from the
+	 *  journal and the CSR. Nothing secret is in it.
+	 */
+	onboardingSupportMessage: (unitId: string) => typedError<SupportMessageText, CommandError>(__TAURI_INVOKE("onboarding_support_message", { unitId })),
+	/**
+	 *  The first-run rehearsal, in `local` only: a demo unit (demo VAT number,
+	 *  key and CSR made by CSR preparation, as for a real unit) and an OTP
+	 *  minted by the local simulator, which the user then types into the wizard.
+	 *  Returning that OTP is the one exception to "OTPs never cross IPC": it is
+	 *  the simulator's, worthless anywhere else, and the UI says so.
+	 */
+	startRehearsal: () => typedError<Rehearsal, CommandError>(__TAURI_INVOKE("start_rehearsal")),
 	/**  Taxpayers → units → credentials per environment, with each state. */
 	fleetOverview: () => typedError<FleetOverview_Serialize, CommandError>(__TAURI_INVOKE("fleet_overview")),
 	/**
@@ -488,6 +509,11 @@ export type ExpiryReminder_Serialize = {
 	threshold_days: number,
 };
 
+export type Explained = {
+	what_happened: LocalizedText,
+	next_step: LocalizedText,
+};
+
 export type ExportDone = {
 	folder: string,
 	unit_id: string,
@@ -595,6 +621,24 @@ export type ImportProgress = {
 	total: number,
 };
 
+export type IssuedCertificate = IssuedCertificate_Serialize | IssuedCertificate_Deserialize;
+
+export type IssuedCertificate_Deserialize = {
+	unit_id: string,
+	environment: string,
+	pcsid_request_id: string,
+	/**  The production certificate's notAfter, RFC 3339. */
+	expires_at?: string | null,
+};
+
+export type IssuedCertificate_Serialize = {
+	unit_id: string,
+	environment: string,
+	pcsid_request_id: string,
+	/**  The production certificate's notAfter, RFC 3339. */
+	expires_at: string | null,
+};
+
 /**  Where the key for the CSR comes from when the user saves. */
 export type KeyAction = 
 /**  A new unit, or one without a key here: generate one. */
@@ -623,6 +667,153 @@ export type NetworkLimit = {
 	seconds: number,
 };
 
+/**  Live progress of a run. */
+export type OnboardingEvent = { event: "preflight"; checks: PreflightCheck[] } | { event: "step"; step: string; label: LocalizedText } | 
+/**  One compliance document: `done` of `total` passed so far. */
+{ event: "document"; document: string; done: number; total: number; skipped: boolean };
+
+export type OnboardingFailure = OnboardingFailure_Serialize | OnboardingFailure_Deserialize;
+
+export type OnboardingFailure_Deserialize = {
+	explanation: Explained,
+	/**  The ZATCA code, when the gateway sent one. */
+	zatca_code?: string | null,
+	/**  The pre-flight stopped the run: nothing was sent. */
+	preflight_blocked: boolean,
+	/**  The request may have reached ZATCA without an answer coming back. */
+	may_have_reached_zatca: boolean,
+	/**  "Resume" continues from the persisted state. */
+	resume?: Resume | null,
+};
+
+export type OnboardingFailure_Serialize = {
+	explanation: Explained,
+	/**  The ZATCA code, when the gateway sent one. */
+	zatca_code: string | null,
+	/**  The pre-flight stopped the run: nothing was sent. */
+	preflight_blocked: boolean,
+	/**  The request may have reached ZATCA without an answer coming back. */
+	may_have_reached_zatca: boolean,
+	/**  "Resume" continues from the persisted state. */
+	resume: Resume | null,
+};
+
+export type OnboardingOutcome = OnboardingOutcome_Serialize | OnboardingOutcome_Deserialize;
+
+export type OnboardingOutcome_Deserialize = {
+	issued?: IssuedCertificate_Deserialize | null,
+	failure?: OnboardingFailure_Deserialize | null,
+};
+
+export type OnboardingOutcome_Serialize = {
+	issued: IssuedCertificate_Serialize | null,
+	failure: OnboardingFailure_Serialize | null,
+};
+
+/**  What the user entered. Not `Debug`: it holds the OTP. */
+export type OnboardingRequest = OnboardingRequest_Serialize | OnboardingRequest_Deserialize;
+
+/**  What the user entered. Not `Debug`: it holds the OTP. */
+export type OnboardingRequest_Deserialize = {
+	unitId: string,
+	purpose: Purpose,
+	/**  Empty when resuming a run that no longer needs it. */
+	otp: string,
+	/**  When the user says the portal generated the OTP, RFC 3339. */
+	otpGeneratedAt?: string | null,
+	/**  The environment whose portal the user says the OTP came from. */
+	otpPortal?: string | null,
+	overrideOtpAge: boolean,
+	overrideOtpPortal: boolean,
+	language: UiLanguage,
+};
+
+/**  What the user entered. Not `Debug`: it holds the OTP. */
+export type OnboardingRequest_Serialize = {
+	unitId: string,
+	purpose: Purpose,
+	/**  Empty when resuming a run that no longer needs it. */
+	otp: string,
+	/**  When the user says the portal generated the OTP, RFC 3339. */
+	otpGeneratedAt: string | null,
+	/**  The environment whose portal the user says the OTP came from. */
+	otpPortal: string | null,
+	overrideOtpAge: boolean,
+	overrideOtpPortal: boolean,
+	language: UiLanguage,
+};
+
+export type OnboardingSetup = OnboardingSetup_Serialize | OnboardingSetup_Deserialize;
+
+export type OnboardingSetup_Deserialize = {
+	environment: EnvironmentInfo,
+	units: OnboardingUnit_Deserialize[],
+	/**  The client's timeouts, stated in the UI. */
+	connect_timeout_seconds: number,
+	total_timeout_seconds: number,
+	otp_validity_minutes: number,
+};
+
+export type OnboardingSetup_Serialize = {
+	environment: EnvironmentInfo,
+	units: OnboardingUnit_Serialize[],
+	/**  The client's timeouts, stated in the UI. */
+	connect_timeout_seconds: number,
+	total_timeout_seconds: number,
+	otp_validity_minutes: number,
+};
+
+/**  A unit as the wizard's first step lists it. */
+export type OnboardingUnit = OnboardingUnit_Serialize | OnboardingUnit_Deserialize;
+
+/**  A unit as the wizard's first step lists it. */
+export type OnboardingUnit_Deserialize = {
+	id: string,
+	common_name: string,
+	organization_name: string,
+	vat_number: string,
+	/**  The unit has a CSR (or onboarding record) in the active environment. */
+	ready: boolean,
+	/**  The step the persisted record is at, when there is one. */
+	step?: string | null,
+	step_label?: LocalizedText | null,
+	/**  A production CSID is stored (renewal possible). */
+	issued: boolean,
+	/**  The production certificate's notAfter, RFC 3339. */
+	expires_at?: string | null,
+	/**
+	 *  A run stopped part-way: what "Resume" continues, and whether it
+	 *  needs a new OTP (the stop came before a CSID was issued).
+	 */
+	resume?: Resume | null,
+	/**  The last failure, as the record keeps it. */
+	last_failure?: Explained | null,
+};
+
+/**  A unit as the wizard's first step lists it. */
+export type OnboardingUnit_Serialize = {
+	id: string,
+	common_name: string,
+	organization_name: string,
+	vat_number: string,
+	/**  The unit has a CSR (or onboarding record) in the active environment. */
+	ready: boolean,
+	/**  The step the persisted record is at, when there is one. */
+	step: string | null,
+	step_label: LocalizedText | null,
+	/**  A production CSID is stored (renewal possible). */
+	issued: boolean,
+	/**  The production certificate's notAfter, RFC 3339. */
+	expires_at: string | null,
+	/**
+	 *  A run stopped part-way: what "Resume" continues, and whether it
+	 *  needs a new OTP (the stop came before a CSID was issued).
+	 */
+	resume: Resume | null,
+	/**  The last failure, as the record keeps it. */
+	last_failure: Explained | null,
+};
+
 /**  One unit and the OTP the user assigned to it. */
 export type OtpAssignment = {
 	unit_id: string,
@@ -643,6 +834,17 @@ export type PendingUnit = {
 	common_name: string,
 	vat_number: string,
 	organization_name: string,
+};
+
+/**  One pre-flight check as the wizard shows it. */
+export type PreflightCheck = {
+	id: string,
+	label: LocalizedText,
+	/**  `passed`, `failed` or `unanswered`. */
+	outcome: string,
+	/**  The user may go ahead despite it (the two questions only). */
+	overridable: boolean,
+	message: LocalizedText,
 };
 
 export type PreviewField = {
@@ -669,6 +871,21 @@ export type ProbeUpdate = {
 	summary: string,
 };
 
+/**
+ *  What the user is doing with the OTP: the FATOORA portal's two tiles
+ *  ("Onboard new solution unit/device" and "Renew existing").
+ */
+export type Purpose = "onboard" | "renew";
+
+/**  The rehearsal's demo unit and the simulator's OTP for it. */
+export type Rehearsal = {
+	unit_id: string,
+	common_name: string,
+	vat_number: string,
+	/**  Minted by the local simulator, never by ZATCA: shown for the user to type. */
+	demo_otp: string,
+};
+
 /**  A rehearsal OTP from the `local` simulator's portal stand-in. */
 export type RehearsalOtp = {
 	unit_id: string,
@@ -679,6 +896,13 @@ export type RestoreDone = {
 	created_at: string,
 	units: number,
 	secrets: number,
+};
+
+export type Resume = {
+	purpose: Purpose,
+	needs_otp: boolean,
+	/**  The OTP of the stopped run was sent and no answer came back. */
+	otp_may_be_spent: boolean,
 };
 
 export type RunSide = {
@@ -720,6 +944,11 @@ export type Settings_Serialize = {
 	active: EnvironmentId,
 	environments: EnvironmentOption_Serialize[],
 	limits: NetworkLimit[],
+};
+
+export type SupportMessageText = {
+	subject: LocalizedText,
+	body: LocalizedText,
 };
 
 export type TaxpayerView = TaxpayerView_Serialize | TaxpayerView_Deserialize;

@@ -56,6 +56,17 @@ pub struct Unit {
     pub profile: UnitProfile,
 }
 
+impl Unit {
+    /// The unit saved by CSR preparation under `reference` (its id or common
+    /// name), made for `environment`.
+    pub fn find(store: &Store, reference: &str, environment: Environment) -> Result<Unit, Localized> {
+        let unit = fatoora_csr::units::find_unit(store, reference).map_err(|error| error.explain())?;
+        let mut profile = unit.profile;
+        profile.environment = environment;
+        Ok(Unit { id: unit.id, profile })
+    }
+}
+
 /// The user's request to onboard or renew.
 pub struct Request<'a> {
     pub otp_text: &'a str,
@@ -301,7 +312,34 @@ impl<'a> Onboarding<'a> {
         Ok(())
     }
 
+    /// The pre-flight checks `onboard` or `renew` would run now, all of them
+    /// (passed or not), without sending anything: for the wizard to show.
+    /// The CSR is the unit's current one; a renewal's new key changes
+    /// nothing these checks look at.
+    pub fn preflight(&self, unit: &Unit, request: &Request<'_>) -> Result<PreflightReport, FlowError> {
+        self.check_unit(unit)?;
+        let stored = self.state(&unit.id)?.and_then(|state| state.key_name);
+        let key_name = match stored {
+            Some(name) => secret_name(name)?,
+            None => self.key_secret(unit, "private-key")?,
+        };
+        // Before the first run there may be no key yet: the checks read only
+        // the CSR's fields, so a throwaway key stands in (nothing is stored).
+        let key = match self.key(&key_name, false) {
+            Ok(key) => key,
+            Err(FlowError::KeyMissing { .. }) => UnitKey::generate()?,
+            Err(error) => return Err(error),
+        };
+        let csr_pem = build_csr(&unit.profile, &key)?.to_pem();
+        self.preflight_report(unit, &csr_pem, request)
+    }
+
     fn run_preflight(&self, unit: &Unit, csr_pem: &str, request: &Request<'_>) -> Result<PreflightReport, FlowError> {
+        let report = self.preflight_report(unit, csr_pem, request)?;
+        if report.passed(request.overrides) { Ok(report) } else { Err(FlowError::Preflight(report)) }
+    }
+
+    fn preflight_report(&self, unit: &Unit, csr_pem: &str, request: &Request<'_>) -> Result<PreflightReport, FlowError> {
         let lint = lint_csr(csr_pem.as_bytes(), Some(self.environment()));
         let parsed = lint.csr.as_ref();
         let facts = CsrFacts {
@@ -319,7 +357,7 @@ impl<'a> Onboarding<'a> {
             reachability: request.reachability.as_ref(),
             now: Utc::now(),
         })?;
-        if report.passed(request.overrides) { Ok(report) } else { Err(FlowError::Preflight(report)) }
+        Ok(report)
     }
 
     fn fail(&self, state: &mut OnboardingState, endpoint: Endpoint, error: CallError) -> FlowError {

@@ -109,16 +109,9 @@ fn answers(args: &OnboardArgs) -> OtpAnswers {
     }
 }
 
-pub fn load_unit(store: &Store, reference: &str, environment: Environment) -> Result<Unit, Localized> {
-    let unit = fatoora_csr::units::find_unit(store, reference).map_err(|e| e.explain())?;
-    let mut profile = unit.profile;
-    profile.environment = environment;
-    Ok(Unit { id: unit.id, profile })
-}
-
 pub fn run(cli: &Cli, args: &OnboardArgs, renew: bool) -> anyhow::Result<u8> {
     let (data_dir, session) = session(cli, args.env)?;
-    let unit = match load_unit(&session.store, &args.unit, session.environment) {
+    let unit = match Unit::find(&session.store, &args.unit, session.environment) {
         Ok(unit) => unit,
         Err(message) => return report_bad_input(cli, &message),
     };

@@ -1,0 +1,241 @@
+"""The onboarding wizard in the real app, against the simulator the app runs
+in process for `local`, in English and Arabic:
+
+- journey 1: the first-run rehearsal with a demo unit, end to end;
+- journey 3: a unit prepared on the Units screen, the two questions, the OTP
+  countdown, live progress, the certificate's expiry;
+- journey 4: a wrong OTP explained (ZATCA's code, what happened, what to do),
+  "Run diagnostics", the support message, a reused OTP stopped by the
+  pre-flight, and "Resume" with a new OTP.
+
+Secrets: the OTP never reaches the log file, the store or the page once sent.
+"""
+
+import re
+import sqlite3
+import time
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import OUTPUT, WAIT_SECONDS
+
+DEMO_VAT = "399999999900003"
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+LANGUAGES = ["en", "ar"]
+
+
+def invoke(driver, command: str, args: dict | None = None):
+    """Calls a command as the UI does; returns its value or raises with its error."""
+    answer = driver.execute_async_script(
+        """
+        const [command, args, done] = arguments;
+        window.__TAURI_INTERNALS__.invoke(command, args)
+          .then((value) => done({ ok: value }), (error) => done({ error: String(JSON.stringify(error)) }));
+        """,
+        command,
+        args or {},
+    )
+    if "error" in answer:
+        raise AssertionError(f"{command}: {answer['error']}")
+    return answer["ok"]
+
+
+def in_language(driver, language: str):
+    invoke(driver, "set_language", {"language": language})
+    driver.refresh()
+    driver.find_element(By.ID, "app-version")
+    assert driver.find_element(By.TAG_NAME, "html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
+
+
+def open_onboarding(driver):
+    driver.find_element(By.ID, "open-onboarding").click()
+    driver.find_element(By.ID, "onboarding-units")
+
+
+def shot(driver, name: str):
+    driver.save_screenshot(str(OUTPUT / f"onboarding-{name}.png"))
+
+
+def save_unit(driver, tag: str) -> str:
+    """A unit with the demo VAT number, prepared as the Units screen does."""
+    stamp = f"{tag}-{time.time_ns()}"
+    form = {
+        "organizationName": "Maximum Speed Tech Supply LTD",
+        "vatNumber": DEMO_VAT,
+        "organizationUnit": "Riyadh Branch",
+        "commonName": f"TST-{stamp}",
+        "serial": f"1-TST|2-TST|3-{stamp}",
+        "invoiceTypes": "1100",
+        "address": "RRRD2929",
+        "businessCategory": "Supply activities",
+    }
+    saved = invoke(driver, "save_unit", {"form": form, "key": "new"})
+    return saved["unit_id"]
+
+
+def fresh_otp(driver) -> str:
+    """An OTP for the demo VAT number, minted by the in-process simulator
+    (the rehearsal command, which also leaves a demo unit waiting)."""
+    return invoke(driver, "start_rehearsal")["demo_otp"]
+
+
+def choose_unit(driver, unit_id: str):
+    driver.find_element(By.ID, f"onboarding-unit-{unit_id}").click()
+    driver.find_element(By.ID, "onboarding-next").click()
+    driver.find_element(By.ID, "otp-form")
+
+
+def answer_questions(driver, minutes: str = "5"):
+    driver.find_element(By.CSS_SELECTOR, "#otp-portal option[value='local']").click()
+    box = driver.find_element(By.ID, "otp-minutes")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(minutes)
+    driver.find_element(By.ID, "otp-minutes-set").click()
+    driver.find_element(By.ID, "otp-countdown-value")
+
+
+def type_otp(driver, otp: str):
+    box = driver.find_element(By.ID, "otp-input")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.DELETE)
+    box.send_keys(otp)
+
+
+def send_and_wait(driver):
+    driver.find_element(By.ID, "onboarding-send").click()
+    WebDriverWait(driver, WAIT_SECONDS * 4).until(
+        lambda d: d.find_elements(By.ID, "onboarding-result") or d.find_elements(By.ID, "onboarding-failure")
+    )
+
+
+def holds_otp(text: str, otp: str) -> bool:
+    return re.search(rf"(?<![0-9]){otp}(?![0-9])", text) is not None
+
+
+def assert_otp_nowhere(driver, data_dir, otp: str):
+    assert not holds_otp(driver.page_source, otp), "the OTP is still in the page"
+    logs = "".join(p.read_text(errors="replace") for p in (data_dir / "logs").glob("*.log*"))
+    assert not holds_otp(logs, otp), "the OTP is in the log file"
+    for path in data_dir.glob("*.sqlite3*"):
+        assert not holds_otp(path.read_bytes().decode("latin-1"), otp), f"the OTP is in {path.name}"
+    with sqlite3.connect(data_dir / "fatoora-onboard.sqlite3") as db:
+        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            for row in db.execute(f'SELECT * FROM "{table}"'):
+                assert not any(holds_otp(str(value), otp) for value in row), f"the OTP is in table {table}"
+
+
+def assert_expiry_shown(driver, language: str):
+    expiry = driver.find_element(By.ID, "onboarding-expiry").text
+    assert re.search(r"20\d\d-\d\d-\d\d", expiry), expiry
+    if language == "ar":
+        assert "تنتهي صلاحية شهادة الإنتاج" in expiry, expiry
+        assert not re.search("[٠-٩]", expiry), f"Arabic-Indic digits in {expiry}"
+    else:
+        assert "expires on" in expiry, expiry
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_journey_1_first_run_rehearsal_onboards_a_demo_unit(home, data_dir, language):
+    in_language(home, language)
+    open_onboarding(home)
+    home.find_element(By.ID, "rehearsal-offer")
+    shot(home, f"choose-{language}")
+
+    home.find_element(By.ID, "onboarding-rehearse").click()
+    otp = home.find_element(By.ID, "rehearsal-otp-value").text
+    assert re.fullmatch(r"[0-9]{6}", otp), otp
+    banner = home.find_element(By.ID, "rehearsal-otp").text
+    assert ("not from ZATCA" in banner) if language == "en" else ("ليس عن الهيئة" in banner), banner
+    home.find_element(By.ID, "otp-countdown-value")
+    shot(home, f"rehearsal-otp-{language}")
+
+    type_otp(home, otp)
+    send_and_wait(home)
+    home.find_element(By.ID, "onboarding-result")
+    checks = home.find_elements(By.CSS_SELECTOR, "#preflight li")
+    assert len(checks) == 8 and all(c.get_attribute("data-outcome") == "passed" for c in checks)
+    steps = {li.get_attribute("data-step"): li.get_attribute("data-state") for li in home.find_elements(By.CSS_SELECTOR, "#onboarding-progress li")}
+    assert steps == {"ccsid": "done", "compliance-checks": "done", "pcsid": "done"}, steps
+    assert "6" in home.find_element(By.ID, "documents-progress").text
+    assert_expiry_shown(home, language)
+    shot(home, f"rehearsal-result-{language}")
+    assert_otp_nowhere(home, data_dir, otp)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_journey_3_onboard_a_prepared_unit_with_the_questions_and_countdown(home, data_dir, language):
+    in_language(home, language)
+    unit = save_unit(home, f"j3{language}")
+    otp = fresh_otp(home)
+    open_onboarding(home)
+    choose_unit(home, unit)
+    assert home.find_element(By.ID, "otp-tile-renew").get_attribute("disabled") is not None, "nothing to renew yet"
+    answer_questions(home, minutes="5")
+    left = home.find_element(By.ID, "otp-countdown-value").text
+    assert re.fullmatch(r"5\d:\d\d", left), left
+    # Arabic keyboards type Arabic-Indic digits: accepted and made ASCII.
+    type_otp(home, otp.translate(ARABIC_INDIC) if language == "ar" else otp)
+    shot(home, f"otp-{language}")
+
+    send_and_wait(home)
+    home.find_element(By.ID, "onboarding-result")
+    assert_expiry_shown(home, language)
+    shot(home, f"result-{language}")
+    assert_otp_nowhere(home, data_dir, otp)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_journey_4_a_failure_is_explained_then_resumed(home, data_dir, language):
+    in_language(home, language)
+    unit = save_unit(home, f"j4{language}")
+    open_onboarding(home)
+    choose_unit(home, unit)
+    answer_questions(home)
+    type_otp(home, "000000")
+    send_and_wait(home)
+
+    failure = home.find_element(By.ID, "onboarding-failure")
+    assert home.find_element(By.ID, "failure-code").text.endswith("Invalid-OTP")
+    what = home.find_element(By.ID, "failure-what").text
+    assert re.search("[\u0600-\u06FF]", what) if language == "ar" else re.search("[A-Za-z]{4}", what), what
+    assert home.find_element(By.ID, "failure-next").text
+    shot(home, f"failure-{language}")
+
+    home.find_element(By.ID, "onboarding-support").click()
+    body = home.find_element(By.ID, "support-body").get_attribute("value")
+    assert DEMO_VAT in body and "Invalid-OTP" in body, body
+    assert "000000" not in body
+    assert "PRIVATE KEY" not in body
+    shot(home, f"support-{language}")
+
+    # The same OTP again: the pre-flight stops it, nothing is sent.
+    failure.find_element(By.ID, "onboarding-resume").click()
+    answer_questions(home)
+    type_otp(home, "000000")
+    send_and_wait(home)
+    assert home.find_element(By.CSS_SELECTOR, "#preflight li[data-check='otp-unused']").get_attribute("data-outcome") == "failed"
+    assert not home.find_elements(By.ID, "failure-code"), "nothing reached the gateway"
+    shot(home, f"preflight-blocked-{language}")
+
+    # Resume with a good OTP: the key and CSR kept, the unit onboarded.
+    home.find_element(By.ID, "onboarding-resume").click()
+    otp = fresh_otp(home)
+    answer_questions(home)
+    type_otp(home, otp)
+    send_and_wait(home)
+    home.find_element(By.ID, "onboarding-result")
+    assert_otp_nowhere(home, data_dir, otp)
+
+
+def test_run_diagnostics_opens_the_diagnostics_screen(home):
+    unit = save_unit(home, "diag")
+    open_onboarding(home)
+    choose_unit(home, unit)
+    answer_questions(home)
+    type_otp(home, "000000")
+    send_and_wait(home)
+    home.find_element(By.ID, "onboarding-diagnostics").click()
+    home.find_element(By.ID, "diagnostics-screen")

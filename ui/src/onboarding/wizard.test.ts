@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { countdown, formatExpiry, generatedAt, isOtpShaped, normalizeOtp, purposeOfTile } from "./wizard";
+
+describe("OTP entry", () => {
+  it("keeps leading zeros and makes Arabic-Indic digits ASCII", () => {
+    expect(normalizeOtp("٠١٢٣٤٥")).toBe("012345");
+    expect(normalizeOtp("۰۶۷۸۹۱")).toBe("067891");
+    expect(normalizeOtp(" 012 345 ")).toBe("012345");
+    expect(isOtpShaped("012345")).toBe(true);
+  });
+
+  it("refuses what is not six digits", () => {
+    for (const text of ["12345", "1234567", "12a456", "", "12-456"]) {
+      expect(isOtpShaped(text), text).toBe(false);
+    }
+  });
+});
+
+describe("the OTP's hour", () => {
+  const now = new Date("2026-11-22T10:00:00Z");
+
+  it("counts down from when the user says the OTP was generated", () => {
+    expect(countdown(generatedAt(0, now), now)).toEqual({ text: "60:00", expired: false, minutesLeft: 60 });
+    expect(countdown(generatedAt(15, now), new Date(now.getTime() + 30_500))).toEqual({ text: "44:29", expired: false, minutesLeft: 44 });
+  });
+
+  it("says when the hour is over", () => {
+    expect(countdown(generatedAt(60, now), now).expired).toBe(true);
+    expect(countdown(generatedAt(75, now), now).text).toBe("0:00");
+  });
+});
+
+describe("expiry dates", () => {
+  it("are Gregorian with Western digits in Arabic, in Riyadh time", () => {
+    // 21:00 UTC is midnight the next day in Riyadh.
+    const { long, isoDate } = formatExpiry("2031-11-21T21:00:00Z", "ar");
+    expect(isoDate).toBe("2031-11-22");
+    expect(long).toContain("نوفمبر");
+    expect(long).toContain("2031");
+    expect(long).not.toMatch(/[\u0660-\u0669]/);
+    expect(formatExpiry("2031-11-21T21:00:00Z", "en").long).toBe("22 November 2031");
+  });
+});
+
+it("maps the portal tile to the purpose", () => {
+  expect(purposeOfTile("onboard-new")).toBe("onboard");
+  expect(purposeOfTile("renew-existing")).toBe("renew");
+});
