@@ -4,12 +4,12 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use hickory_resolver::config::{NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts};
-use hickory_resolver::name_server::TokioConnectionProvider;
-use hickory_resolver::proto::ProtoErrorKind;
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::xfer::Protocol;
-use hickory_resolver::{ResolveError, TokioResolver};
+use hickory_resolver::proto::rr::RData;
 use tokio::time::Instant;
 
 use crate::model::{DnsOutcome, DnsProbe, RecordKind, ResolverKind};
@@ -42,29 +42,34 @@ impl Resolvers {
         let (mut system_servers, mut system_problem) = (Vec::new(), None);
         match hickory_resolver::system_conf::read_system_conf() {
             Ok((config, sys_opts)) => {
-                system_servers = config.name_servers().iter().map(|ns| ns.socket_addr.to_string()).collect();
+                system_servers = config
+                    .name_servers()
+                    .iter()
+                    .flat_map(|ns| ns.connections.iter().map(|c| SocketAddr::new(ns.ip, c.port).to_string()))
+                    .collect();
                 system_servers.dedup();
                 if use_system {
                     let mut opts = options(timeout);
                     opts.ndots = sys_opts.ndots;
-                    let inner = TokioResolver::builder_with_config(config, TokioConnectionProvider::default())
-                        .with_options(opts)
-                        .build();
-                    list.push(Resolver { kind: ResolverKind::System, server: system_servers.join(", "), inner });
+                    match TokioResolver::builder_with_config(config, TokioRuntimeProvider::default()).with_options(opts).build() {
+                        Ok(inner) => list.push(Resolver { kind: ResolverKind::System, server: system_servers.join(", "), inner }),
+                        Err(e) => system_problem = Some(e.to_string()),
+                    }
                 }
             }
             Err(e) => system_problem = Some(e.to_string()),
         }
         if let Some(addr) = user {
-            let mut config = ResolverConfig::new();
-            config.add_name_server(NameServerConfig::new(addr, Protocol::Udp));
+            let mut udp = ConnectionConfig::udp();
+            udp.port = addr.port();
+            let config = ResolverConfig::from_name_servers(vec![NameServerConfig::new(addr.ip(), true, vec![udp])]);
             let mut opts = options(timeout);
             // The user asked for this server precisely: no /etc/hosts shortcut.
             opts.use_hosts_file = ResolveHosts::Never;
-            let inner = TokioResolver::builder_with_config(config, TokioConnectionProvider::default())
-                .with_options(opts)
-                .build();
-            list.push(Resolver { kind: ResolverKind::User, server: addr.to_string(), inner });
+            // Building fails only for encrypted transports (a TLS set-up), which plain UDP does not use.
+            if let Ok(inner) = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default()).with_options(opts).build() {
+                list.push(Resolver { kind: ResolverKind::User, server: addr.to_string(), inner });
+            }
         }
         Resolvers { list, system_servers, system_problem }
     }
@@ -90,10 +95,8 @@ pub(crate) async fn lookup(resolver: &Resolver, name: &str, record: RecordKind, 
     let started = Instant::now();
     let query = async {
         match record {
-            RecordKind::A => resolver.inner.ipv4_lookup(name).await.map(|l| l.iter().map(|a| IpAddr::V4(a.0)).collect()),
-            RecordKind::AAAA => {
-                resolver.inner.ipv6_lookup(name).await.map(|l| l.iter().map(|a| IpAddr::V6(a.0)).collect())
-            }
+            RecordKind::A => resolver.inner.ipv4_lookup(name).await.map(|l| addresses(&l)),
+            RecordKind::AAAA => resolver.inner.ipv6_lookup(name).await.map(|l| addresses(&l)),
         }
     };
     let outcome = match tokio::time::timeout(timeout, query).await {
@@ -111,19 +114,31 @@ pub(crate) async fn lookup(resolver: &Resolver, name: &str, record: RecordKind, 
     }
 }
 
-fn classify(error: &ResolveError) -> DnsOutcome {
-    let Some(proto) = error.proto() else {
-        return DnsOutcome::Error { detail: error.to_string() };
+/// The A or AAAA answers (a CNAME chain's own records are skipped).
+fn addresses(lookup: &hickory_resolver::lookup::Lookup) -> Vec<IpAddr> {
+    lookup
+        .answers()
+        .iter()
+        .filter_map(|record| match &record.data {
+            RData::A(a) => Some(IpAddr::V4(a.0)),
+            RData::AAAA(aaaa) => Some(IpAddr::V6(aaaa.0)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn classify(error: &NetError) -> DnsOutcome {
+    let code = match error {
+        NetError::Dns(DnsError::NoRecordsFound(no_records)) => no_records.response_code,
+        NetError::Dns(DnsError::ResponseCode(code)) => *code,
+        NetError::Timeout => return DnsOutcome::Timeout,
+        _ => return DnsOutcome::Error { detail: error.to_string() },
     };
-    match proto.kind() {
-        ProtoErrorKind::NoRecordsFound { response_code, .. } => match *response_code {
-            ResponseCode::NXDomain => DnsOutcome::NxDomain,
-            ResponseCode::NoError => DnsOutcome::NoRecords,
-            ResponseCode::ServFail => DnsOutcome::ServFail,
-            ResponseCode::Refused => DnsOutcome::Refused,
-            other => DnsOutcome::Error { detail: format!("response code {other}") },
-        },
-        ProtoErrorKind::Timeout => DnsOutcome::Timeout,
-        _ => DnsOutcome::Error { detail: error.to_string() },
+    match code {
+        ResponseCode::NXDomain => DnsOutcome::NxDomain,
+        ResponseCode::NoError => DnsOutcome::NoRecords,
+        ResponseCode::ServFail => DnsOutcome::ServFail,
+        ResponseCode::Refused => DnsOutcome::Refused,
+        other => DnsOutcome::Error { detail: format!("response code {other}") },
     }
 }

@@ -180,21 +180,21 @@ pub async fn dns_server(behaviour: DnsBehaviour) -> SocketAddr {
         loop {
             let Ok((n, peer)) = socket.recv_from(&mut buf).await else { return };
             let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
-            let mut reply = Message::new();
-            reply.set_id(query.id()).set_message_type(MessageType::Response).set_op_code(query.op_code());
-            reply.set_recursion_desired(query.recursion_desired()).set_recursion_available(true);
-            reply.add_queries(query.queries().to_vec());
+            let mut reply = Message::new(query.id, MessageType::Response, query.op_code);
+            reply.metadata.recursion_desired = query.recursion_desired;
+            reply.metadata.recursion_available = true;
+            reply.add_queries(query.queries.clone());
             match behaviour {
                 DnsBehaviour::Silent => continue,
                 DnsBehaviour::NxDomain => {
-                    reply.set_response_code(ResponseCode::NXDomain);
+                    reply.metadata.response_code = ResponseCode::NXDomain;
                 }
                 DnsBehaviour::ServFail => {
-                    reply.set_response_code(ResponseCode::ServFail);
+                    reply.metadata.response_code = ResponseCode::ServFail;
                 }
                 DnsBehaviour::Resolve(ip) => {
-                    reply.set_authoritative(true);
-                    for q in query.queries() {
+                    reply.metadata.authoritative = true;
+                    for q in &query.queries {
                         if q.query_type() == RecordType::A {
                             reply.add_answer(Record::from_rdata(q.name().clone(), 60, RData::A(A(ip))));
                         }
