@@ -227,7 +227,10 @@ async fn onboard_one(data_dir: &DataDir, secrets: &dyn SecretStore, client: &Fat
         step,
         zatca_code: error.zatca_code(),
         explanation: error.explain(),
-        otp_may_be_spent: matches!(error, FlowError::Call { error, .. } if error.reach() != fatoora_onboarding::client::Reach::NotSent),
+        // Only the compliance CSID request spends the OTP; a unit that stopped
+        // later resumes without one.
+        otp_may_be_spent: matches!(step, None | Some(Step::Preflight | Step::Ccsid))
+            && matches!(error, FlowError::Call { error, .. } if error.reach() != fatoora_onboarding::client::Reach::NotSent),
     };
     let store = match Store::open(data_dir) {
         Ok(store) => store,
