@@ -18,6 +18,10 @@ fn main() {
         // fleet
         // diagnostics
         // custody
+        "custody_setup",
+        "backup_everything",
+        "restore_backup",
+        "export_credentials",
         // settings
         "settings",
         "switch_environment",

@@ -2,6 +2,7 @@
 //! library crates compute. No domain logic lives here.
 
 mod commands;
+mod custody;
 mod navigation;
 mod onboarding;
 mod settings;
@@ -28,6 +29,10 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         // fleet
         // diagnostics
         // custody
+        custody::custody_setup,
+        custody::backup_everything,
+        custody::restore_backup,
+        custody::export_credentials,
         // settings
         settings::settings,
         settings::switch_environment,

@@ -56,7 +56,8 @@ impl From<DataDirError> for CommandError {
 pub struct Shell {
     /// A store that could not be opened stays an error: the window still
     /// opens and shows it, instead of the app vanishing at start-up.
-    store: Result<Mutex<Store>, CommandError>,
+    /// `None` only while a restore replaces the database file.
+    store: Result<Mutex<Option<Store>>, CommandError>,
     data_dir: Result<DataDir, CommandError>,
     /// The `local` environment's simulator, started on first use.
     local: tokio::sync::Mutex<Option<Arc<LocalSimulator>>>,
@@ -83,7 +84,7 @@ impl Shell {
     }
 
     pub fn open(data_dir: &DataDir) -> Self {
-        let store = Store::open(data_dir).map(Mutex::new).map_err(|error| {
+        let store = Store::open(data_dir).map(|store| Mutex::new(Some(store))).map_err(|error| {
             tracing::error!(%error, "the store could not be opened");
             CommandError::from(error)
         });
@@ -98,10 +99,34 @@ impl Shell {
         // A command that panicked mid-way leaves nothing half-written in
         // SQLite (each write is its own transaction), so the store stays usable.
         let store = store.lock().unwrap_or_else(PoisonError::into_inner);
-        work(&store).map_err(|error| {
+        let store = store.as_ref().ok_or_else(Self::closed)?;
+        work(store).map_err(|error| {
             tracing::error!(%error, "store operation failed");
             CommandError::from(error)
         })
+    }
+
+    /// Runs `work` with the app's connection closed and opens the store again
+    /// afterwards, whatever `work` returned: a restore replaces the database
+    /// file, which an open connection would go on reading (and which Windows
+    /// would not let it replace).
+    pub fn with_store_closed<T>(&self, work: impl FnOnce() -> T) -> Result<T, CommandError> {
+        let store = self.store.as_ref().map_err(Clone::clone)?;
+        let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
+        let path = store.as_ref().ok_or_else(Self::closed)?.path().to_owned();
+        drop(store.take());
+        let result = work();
+        *store = Some(Store::open_file(&path)?);
+        Ok(result)
+    }
+
+    fn closed() -> CommandError {
+        CommandError {
+            message: LocalizedText {
+                en: "The database could not be opened again after the last restore. Close and reopen the app.".into(),
+                ar: "تعذّر فتح قاعدة البيانات مجددًا بعد آخر استعادة. أغلق التطبيق وافتحه من جديد.".into(),
+            },
+        }
     }
 }
 

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { catalogues } from "../i18n";
+import { fileDescriptionKey, passphrasesReady, passphraseStrength } from "./strength";
+
+describe("passphrase strength hint", () => {
+  it("says too short under the minimum and counts characters, not bytes", () => {
+    expect(passphraseStrength("", 12)).toBe("empty");
+    expect(passphraseStrength("short", 12)).toBe("tooShort");
+    // Eleven Arabic letters are 22 bytes but still too short.
+    expect(passphraseStrength("عبارةمرورقص", 12)).toBe("tooShort");
+    expect(passphraseStrength("abcdefghijkl", 12)).toBe("fair");
+  });
+
+  it("calls long passphrases or long mixed ones strong", () => {
+    expect(passphraseStrength("correct horse battery staple", 12)).toBe("strong");
+    expect(passphraseStrength("Tr0ub4dor&3xyz!a", 12)).toBe("strong");
+    expect(passphraseStrength("aaaaaaaaaaaaaaaa", 12)).toBe("fair");
+  });
+
+  it("is ready only when both boxes match and are long enough", () => {
+    expect(passphrasesReady("correct horse battery", "correct horse battery", 12)).toBe(true);
+    expect(passphrasesReady("correct horse battery", "correct horse batter", 12)).toBe(false);
+    expect(passphrasesReady("short", "short", 12)).toBe(false);
+  });
+});
+
+describe("exported file descriptions", () => {
+  it("exist in both catalogues for every file the core writes", () => {
+    for (const file of ["certificate.pem", "certificate-token.txt", "secret.txt", "private-key.pem", "certificate-and-key.p12", "cert.pem", "ec-secp256k1-priv-key.pem", "manifest.json", "unknown.bin"]) {
+      const key = fileDescriptionKey(file);
+      expect(catalogues.en[key]).toBeTruthy();
+      expect(catalogues.ar[key]).toBeTruthy();
+    }
+  });
+});

@@ -1,0 +1,44 @@
+// A hint, not a rule: the Rust side enforces only the minimum length.
+// Length counts most (a passphrase of several words beats a short mix of
+// symbols); a mix of letters, digits and symbols helps a shorter one.
+export type Strength = "empty" | "tooShort" | "fair" | "strong";
+
+export function passphraseStrength(passphrase: string, minChars: number): Strength {
+  const length = [...passphrase].length;
+  if (length === 0) return "empty";
+  if (length < minChars) return "tooShort";
+  const kinds = [/\p{L}/u, /\p{N}/u, /[^\p{L}\p{N}\s]/u, /\s/u].filter((kind) => kind.test(passphrase)).length;
+  return length >= 20 || (length >= 16 && kinds >= 3) ? "strong" : "fair";
+}
+
+/** Whether the two boxes may be submitted: long enough and the same. */
+export function passphrasesReady(passphrase: string, repeated: string, minChars: number): boolean {
+  return [...passphrase].length >= minChars && passphrase === repeated;
+}
+
+/** The i18n key describing an exported file, by its name. */
+export function fileDescriptionKey(file: string) {
+  return FILE_KEYS[file] ?? "custody.file.other";
+}
+
+const FILE_KEYS: Record<string, FileKey> = {
+  "certificate.pem": "custody.file.certificate",
+  "certificate-token.txt": "custody.file.token",
+  "secret.txt": "custody.file.secret",
+  "private-key.pem": "custody.file.privateKey",
+  "certificate-and-key.p12": "custody.file.pkcs12",
+  "cert.pem": "custody.file.sdkCertificate",
+  "ec-secp256k1-priv-key.pem": "custody.file.sdkKey",
+  "manifest.json": "custody.file.manifest",
+};
+
+type FileKey =
+  | "custody.file.certificate"
+  | "custody.file.token"
+  | "custody.file.secret"
+  | "custody.file.privateKey"
+  | "custody.file.pkcs12"
+  | "custody.file.sdkCertificate"
+  | "custody.file.sdkKey"
+  | "custody.file.manifest"
+  | "custody.file.other";
