@@ -17,6 +17,14 @@ fn main() {
         "start_rehearsal",
         // fleet
         // diagnostics
+        "diagnostics_setup",
+        "run_diagnostics",
+        "cancel_diagnostics",
+        "diagnostics_history",
+        "save_diagnostics_report",
+        "write_probe_page",
+        "compare_server_run",
+        "save_comparison_report",
         // custody
         "custody_setup",
         "backup_everything",

@@ -2,6 +2,7 @@
 //! library crates compute. No domain logic lives here.
 
 mod commands;
+mod diagnostics;
 mod custody;
 mod navigation;
 mod onboarding;
@@ -28,6 +29,14 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         onboarding::start_rehearsal,
         // fleet
         // diagnostics
+        diagnostics::diagnostics_setup,
+        diagnostics::run_diagnostics,
+        diagnostics::cancel_diagnostics,
+        diagnostics::diagnostics_history,
+        diagnostics::save_diagnostics_report,
+        diagnostics::write_probe_page,
+        diagnostics::compare_server_run,
+        diagnostics::save_comparison_report,
         // custody
         custody::custody_setup,
         custody::backup_everything,
@@ -44,6 +53,7 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(navigation::guard())
         .manage(shell::Shell::start())
+        .manage(diagnostics::Diagnostics::default())
         .invoke_handler(builder.invoke_handler())
         .run(tauri::generate_context!())
         .expect("the Fatoora Onboard window could not start");

@@ -1,0 +1,490 @@
+//! The Diagnostics screen's commands: run the network diagnosis with each
+//! probe streamed to the UI as it starts and finishes, cancel it, keep it in
+//! the history, save its report (HTML + JSON) and, for "Test from my
+//! server", write the PHP probe page and compare a server's run with this
+//! machine's.
+//!
+//! Reports are written to `reports/` in the data directory and the path is
+//! shown, instead of a save dialog: no dialog plugin (one permission less in
+//! the webview, one GTK dependency less), and the end-to-end test can check
+//! the very file a user gets. Server JSON is read by the webview (paste or
+//! `<input type=file>`), so no file-system access is granted either.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use fatoora_core::{DataDir, Environment, Localized};
+use fatoora_diagnostics::{
+    ALL_ZATCA_ENVIRONMENTS, DiagnoseOptions, ProbeState, ProgressEvent, ProxySettings, Report,
+    Target, diagnose, history, parse_resolver, redact_url,
+};
+use fatoora_probe_kit::{Comparison, ImportedRun, PhpProbeOptions};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use tauri::State;
+use tauri::ipc::Channel;
+use tokio::sync::oneshot;
+
+use crate::shell::{CommandError, LocalizedText, Shell};
+
+/// Each probe's deadline in the app: the CLI's default.
+const PROBE_TIMEOUT: Duration = fatoora_diagnostics::DEFAULT_TIMEOUT;
+const HISTORY_LENGTH: usize = 20;
+const PROBE_PAGE_NAME: &str = "fatoora-probe.php";
+
+fn error(en: impl Into<String>, ar: impl Into<String>) -> CommandError {
+    CommandError { message: LocalizedText { en: en.into(), ar: ar.into() } }
+}
+
+fn localized(message: Localized) -> CommandError {
+    CommandError { message: message.into() }
+}
+
+/// What the window remembers between commands: the run that can be
+/// cancelled, the last report (for "Save report" and the comparison) and
+/// the last comparison (for its report).
+#[derive(Default)]
+pub struct Diagnostics {
+    cancel: Mutex<Option<oneshot::Sender<()>>>,
+    last_report: Mutex<Option<Report>>,
+    last_comparison: Mutex<Option<(Comparison, ImportedRun, ImportedRun)>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Plain values behind the locks: a panic elsewhere leaves them whole.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What the user chose on the screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Type)]
+pub struct DiagnoseRequest {
+    /// Environment ids: `local` alone, or any of sandbox/simulation/production.
+    pub environments: Vec<String>,
+    /// A DNS server to ask besides the system's, `IP[:PORT]`.
+    pub resolver: Option<String>,
+    /// A proxy to go through instead of the environment's `HTTPS_PROXY`.
+    pub proxy: Option<String>,
+}
+
+/// One probe starting or finishing, as the engine reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct ProbeUpdate {
+    /// e.g. `dns/system/A`, `tcp/127.0.0.1:443`, `tls1.3/…`, `http/core/direct`, `http/core/proxy`, `control`.
+    pub probe: String,
+    pub finished: bool,
+    pub ok: bool,
+    /// The engine's short technical result (English, shown left-to-right as evidence).
+    pub summary: String,
+}
+
+impl From<ProgressEvent> for ProbeUpdate {
+    fn from(event: ProgressEvent) -> Self {
+        match event.state {
+            ProbeState::Started => Self { probe: event.probe, finished: false, ok: false, summary: String::new() },
+            ProbeState::Finished { ok, summary } => Self { probe: event.probe, finished: true, ok, summary },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct VerdictView {
+    /// The rule that decided, e.g. `healthy`, `tcp_black_hole`.
+    pub class: String,
+    pub problem: bool,
+    pub headline: LocalizedText,
+    pub next_step: LocalizedText,
+}
+
+impl From<&fatoora_diagnostics::Verdict> for VerdictView {
+    fn from(verdict: &fatoora_diagnostics::Verdict) -> Self {
+        Self {
+            class: verdict.class.id(),
+            problem: verdict.problem,
+            headline: verdict.headline.clone().into(),
+            next_step: verdict.next_step.clone().into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct ClockView {
+    pub source: String,
+    /// Positive when this machine's clock is ahead.
+    pub skew_seconds: i32,
+    pub tolerance_seconds: u32,
+    pub skewed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct DiagnosisView {
+    pub started_at: String,
+    pub duration_ms: u32,
+    pub target: String,
+    pub environments: Vec<String>,
+    pub verdict: VerdictView,
+    /// The proxy the gateway traffic went through, credentials redacted.
+    pub proxy: Option<String>,
+    pub clock: Option<ClockView>,
+    /// The plain-text report for a hosting provider ("Copy summary").
+    pub summary: String,
+    /// Why the run is missing from the history, when it is.
+    pub history_problem: Option<LocalizedText>,
+}
+
+impl DiagnosisView {
+    fn of(report: &Report, history_problem: Option<LocalizedText>) -> Self {
+        Self {
+            started_at: report.started_at.to_rfc3339(),
+            duration_ms: u32::try_from(report.duration_ms).unwrap_or(u32::MAX),
+            target: report.target.origin.clone(),
+            environments: report.target.environments.iter().map(|e| e.id().to_owned()).collect(),
+            verdict: (&report.verdict).into(),
+            proxy: report.configuration.proxy_for_gateway.clone(),
+            clock: report.clock.as_ref().map(|clock| ClockView {
+                source: clock.source.clone(),
+                skew_seconds: i32::try_from(clock.skew_seconds).unwrap_or(i32::MAX),
+                tolerance_seconds: u32::try_from(clock.tolerance_seconds).unwrap_or(u32::MAX),
+                skewed: clock.is_skewed(),
+            }),
+            summary: report.to_text(),
+            history_problem,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct EnvironmentChoice {
+    pub id: String,
+    pub label: LocalizedText,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct DiagnosticsSetup {
+    pub active_environment: String,
+    pub environments: Vec<EnvironmentChoice>,
+    /// `HTTPS_PROXY` (or the like) as this app sees it, credentials redacted.
+    pub environment_proxy: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct PastRun {
+    pub id: u32,
+    pub started_at: String,
+    pub target: String,
+    pub class: String,
+    pub problem: bool,
+    pub headline: LocalizedText,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct SavedReport {
+    pub html: String,
+    pub json: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct ProbePage {
+    pub path: String,
+    pub file_name: String,
+    /// Goes in the page's address as `?token=`; without it the page answers 403.
+    pub token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct ServerFinding {
+    pub function: String,
+    pub reason: String,
+    pub effect: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct ComparisonView {
+    /// e.g. `server_path_blocked`, `both_fine`.
+    pub class: String,
+    pub headline: LocalizedText,
+    pub next_step: LocalizedText,
+    /// This machine's run and the server's, each as one clause with its verdict class.
+    pub local: RunSide,
+    pub server: RunSide,
+    /// Probes the server's PHP could not run, and why.
+    pub server_limits: Vec<ServerFinding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct RunSide {
+    pub tool: String,
+    pub target: String,
+    pub class: String,
+    pub finding: LocalizedText,
+}
+
+impl RunSide {
+    fn of(run: &ImportedRun) -> Self {
+        Self {
+            tool: run.tool.clone(),
+            target: format!("{}:{}", run.target.host, run.target.port),
+            class: run.class().id(),
+            finding: fatoora_probe_kit::finding(run).into(),
+        }
+    }
+}
+
+fn reports_dir() -> Result<PathBuf, CommandError> {
+    Ok(DataDir::resolve(None)?.root().join("reports"))
+}
+
+fn write_file(path: &Path, contents: &str) -> Result<(), CommandError> {
+    let written = path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(path, contents));
+    written.map_err(|e| {
+        error(
+            format!("Could not write {}: {e}. Check that the folder exists and is writable.", path.display()),
+            format!("تعذّرت كتابة الملف \u{2066}{}\u{2069}: \u{2066}{e}\u{2069}. تأكد من وجود المجلد وإمكانية الكتابة فيه.", path.display()),
+        )
+    })
+}
+
+fn parse_environments(ids: &[String]) -> Result<Vec<Environment>, CommandError> {
+    let mut environments = Vec::new();
+    for id in ids {
+        let environment: Environment = id.parse().map_err(|_| {
+            error(format!("Unknown environment {id:?}."), format!("بيئة غير معروفة: «\u{2066}{id}\u{2069}»."))
+        })?;
+        if !environments.contains(&environment) {
+            environments.push(environment);
+        }
+    }
+    if environments.is_empty() {
+        return Err(error("Choose at least one environment to diagnose.", "اختر بيئة واحدة على الأقل لتشخيصها."));
+    }
+    if environments.contains(&Environment::Local) && environments.len() > 1 {
+        return Err(error(
+            "The local simulator is diagnosed on its own: choose either it or ZATCA's environments.",
+            "يُشخَّص المحاكي المحلي وحده: اختر إما المحاكي أو بيئات الهيئة.",
+        ));
+    }
+    Ok(environments)
+}
+
+fn proxy_settings(given: Option<&str>, local: bool) -> Result<ProxySettings, CommandError> {
+    match given.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(raw) => {
+            let settings = ProxySettings::from_lookup(|name| (name == "HTTPS_PROXY").then(|| raw.to_owned()));
+            if settings.https_proxy.is_none() {
+                let shown = redact_url(raw);
+                return Err(error(
+                    format!("The proxy {shown:?} is not an address such as http://proxy.example:3128."),
+                    format!("الخادم الوكيل «\u{2066}{shown}\u{2069}» ليس عنوانًا مثل \u{2066}http://proxy.example:3128\u{2069}."),
+                ));
+            }
+            Ok(settings)
+        }
+        // The simulator runs inside this app: a system proxy is not on its path.
+        None if local => Ok(ProxySettings::from_lookup(|_| None)),
+        None => Ok(ProxySettings::from_env()),
+    }
+}
+
+/// The simulator's origin and CA when the local environment is diagnosed:
+/// probes then go to this app's own loopback listener and nowhere else.
+async fn local_options(shell: &Shell, environments: Vec<Environment>) -> Result<DiagnoseOptions, CommandError> {
+    let gateway = shell.local_gateway().await?;
+    let target = Target::from_url(gateway.origin(), environments).map_err(|e| localized(e.message()))?;
+    let mut options = DiagnoseOptions::new(target);
+    options.extra_roots =
+        fatoora_diagnostics::parse_ca_pem(gateway.ca_cert_pem(), "the local simulator's CA").map_err(|e| localized(e.message()))?;
+    // The control site tells "no internet" from "ZATCA unreachable": it means
+    // nothing for a simulator on this machine, and would leave the machine.
+    options.control_url = None;
+    Ok(options)
+}
+
+async fn options(shell: &Shell, request: &DiagnoseRequest) -> Result<DiagnoseOptions, CommandError> {
+    let environments = parse_environments(&request.environments)?;
+    let local = environments == [Environment::Local];
+    let mut options = if local {
+        local_options(shell, environments).await?
+    } else {
+        DiagnoseOptions::new(Target::gateway(environments).map_err(|e| localized(e.message()))?)
+    };
+    options.timeout = PROBE_TIMEOUT;
+    options.proxy = proxy_settings(request.proxy.as_deref(), local)?;
+    options.user_resolver = request
+        .resolver
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(parse_resolver)
+        .transpose()
+        .map_err(|e| localized(e.message()))?;
+    options.app_version = env!("CARGO_PKG_VERSION").to_owned();
+    Ok(options)
+}
+
+/// The environments the screen offers, the active one first chosen.
+#[tauri::command]
+#[specta::specta]
+pub fn diagnostics_setup(shell: State<'_, Shell>) -> Result<DiagnosticsSetup, CommandError> {
+    let active = shell.with_store(|store| store.environment())?;
+    let proxy = ProxySettings::from_env();
+    Ok(DiagnosticsSetup {
+        active_environment: active.id().to_owned(),
+        environments: std::iter::once(Environment::Local)
+            .chain(ALL_ZATCA_ENVIRONMENTS)
+            .map(|e| EnvironmentChoice { id: e.id().to_owned(), label: e.label().into() })
+            .collect(),
+        environment_proxy: proxy.https_proxy.as_ref().map(|url| redact_url(url.as_str())),
+    })
+}
+
+/// Runs every probe at once, sending each start and finish to `on_probe`;
+/// `None` when cancelled. The finished run goes into the history.
+#[tauri::command]
+#[specta::specta]
+pub async fn run_diagnostics(
+    shell: State<'_, Shell>,
+    state: State<'_, Diagnostics>,
+    request: DiagnoseRequest,
+    on_probe: Channel<ProbeUpdate>,
+) -> Result<Option<DiagnosisView>, CommandError> {
+    let options = options(&shell, &request).await?;
+    let (cancel, cancelled) = oneshot::channel();
+    // A new run replaces (and so cancels) one still going.
+    *lock(&state.cancel) = Some(cancel);
+
+    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let forward = async {
+        while let Some(event) = events.recv().await {
+            // A closed window stops listening; the run itself goes on.
+            let _ = on_probe.send(ProbeUpdate::from(event));
+        }
+    };
+    let run = async { tokio::join!(diagnose(&options, Some(sender)), forward).0 };
+    let report = tokio::select! {
+        report = run => report,
+        // Dropping the run's future stops every probe still waiting.
+        _ = cancelled => return Ok(None),
+    };
+
+    let saved = shell.with_store(|store| Ok(history::save(store.connection(), &report)));
+    let history_problem = match saved {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(e.explain().into()),
+        Err(e) => Some(e.message),
+    };
+    let view = DiagnosisView::of(&report, history_problem);
+    *lock(&state.last_report) = Some(report);
+    Ok(Some(view))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn cancel_diagnostics(state: State<'_, Diagnostics>) {
+    if let Some(cancel) = lock(&state.cancel).take() {
+        let _ = cancel.send(());
+    }
+}
+
+/// The newest runs first.
+#[tauri::command]
+#[specta::specta]
+pub fn diagnostics_history(shell: State<'_, Shell>) -> Result<Vec<PastRun>, CommandError> {
+    let runs = shell.with_store(|store| Ok(history::recent(store.connection(), HISTORY_LENGTH)))?;
+    let runs = runs.map_err(|e| localized(e.explain()))?;
+    Ok(runs
+        .into_iter()
+        .map(|run| PastRun {
+            id: u32::try_from(run.id).unwrap_or(u32::MAX),
+            started_at: run.started_at.to_rfc3339(),
+            target: run.target_origin,
+            class: run.class.id(),
+            problem: run.problem,
+            headline: run.headline.into(),
+        })
+        .collect())
+}
+
+fn last_report(state: &Diagnostics) -> Result<Report, CommandError> {
+    lock(&state.last_report).clone().ok_or_else(|| {
+        error("Run the diagnosis from this machine first.", "شغّل التشخيص من هذا الجهاز أولًا.")
+    })
+}
+
+/// Writes the last run's report as HTML (for people) and JSON (for tools)
+/// into `reports/` in the data directory.
+#[tauri::command]
+#[specta::specta]
+pub fn save_diagnostics_report(state: State<'_, Diagnostics>) -> Result<SavedReport, CommandError> {
+    let report = last_report(&state)?;
+    let stem = reports_dir()?.join(format!("diagnosis-{}", report.started_at.format("%Y%m%d-%H%M%S")));
+    let (html, json) = (stem.with_extension("html"), stem.with_extension("json"));
+    write_file(&html, &report.to_html())?;
+    write_file(&json, &report.to_json())?;
+    Ok(SavedReport { html: html.display().to_string(), json: json.display().to_string() })
+}
+
+/// Writes the PHP probe page for the real gateway, with a fresh token.
+#[tauri::command]
+#[specta::specta]
+pub fn write_probe_page() -> Result<ProbePage, CommandError> {
+    let probe = fatoora_probe_kit::generate(&PhpProbeOptions::gateway());
+    let path = reports_dir()?.join(PROBE_PAGE_NAME);
+    write_file(&path, &probe.source)?;
+    Ok(ProbePage { path: path.display().to_string(), file_name: PROBE_PAGE_NAME.to_owned(), token: probe.token })
+}
+
+/// Sets a server's probe JSON beside this machine's last run. Both must have
+/// probed the same host and port, or the comparison would mean nothing.
+#[tauri::command]
+#[specta::specta]
+pub fn compare_server_run(
+    state: State<'_, Diagnostics>,
+    server_json: String,
+    source: String,
+) -> Result<ComparisonView, CommandError> {
+    let server = ImportedRun::from_json(&server_json, &source).map_err(|e| localized(e.explain()))?;
+    let report = last_report(&state)?;
+    let local = ImportedRun::from_json(&report.to_json(), "this machine's diagnosis")
+        .map_err(|e| localized(e.explain()))?;
+    let (here, there) = (RunSide::of(&local), RunSide::of(&server));
+    if here.target != there.target {
+        return Err(error(
+            format!(
+                "The server probed {} but this machine's last run probed {}. Run the diagnosis here for the same environment first.",
+                there.target, here.target
+            ),
+            format!(
+                "فحص الخادم \u{2066}{}\u{2069} بينما فحص آخر تشخيص على هذا الجهاز \u{2066}{}\u{2069}. شغّل التشخيص هنا للبيئة نفسها أولًا.",
+                there.target, here.target
+            ),
+        ));
+    }
+    let comparison = fatoora_probe_kit::compare(&local, &server);
+    let view = ComparisonView {
+        class: serde_json::to_value(comparison.class).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+        headline: comparison.headline.clone().into(),
+        next_step: comparison.next_step.clone().into(),
+        local: here,
+        server: there,
+        server_limits: server
+            .degraded
+            .iter()
+            .map(|d| ServerFinding { function: d.function.clone(), reason: d.reason.clone(), effect: d.effect.clone() })
+            .collect(),
+    };
+    *lock(&state.last_comparison) = Some((comparison, local, server));
+    Ok(view)
+}
+
+/// Writes the report holding both runs, for the hosting provider.
+#[tauri::command]
+#[specta::specta]
+pub fn save_comparison_report(state: State<'_, Diagnostics>) -> Result<String, CommandError> {
+    let guard = lock(&state.last_comparison);
+    let (comparison, local, server) = guard.as_ref().ok_or_else(|| {
+        error("Import the server's result first.", "استورد نتيجة الخادم أولًا.")
+    })?;
+    let path = reports_dir()?.join(format!("comparison-{}.html", chrono::Utc::now().format("%Y%m%d-%H%M%S")));
+    write_file(&path, &fatoora_probe_kit::comparison_html(comparison, local, server))?;
+    Ok(path.display().to_string())
+}
