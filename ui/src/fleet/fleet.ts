@@ -74,6 +74,11 @@ export function formatDate(iso: string, language: Language): string {
   return new Intl.DateTimeFormat(locale, { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" }).format(new Date(iso));
 }
 
+/** An environment's name without its explanation in brackets: "Local rehearsal". */
+export function shortLabel(label: string): string {
+  return label.split(" (")[0];
+}
+
 /** A count in the language's digits (days left, progress). */
 export function formatNumber(value: number, language: Language): string {
   return new Intl.NumberFormat(language === "ar" ? "ar-SA-u-nu-arab" : "en-GB").format(value);
