@@ -16,6 +16,14 @@ fn main() {
         "onboarding_support_message",
         "start_rehearsal",
         // fleet
+        "fleet_overview",
+        "expiry_reminders",
+        "units_csv_template",
+        "check_units_csv",
+        "import_units_csv",
+        "batch_setup",
+        "mint_rehearsal_otps",
+        "run_batch_onboarding",
         // diagnostics
         "diagnostics_setup",
         "run_diagnostics",

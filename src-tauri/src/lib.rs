@@ -2,8 +2,9 @@
 //! library crates compute. No domain logic lives here.
 
 mod commands;
-mod diagnostics;
 mod custody;
+mod diagnostics;
+mod fleet;
 mod navigation;
 mod onboarding;
 mod settings;
@@ -28,6 +29,14 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         onboarding::onboarding_support_message,
         onboarding::start_rehearsal,
         // fleet
+        fleet::fleet_overview,
+        fleet::expiry_reminders,
+        fleet::units_csv_template,
+        fleet::check_units_csv,
+        fleet::import_units_csv,
+        fleet::batch_setup,
+        fleet::mint_rehearsal_otps,
+        fleet::run_batch_onboarding,
         // diagnostics
         diagnostics::diagnostics_setup,
         diagnostics::run_diagnostics,
@@ -52,6 +61,9 @@ pub fn run() {
     let builder = specta_builder();
     tauri::Builder::default()
         .plugin(navigation::guard())
+        // CSID expiry reminders, sent from Rust only: the webview gets none
+        // of the plugin's permissions.
+        .plugin(tauri_plugin_notification::init())
         .manage(shell::Shell::start())
         .manage(diagnostics::Diagnostics::default())
         .invoke_handler(builder.invoke_handler())
