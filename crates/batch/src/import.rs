@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 
+use fatoora_core::input::{self, Cap, InputError, MIB};
 use fatoora_core::secrets::SecretStore;
 use fatoora_core::values::{Field, FieldError, Severity};
 use fatoora_core::{Environment, Localized, Store};
@@ -92,8 +93,19 @@ pub struct ImportReport {
     pub skipped_lines: Vec<u64>,
 }
 
+/// A row is about 300 bytes: thousands of units fit many times over.
+pub const UNITS_CSV: Cap = Cap::new("unit CSV file", "ملف الوحدات بصيغة CSV", 8 * MIB);
+
+/// A units CSV for [`check_csv`], read no further than [`UNITS_CSV`].
+pub fn read_units_csv(path: &std::path::Path) -> Result<Vec<u8>, ImportError> {
+    Ok(input::read_capped(path, UNITS_CSV)?)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
+    /// Unreadable, or over [`UNITS_CSV`]'s cap.
+    #[error(transparent)]
+    Input(#[from] InputError),
     #[error("the file is not UTF-8 text")]
     NotUtf8,
     #[error("the header lacks column(s) {missing:?}")]
@@ -118,6 +130,7 @@ impl ImportError {
 
     pub fn explain(&self) -> Localized {
         match self {
+            ImportError::Input(error) => error.explain(),
             ImportError::NotUtf8 => Localized::new(
                 "The file is not UTF-8 text, so Arabic names would be garbled. In Excel choose \"Save as → CSV UTF-8 (comma delimited)\". Nothing was imported.",
                 "الملف ليس نصًا بترميز UTF-8، فستظهر الأسماء العربية مشوَّهة. في Excel اختر «حفظ باسم ← CSV UTF-8 (محدد بفاصلة)». لم يُستورد شيء.",
@@ -164,6 +177,7 @@ fn finding(line: u64, error: &FieldError) -> RowFinding {
 
 /// Reads and checks the whole file; imports nothing.
 pub fn check_csv(bytes: &[u8], environment: Environment, store: &Store) -> Result<ImportCheck, ImportError> {
+    UNITS_CSV.check(bytes.len() as u64, None)?;
     let text = std::str::from_utf8(bytes).map_err(|_| ImportError::NotUtf8)?;
     // Excel's "CSV UTF-8" starts with a byte order mark.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);

@@ -120,6 +120,12 @@ pub fn signing_key_from_text(text: &str) -> Result<SigningKey> {
     fatoora_csr::UnitKey::import(text.as_bytes()).map(|key| key.signing_key().clone()).map_err(DocsError::Key)
 }
 
+/// [`signing_key_from_text`] of a key file, read no further than
+/// `fatoora_csr::KEY_FILE`'s cap.
+pub fn signing_key_from_file(path: &std::path::Path) -> Result<SigningKey> {
+    fatoora_csr::UnitKey::import_file(path).map(|key| key.signing_key().clone()).map_err(DocsError::Key)
+}
+
 pub(crate) fn base64_of_hex_sha256(bytes: &[u8]) -> String {
     let hex: String = Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect();
     B64.encode(hex)

@@ -37,7 +37,7 @@ pub mod unit;
 pub mod verify;
 pub mod xades;
 
-pub use credentials::{SigningCertificate, signing_key_from_text};
+pub use credentials::{SigningCertificate, signing_key_from_file, signing_key_from_text};
 pub use document::{DocumentKind, DocumentSpec};
 pub use error::DocsError;
 pub use hash::{InvoiceHash, hash_pre_image, invoice_hash};

@@ -3,11 +3,13 @@
 //! no `Serialize`, and its `Debug` shows only the public key's fingerprint.
 
 use std::fmt;
+use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use der::Decode;
 use fatoora_core::Localized;
+use fatoora_core::input::{self, Cap, KIB};
 use k256::ecdsa::{SigningKey, VerifyingKey};
 use k256::elliptic_curve::Generate;
 use k256::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
@@ -15,6 +17,11 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::layout::{self, OID_EC_PUBLIC_KEY, OID_RSA_ENCRYPTION, OID_SECP256K1};
+
+/// A key file is under 1 KiB in every form we read (PEM with an `EC
+/// PARAMETERS` block included); 64 KiB leaves room for comments and chains
+/// pasted around it, and bounds what the PEM and base64 decoders get.
+pub const KEY_FILE: Cap = Cap::new("key file", "ملف المفتاح", 64 * KIB);
 
 pub struct UnitKey(SigningKey);
 
@@ -29,6 +36,7 @@ impl UnitKey {
     /// block), the SDK's headerless base64, or raw DER. Anything that is not
     /// a secp256k1 key is refused with the reason.
     pub fn import(bytes: &[u8]) -> Result<Self, KeyError> {
+        KEY_FILE.check(bytes.len() as u64, None).map_err(|error| KeyError::Input(error.explain()))?;
         let text = std::str::from_utf8(bytes).ok().map(str::trim);
         let der = match text {
             Some(text) if text.contains("-----BEGIN") => pem_key_der(text)?,
@@ -39,6 +47,13 @@ impl UnitKey {
             _ => Zeroizing::new(bytes.to_vec()),
         };
         Self::from_der(&der)
+    }
+
+    /// [`UnitKey::import`] of the file at `path`, read no further than
+    /// [`KEY_FILE`]'s cap. The bytes are zeroized once read.
+    pub fn import_file(path: &Path) -> Result<Self, KeyError> {
+        let bytes = Zeroizing::new(input::read_capped(path, KEY_FILE).map_err(|error| KeyError::Input(error.explain()))?);
+        Self::import(&bytes)
     }
 
     fn from_der(der: &[u8]) -> Result<Self, KeyError> {
@@ -148,6 +163,10 @@ pub enum KeyError {
     NotEc { algorithm: String },
     #[error("EC key on curve {curve}: ZATCA accepts only secp256k1")]
     WrongCurve { curve: String },
+    /// The file could not be read, or is over [`KEY_FILE`]'s cap; never
+    /// holds the file's content.
+    #[error("{}", .0.en)]
+    Input(Localized),
 }
 
 impl KeyError {
@@ -180,6 +199,7 @@ impl KeyError {
                 format!("This is a {algorithm} key. ZATCA needs an EC key on the secp256k1 curve. {new_key_en}"),
                 format!("هذا مفتاح {algorithm}. تحتاج الهيئة إلى مفتاح EC على المنحنى secp256k1. {new_key_ar}"),
             ),
+            KeyError::Input(explained) => explained.clone(),
             KeyError::WrongCurve { curve } => Localized::new(
                 format!("This EC key is on {curve}. ZATCA uses secp256k1 (the P-256 in one ZATCA table is a known error there). {new_key_en}"),
                 format!("هذا المفتاح على المنحنى {curve}. تستخدم الهيئة المنحنى secp256k1 (وذِكر P-256 في أحد جداول الهيئة خطأ معروف). {new_key_ar}"),

@@ -21,10 +21,10 @@ mod profile;
 pub mod units;
 
 pub use build::{BuildError, Csr, CsrFormat, build_csr};
-pub use key::{KeyError, UnitKey};
+pub use key::{KEY_FILE, KeyError, UnitKey};
 pub use lint::{CsrLint, SANDBOX_VAT_NUMBER, lint_csr, lint_parsed, lint_profile};
 pub use parse::{
-    CsrEncoding, CsrParseError, MAX_CSR_BYTES, ParsedAttribute, ParsedCsr, PublicKeyInfo, StringType,
-    SubjectAltNameExtension, TemplateExtension, parse_csr,
+    CSR_FILE, CsrEncoding, CsrParseError, MAX_CSR_BYTES, ParsedAttribute, ParsedCsr, PublicKeyInfo, StringType,
+    SubjectAltNameExtension, TemplateExtension, parse_csr, read_csr_file,
 };
-pub use profile::{CsrPreview, PreviewLine, PropertiesError, UnitProfile};
+pub use profile::{CsrPreview, PreviewLine, PropertiesError, SDK_PROPERTIES_FILE, UnitProfile, read_sdk_properties_file};

@@ -23,6 +23,13 @@ use crate::layout::{self, OID_CERTIFICATE_TEMPLATE, OID_EC_PUBLIC_KEY, OID_ECDSA
 
 /// Larger than any CSR; keeps a wrongly chosen file from being read whole.
 pub const MAX_CSR_BYTES: usize = 64 * 1024;
+pub const CSR_FILE: fatoora_core::input::Cap =
+    fatoora_core::input::Cap::new("CSR file", "ملف طلب توقيع الشهادة (CSR)", MAX_CSR_BYTES as u64);
+
+/// A CSR file for [`parse_csr`] / `lint_csr`, read no further than [`CSR_FILE`].
+pub fn read_csr_file(path: &std::path::Path) -> Result<Vec<u8>, fatoora_core::input::InputError> {
+    fatoora_core::input::read_capped(path, CSR_FILE)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -40,6 +40,16 @@ fn saudi_arabia() -> String {
     "SA".to_owned()
 }
 
+/// ZATCA's `csr-config` files are under 1 KiB.
+pub const SDK_PROPERTIES_FILE: fatoora_core::input::Cap =
+    fatoora_core::input::Cap::new("SDK CSR config file", "ملف إعدادات CSR الخاص بحزمة SDK", 64 * fatoora_core::input::KIB);
+
+/// An SDK `csr-config` file for [`UnitProfile::from_sdk_properties`], read
+/// no further than [`SDK_PROPERTIES_FILE`].
+pub fn read_sdk_properties_file(path: &std::path::Path) -> Result<Vec<u8>, fatoora_core::input::InputError> {
+    fatoora_core::input::read_capped(path, SDK_PROPERTIES_FILE)
+}
+
 impl UnitProfile {
     /// Reads the SDK's `csr-config-*.properties` (UTF-8, as ZATCA ships
     /// them, Arabic included). Missing keys become empty fields, which the
@@ -48,6 +58,9 @@ impl UnitProfile {
         // java-properties panics inside its decoder on invalid UTF-8, and
         // ZATCA's files are UTF-8: anything else (Windows-1256 from an old
         // editor, usually) is refused with that reason.
+        if let Err(error) = SDK_PROPERTIES_FILE.check(text.len() as u64, None) {
+            return Err(PropertiesError { line: None, detail: error.to_string() });
+        }
         let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
         if let Err(error) = std::str::from_utf8(text) {
             let line = text[..error.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
@@ -157,7 +170,12 @@ pub struct PropertiesError {
 
 impl PropertiesError {
     pub fn explain(&self) -> Localized {
-        let line = self.line.map(|l| l.to_string()).unwrap_or_else(|| "?".into());
+        let Some(line) = self.line else {
+            return Localized::new(
+                format!("The SDK CSR config could not be read ({}). Choose the csr-config .properties file from the SDK.", self.detail),
+                format!("تعذّرت قراءة ملف إعدادات CSR الخاص بحزمة SDK ‏({}). اختر ملف csr-config ذا الامتداد ‎.properties‎ من حزمة SDK.", self.detail),
+            );
+        };
         Localized::new(
             format!("The SDK CSR config could not be read near line {line} ({}). Open it in a text editor, save it as UTF-8 (not Windows-1256/ANSI) with one key=value per line, and try again.", self.detail),
             format!("تعذّرت قراءة ملف إعدادات CSR الخاص بحزمة SDK قرب السطر {line} ({}). افتحه في محرر نصوص واحفظه بترميز UTF-8 (لا Windows-1256/ANSI) بحيث يكون كل سطر على صورة مفتاح=قيمة، ثم أعد المحاولة.", self.detail),

@@ -3,7 +3,10 @@
 //! names as the diagnostics report for DNS, TCP, TLS and HTTP, so one set of
 //! types reads both; only the CLI's report carries its own verdict.
 
+use std::path::Path;
+
 use fatoora_core::Localized;
+use fatoora_core::input::{self, Cap, InputError, MIB};
 use fatoora_diagnostics::VerdictClass;
 use serde::Deserialize;
 
@@ -102,20 +105,30 @@ pub struct Degraded {
     pub effect: String,
 }
 
+/// A report is tens of KiB (a few hundred probes at most); the cap keeps a
+/// wrongly chosen file (a log, a disk image) from being read whole.
+pub const DIAGNOSTICS_REPORT: Cap = Cap::new("diagnostics report", "تقرير التشخيص", 4 * MIB);
+
 #[derive(Debug, thiserror::Error)]
-#[error("{path} is not a probe result from Fatoora Onboard (probe.php or diagnose --json): {reason}")]
-pub struct ImportError {
-    pub path: String,
-    pub reason: String,
+pub enum ImportError {
+    #[error("{path} is not a probe result from Fatoora Onboard (probe.php or diagnose --json): {reason}")]
+    NotAProbeResult { path: String, reason: String },
+    /// Unreadable, or over [`DIAGNOSTICS_REPORT`]'s cap.
+    #[error(transparent)]
+    Input(#[from] InputError),
 }
 
 impl ImportError {
     pub fn explain(&self) -> Localized {
+        let (path, reason) = match self {
+            ImportError::Input(error) => return error.explain(),
+            ImportError::NotAProbeResult { path, reason } => (path, reason),
+        };
         Localized::new(
             self.to_string(),
             format!(
                 "الملف \u{2066}{}\u{2069} ليس نتيجة فحص من Fatoora Onboard (صفحة probe.php أو ‎diagnose --json‏): \u{2066}{}\u{2069}",
-                self.path, self.reason
+                path, reason
             ),
         )
     }
@@ -124,13 +137,25 @@ impl ImportError {
 impl ImportedRun {
     /// `path` only names the file in the error message.
     pub fn from_json(text: &str, path: &str) -> Result<Self, ImportError> {
-        let mut run: ImportedRun =
-            serde_json::from_str(text).map_err(|e| ImportError { path: path.to_owned(), reason: e.to_string() })?;
+        DIAGNOSTICS_REPORT.check(text.len() as u64, Some(Path::new(path)))?;
+        let not_a_probe_result = |reason: String| ImportError::NotAProbeResult { path: path.to_owned(), reason };
+        let mut run: ImportedRun = serde_json::from_str(text).map_err(|e| not_a_probe_result(e.to_string()))?;
         if !run.tool.to_ascii_lowercase().contains("fatoora") {
-            return Err(ImportError { path: path.to_owned(), reason: format!("written by {:?}", run.tool) });
+            return Err(not_a_probe_result(format!("written by {:?}", run.tool)));
         }
         run.raw = text.to_owned();
         Ok(run)
+    }
+
+    /// [`ImportedRun::from_json`] of the file at `path`, read no further
+    /// than [`DIAGNOSTICS_REPORT`]'s cap.
+    pub fn from_file(path: &Path) -> Result<Self, ImportError> {
+        let bytes = input::read_capped(path, DIAGNOSTICS_REPORT)?;
+        let text = String::from_utf8(bytes).map_err(|_| ImportError::NotAProbeResult {
+            path: path.display().to_string(),
+            reason: "not UTF-8 text".into(),
+        })?;
+        Self::from_json(&text, &path.display().to_string())
     }
 
     pub fn is_php(&self) -> bool {

@@ -10,5 +10,5 @@ pub mod import;
 pub mod php;
 
 pub use compare::{Comparison, ComparisonClass, compare, comparison_html, finding};
-pub use import::{ImportError, ImportedRun};
+pub use import::{DIAGNOSTICS_REPORT, ImportError, ImportedRun};
 pub use php::{GeneratedProbe, PhpProbeOptions, generate, generate_with_token};
