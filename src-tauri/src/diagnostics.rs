@@ -488,3 +488,62 @@ pub fn save_comparison_report(state: State<'_, Diagnostics>) -> Result<String, C
     write_file(&path, &fatoora_probe_kit::comparison_html(comparison, local, server))?;
     Ok(path.display().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn local_is_diagnosed_alone_and_unknown_environments_are_named() {
+        assert_eq!(parse_environments(&ids(&["local"])).unwrap(), vec![Environment::Local]);
+        assert_eq!(
+            parse_environments(&ids(&["sandbox", "production", "sandbox"])).unwrap(),
+            vec![Environment::Sandbox, Environment::Production]
+        );
+        let mixed = parse_environments(&ids(&["local", "sandbox"])).unwrap_err();
+        assert!(mixed.message.en.contains("on its own"), "{mixed:?}");
+        let unknown = parse_environments(&ids(&["staging"])).unwrap_err();
+        assert!(unknown.message.en.contains("\"staging\"") && unknown.message.ar.contains("staging"), "{unknown:?}");
+        assert!(parse_environments(&[]).is_err());
+    }
+
+    fn closed_loopback_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    }
+
+    /// The password of a proxy the user typed reaches neither the screen
+    /// (the view, its summary) nor any saved form of the report. Loopback only.
+    #[tokio::test]
+    async fn a_proxy_password_is_in_no_view_and_no_report() {
+        let password = "pw-9f3c1e";
+        let proxy = format!("http://carol:{password}@127.0.0.1:{}", closed_loopback_port());
+        let target = Target::from_url(&format!("https://127.0.0.1:{}", closed_loopback_port()), vec![Environment::Local]).unwrap();
+        let mut options = DiagnoseOptions::new(target);
+        options.control_url = None;
+        options.timeout = Duration::from_secs(5);
+        options.proxy = proxy_settings(Some(&proxy), true).unwrap();
+        let report = diagnose(&options, None).await;
+
+        let view = DiagnosisView::of(&report, None);
+        assert_eq!(view.proxy.as_deref().map(|p| p.contains("REDACTED@127.0.0.1")), Some(true), "{:?}", view.proxy);
+        for (form, text) in [
+            ("view", serde_json::to_string(&view).unwrap()),
+            ("json", report.to_json()),
+            ("html", report.to_html()),
+            ("text", report.to_text()),
+        ] {
+            assert!(!text.contains(password) && !text.contains("carol"), "{form} shows the proxy's credentials");
+        }
+    }
+
+    #[test]
+    fn a_proxy_that_is_not_an_address_is_refused_without_echoing_its_password() {
+        let error = proxy_settings(Some("carol:pw-9f3c1e@"), false).unwrap_err();
+        assert!(!error.message.en.contains("pw-9f3c1e") && !error.message.ar.contains("pw-9f3c1e"), "{error:?}");
+        assert!(proxy_settings(Some("  "), true).unwrap().https_proxy.is_none());
+    }
+}

@@ -229,16 +229,19 @@ impl ProxySettings {
 }
 
 /// Proxy URLs may carry a user name and password; reports never show them.
+/// A bare `user:password@host:port` (which curl accepts) parses as a URL
+/// with the scheme `user` and no host: only a URL with a host is trusted to
+/// have put its credentials where `Url` finds them.
 pub fn redact_url(raw: &str) -> String {
     match Url::parse(raw) {
-        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
+        Ok(mut url) if url.has_host() && (!url.username().is_empty() || url.password().is_some()) => {
             let _ = url.set_username("REDACTED");
             let _ = url.set_password(None);
             url.to_string()
         }
-        Ok(url) => url.to_string(),
-        Err(_) if raw.contains('@') => format!("REDACTED@{}", raw.rsplit('@').next().unwrap_or_default()),
-        Err(_) => raw.to_owned(),
+        Ok(url) if url.has_host() => url.to_string(),
+        _ if raw.contains('@') => format!("REDACTED@{}", raw.rsplit('@').next().unwrap_or_default()),
+        _ => raw.to_owned(),
     }
 }
 
@@ -303,6 +306,18 @@ mod tests {
         assert_eq!(parse_resolver("10.0.0.1").unwrap(), "10.0.0.1:53".parse().unwrap());
         assert_eq!(parse_resolver("[::1]:5353").unwrap(), "[::1]:5353".parse().unwrap());
         assert!(parse_resolver("dns.example").is_err());
+    }
+
+    #[test]
+    fn a_bare_user_password_host_proxy_is_redacted() {
+        for raw in ["carol:pw-9f3c1e@proxy.lan:3128", "carol:pw-9f3c1e@", "http://carol:pw-9f3c1e@proxy.lan:3128"] {
+            let shown = redact_url(raw);
+            assert!(!shown.contains("pw-9f3c1e") && !shown.contains("carol"), "{raw} shown as {shown}");
+        }
+        let p = ProxySettings::from_lookup(|n| (n == "HTTPS_PROXY").then(|| "carol:pw-9f3c1e@proxy.lan:3128".to_owned()));
+        assert!(p.variables.iter().all(|(_, v)| !v.contains("pw-9f3c1e")), "{:?}", p.variables);
+        assert_eq!(p.https_proxy.unwrap().password(), Some("pw-9f3c1e"));
+        assert_eq!(redact_url("http://proxy.lan:3128"), "http://proxy.lan:3128/");
     }
 
     #[test]
