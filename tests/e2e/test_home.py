@@ -4,6 +4,8 @@ webview's locks (CSP, capabilities)."""
 import json
 import sqlite3
 
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import OUTPUT, WAIT_SECONDS
@@ -111,3 +113,44 @@ def test_the_app_keeps_its_store_and_log_in_its_data_directory(driver, data_dir)
     logs = sorted((data_dir / "logs").glob("fatoora-onboard*.log"))
     assert logs, f"no log file in {data_dir / 'logs'}"
     assert "app starting" in "".join(log.read_text() for log in logs)
+
+
+def tab(driver) -> dict:
+    """Presses Tab and returns what has the keyboard focus now, with how its
+    focus is drawn."""
+    ActionChains(driver).send_keys(Keys.TAB).perform()
+    return driver.execute_script(
+        """
+        const element = document.activeElement;
+        const style = getComputedStyle(element);
+        return { id: element.id, tag: element.tagName.toLowerCase(),
+                 outline: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+        """
+    )
+
+
+def test_keyboard_only_reaches_the_language_switch_and_every_screen_in_order(home):
+    stops = [tab(home) for _ in range(7)]
+    ids = [stop["id"] for stop in stops]
+    nav = [button.get_attribute("id") for button in home.find_elements("css selector", "nav button")]
+    assert ids[0] == "language-switch", ids
+    assert ids[1:] == nav[: len(ids) - 1], (ids, nav)
+    for stop in stops:
+        assert stop["outline"] != "none" and stop["width"] >= 2, f"no visible focus on {stop}"
+
+    # Enter on the focused language switch turns the page to Arabic and back.
+    home.execute_script("document.getElementById('language-switch').focus()")
+    ActionChains(home).send_keys(Keys.ENTER).perform()
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: html_attributes(d) == ["ar", "rtl"])
+    assert home.switch_to.active_element.get_attribute("id") == "language-switch"
+    ActionChains(home).send_keys(Keys.ENTER).perform()
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: html_attributes(d) == ["en", "ltr"])
+
+    # A screen opened with the keyboard takes focus at its heading; Back
+    # returns focus to the button that opened it.
+    home.execute_script("document.getElementById('open-settings').focus()")
+    ActionChains(home).send_keys(Keys.ENTER).perform()
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: d.switch_to.active_element.get_attribute("id") == "settings-title")
+    assert tab(home)["id"] == "settings-back"
+    ActionChains(home).send_keys(Keys.ENTER).perform()
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: d.switch_to.active_element.get_attribute("id") == "open-settings")

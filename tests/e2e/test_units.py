@@ -4,6 +4,7 @@ unit in the list, and the key never in the page."""
 
 import sqlite3
 
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -42,8 +43,14 @@ def messages_under(driver, field: str) -> str:
     return driver.find_element(By.ID, described_by).text
 
 
+def shown_now(driver, selector: str) -> bool:
+    """Whether the page has a match right now (find_elements would wait the
+    implicit wait out before saying no)."""
+    return driver.execute_script("return document.querySelector(arguments[0]) !== null", selector)
+
+
 def vat_error_shown(driver) -> bool:
-    return bool(driver.find_elements(By.CSS_SELECTOR, "#unit-vatNumber-messages p.error"))
+    return shown_now(driver, "#unit-vatNumber-messages p.error")
 
 
 def test_bad_vat_is_explained_under_its_field_then_the_unit_is_saved(home, data_dir):
@@ -64,7 +71,7 @@ def test_bad_vat_is_explained_under_its_field_then_the_unit_is_saved(home, data_
     assert "الرقم الضريبي" in arabic, arabic
     # No other input complains about the values above.
     for field in GOOD:
-        assert not home.find_elements(By.CSS_SELECTOR, f"#unit-{field}-messages p.error"), field
+        assert not shown_now(home, f"#unit-{field}-messages p.error"), field
     home.save_screenshot(str(OUTPUT / "units-bad-vat-en.png"))
 
     # Saving with the bad VAT saves nothing and takes the keyboard to the VAT box.
@@ -90,7 +97,11 @@ def test_bad_vat_is_explained_under_its_field_then_the_unit_is_saved(home, data_
     page = home.page_source
     assert "PRIVATE KEY" not in page
     with sqlite3.connect(f"file:{data_dir / 'fatoora-onboard.sqlite3'}?mode=ro", uri=True) as db:
-        (stored_pem,) = db.execute("SELECT csr_pem FROM unit_keys").fetchone()
+        (stored_pem,) = db.execute(
+            "SELECT csr_pem FROM unit_keys JOIN units ON units.id = unit_keys.unit_id "
+            "WHERE units.common_name = ? AND unit_keys.environment = 'local'",
+            (GOOD["commonName"],),
+        ).fetchone()
     assert stored_pem.strip() == pem.strip()
     home.execute_script("document.getElementById('unit-saved').scrollIntoView()")
     home.save_screenshot(str(OUTPUT / "units-saved-en.png"))
@@ -114,3 +125,103 @@ def test_units_form_in_arabic(home):
     home.execute_script("document.getElementById('units-list').scrollIntoView()")
     assert "بانتظار رمز التحقق" in home.find_element(By.ID, "units-list").text
     home.save_screenshot(str(OUTPUT / "units-list-ar.png"))
+
+
+KEYBOARD_UNIT = dict(GOOD, commonName="TST-KEYBOARD-399999999900003", organizationUnit="Dammam Branch")
+FORM_ORDER = ["organizationName", "vatNumber", "organizationUnit", "commonName", "serial", "invoiceTypes", "address", "businessCategory"]
+
+
+def focused(driver) -> str:
+    return driver.switch_to.active_element.get_attribute("id")
+
+
+def press(driver, *keys) -> None:
+    ActionChains(driver).send_keys(*keys).perform()
+
+
+def retype(driver, text: str) -> None:
+    """Replaces the focused input's text, as Ctrl+A then typing does."""
+    box = driver.switch_to.active_element
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(text)
+
+
+def fill_with_the_keyboard(driver, values: dict) -> None:
+    """From the Back button: Tab into each input in order and type its value
+    (select-all first, so a second pass replaces what is there)."""
+    assert focused(driver) == "units-back"
+    for field in FORM_ORDER:
+        press(driver, Keys.TAB)
+        assert focused(driver) == f"unit-{field}", (field, focused(driver))
+        described = driver.switch_to.active_element.get_attribute("aria-describedby")
+        assert driver.find_elements(By.ID, described), f"{field}: aria-describedby names no element"
+        if field in values and field != "invoiceTypes":
+            retype(driver, values[field])
+
+
+def test_keyboard_only_from_home_to_a_saved_unit_then_reuse_or_replace_its_key(home, data_dir):
+    # Home: Tab to the Units button (after the language switch), Enter.
+    press(home, Keys.TAB)
+    press(home, Keys.TAB)
+    assert focused(home) == "open-units"
+    press(home, Keys.ENTER)
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: focused(d) == "units-title")
+    press(home, Keys.TAB)
+
+    fill_with_the_keyboard(home, dict(KEYBOARD_UNIT, vatNumber=BAD_VAT))
+    press(home, Keys.TAB)
+    assert focused(home) == "unit-save"
+    press(home, Keys.ENTER)
+    # Refused: the keyboard is taken to the field in error, which says why.
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: focused(d) == "unit-vatNumber")
+    vat = home.switch_to.active_element
+    assert vat.get_attribute("aria-invalid") == "true"
+    assert "VAT" in home.find_element(By.ID, vat.get_attribute("aria-describedby")).text
+    retype(home, GOOD_VAT)
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: not vat_error_shown(d))
+    press(home, Keys.ENTER)
+    home.find_element(By.ID, "unit-saved")
+    first_csr = home.find_element(By.ID, "csr-pem").get_attribute("value")
+    assert first_csr.startswith("-----BEGIN CERTIFICATE REQUEST-----")
+    assert KEYBOARD_UNIT["commonName"] in home.find_element(By.ID, "units-list").text
+    home.save_screenshot(str(OUTPUT / "units-keyboard-saved-en.png"))
+
+    # The same unit again: the form asks whether to reuse or replace its key.
+    home.execute_script("document.getElementById('units-back').focus()")
+    fill_with_the_keyboard(home, KEYBOARD_UNIT)
+    choice = home.find_element(By.ID, "unit-key-choice")
+    assert "already has a key" in choice.text
+    # A radio group is one Tab stop, at its checked option.
+    press(home, Keys.TAB)
+    assert focused(home) == "unit-key-reuse"
+    assert home.find_element(By.ID, "unit-key-reuse").get_attribute("checked")
+    press(home, Keys.ARROW_DOWN)
+    assert focused(home) == "unit-key-replace"
+    warning = home.find_element(By.ID, "unit-key-replace-hint")
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: "warning" in warning.get_attribute("class"))
+    assert "stops matching" in warning.text
+    home.execute_script("document.getElementById('unit-key-choice').scrollIntoView({ block: 'center' })")
+    home.save_screenshot(str(OUTPUT / "units-key-choice-en.png"))
+    press(home, Keys.TAB)
+    assert focused(home) == "unit-save"
+    press(home, Keys.ENTER)
+    home.find_element(By.ID, "unit-key-replaced")
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: d.find_element(By.ID, "csr-pem").get_attribute("value") != first_csr)
+
+
+def test_the_arabic_serial_hint_keeps_the_example_left_to_right(home):
+    home.find_element(By.ID, "language-switch").click()
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: d.execute_script("return document.documentElement.dir") == "rtl")
+    open_units(home)
+    example = home.find_element(By.CSS_SELECTOR, "#unit-serial-messages .hint bdi[dir=ltr]")
+    assert example.text == "1-TST|2-TST|3-ed22f1d8"
+    # Drawn left to right: "1-TST" is left of "3-ed22f1d8".
+    left, right = home.execute_script(
+        """
+        const bdi = arguments[0], range = document.createRange(), text = bdi.firstChild;
+        const at = (start, end) => { range.setStart(text, start); range.setEnd(text, end); return range.getBoundingClientRect().left; };
+        return [at(0, 5), at(text.length - 8, text.length)];
+        """,
+        example,
+    )
+    assert left < right
