@@ -51,6 +51,33 @@ pub struct Diagnostics {
     last_comparison: Mutex<Option<(Comparison, ImportedRun, ImportedRun)>>,
 }
 
+impl Diagnostics {
+    /// The diagnosis with each probe's start and finish handed to
+    /// `on_probe`; `None` when cancelled, or replaced by a newer run.
+    async fn run(&self, options: &DiagnoseOptions, on_probe: impl Fn(ProbeUpdate)) -> Option<Report> {
+        let (cancel, cancelled) = oneshot::channel();
+        *lock(&self.cancel) = Some(cancel);
+        let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
+        let forward = async {
+            while let Some(event) = events.recv().await {
+                on_probe(ProbeUpdate::from(event));
+            }
+        };
+        let run = async { tokio::join!(diagnose(options, Some(sender)), forward).0 };
+        tokio::select! {
+            report = run => Some(report),
+            // Dropping the run's future stops every probe still waiting.
+            _ = cancelled => None,
+        }
+    }
+
+    fn cancel(&self) {
+        if let Some(cancel) = lock(&self.cancel).take() {
+            let _ = cancel.send(());
+        }
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // Plain values behind the locks: a panic elsewhere leaves them whole.
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -63,7 +90,7 @@ pub struct DiagnoseRequest {
     pub environments: Vec<String>,
     /// A DNS server to ask besides the system's, `IP[:PORT]`.
     pub resolver: Option<String>,
-    /// A proxy to go through instead of the environment's `HTTPS_PROXY`.
+    /// A proxy to go through instead of the one configured (`HTTPS_PROXY`, or the system's).
     pub proxy: Option<String>,
 }
 
@@ -163,7 +190,7 @@ pub struct EnvironmentChoice {
 pub struct DiagnosticsSetup {
     pub active_environment: String,
     pub environments: Vec<EnvironmentChoice>,
-    /// `HTTPS_PROXY` (or the like) as this app sees it, credentials redacted.
+    /// The proxy configured for this app (`HTTPS_PROXY` or the system's), credentials redacted.
     pub environment_proxy: Option<String>,
 }
 
@@ -281,7 +308,8 @@ fn proxy_settings(given: Option<&str>, local: bool) -> Result<ProxySettings, Com
         }
         // The simulator runs inside this app: a system proxy is not on its path.
         None if local => Ok(ProxySettings::from_lookup(|_| None)),
-        None => Ok(ProxySettings::from_env()),
+        // The environment's variables, else the Windows/macOS system proxy.
+        None => Ok(ProxySettings::detect()),
     }
 }
 
@@ -326,7 +354,7 @@ async fn options(shell: &Shell, request: &DiagnoseRequest) -> Result<DiagnoseOpt
 #[specta::specta]
 pub fn diagnostics_setup(shell: State<'_, Shell>) -> Result<DiagnosticsSetup, CommandError> {
     let active = shell.with_store(|store| store.environment())?;
-    let proxy = ProxySettings::from_env();
+    let proxy = ProxySettings::detect();
     Ok(DiagnosticsSetup {
         active_environment: active.id().to_owned(),
         environments: std::iter::once(Environment::Local)
@@ -348,22 +376,9 @@ pub async fn run_diagnostics(
     on_probe: Channel<ProbeUpdate>,
 ) -> Result<Option<DiagnosisView>, CommandError> {
     let options = options(&shell, &request).await?;
-    let (cancel, cancelled) = oneshot::channel();
-    // A new run replaces (and so cancels) one still going.
-    *lock(&state.cancel) = Some(cancel);
-
-    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
-    let forward = async {
-        while let Some(event) = events.recv().await {
-            // A closed window stops listening; the run itself goes on.
-            let _ = on_probe.send(ProbeUpdate::from(event));
-        }
-    };
-    let run = async { tokio::join!(diagnose(&options, Some(sender)), forward).0 };
-    let report = tokio::select! {
-        report = run => report,
-        // Dropping the run's future stops every probe still waiting.
-        _ = cancelled => return Ok(None),
+    // A closed window stops listening; the run itself goes on.
+    let Some(report) = state.run(&options, |update| drop(on_probe.send(update))).await else {
+        return Ok(None);
     };
 
     let saved = shell.with_store(|store| Ok(history::save(store.connection(), &report)));
@@ -380,9 +395,7 @@ pub async fn run_diagnostics(
 #[tauri::command]
 #[specta::specta]
 pub fn cancel_diagnostics(state: State<'_, Diagnostics>) {
-    if let Some(cancel) = lock(&state.cancel).take() {
-        let _ = cancel.send(());
-    }
+    state.cancel();
 }
 
 /// The newest runs first.
@@ -538,6 +551,40 @@ mod tests {
         ] {
             assert!(!text.contains(password) && !text.contains("carol"), "{form} shows the proxy's credentials");
         }
+    }
+
+    /// A server that accepts TCP and never answers TLS keeps the probes
+    /// waiting for their deadline; cancelling as soon as a TLS probe starts
+    /// ends the run without a report. Loopback only.
+    #[tokio::test]
+    async fn cancelling_ends_a_run_whose_probes_are_still_waiting() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(stream);
+            }
+        });
+        let target = Target::from_url(&format!("https://127.0.0.1:{port}"), vec![Environment::Local]).unwrap();
+        let mut options = DiagnoseOptions::new(target);
+        options.control_url = None;
+        options.proxy = proxy_settings(None, true).unwrap();
+        options.timeout = Duration::from_secs(600);
+        let state = Diagnostics::default();
+        let seen = Mutex::new(Vec::new());
+        let report = state
+            .run(&options, |update| {
+                if update.probe.starts_with("tls") && !update.finished {
+                    state.cancel();
+                }
+                lock(&seen).push(update);
+            })
+            .await;
+        assert!(report.is_none(), "the run went on after cancel");
+        let seen = lock(&seen);
+        assert!(seen.iter().any(|u| u.probe.starts_with("tcp/127.0.0.1:") && u.finished && u.ok), "{seen:?}");
+        assert!(!seen.iter().any(|u| u.probe.starts_with("tls") && u.finished), "{seen:?}");
     }
 
     #[test]

@@ -355,7 +355,7 @@ export type DiagnoseRequest_Deserialize = {
 	environments: string[],
 	/**  A DNS server to ask besides the system's, `IP[:PORT]`. */
 	resolver?: string | null,
-	/**  A proxy to go through instead of the environment's `HTTPS_PROXY`. */
+	/**  A proxy to go through instead of the one configured (`HTTPS_PROXY`, or the system's). */
 	proxy?: string | null,
 };
 
@@ -365,7 +365,7 @@ export type DiagnoseRequest_Serialize = {
 	environments: string[],
 	/**  A DNS server to ask besides the system's, `IP[:PORT]`. */
 	resolver: string | null,
-	/**  A proxy to go through instead of the environment's `HTTPS_PROXY`. */
+	/**  A proxy to go through instead of the one configured (`HTTPS_PROXY`, or the system's). */
 	proxy: string | null,
 };
 
@@ -406,14 +406,14 @@ export type DiagnosticsSetup = DiagnosticsSetup_Serialize | DiagnosticsSetup_Des
 export type DiagnosticsSetup_Deserialize = {
 	active_environment: string,
 	environments: EnvironmentChoice[],
-	/**  `HTTPS_PROXY` (or the like) as this app sees it, credentials redacted. */
+	/**  The proxy configured for this app (`HTTPS_PROXY` or the system's), credentials redacted. */
 	environment_proxy?: string | null,
 };
 
 export type DiagnosticsSetup_Serialize = {
 	active_environment: string,
 	environments: EnvironmentChoice[],
-	/**  `HTTPS_PROXY` (or the like) as this app sees it, credentials redacted. */
+	/**  The proxy configured for this app (`HTTPS_PROXY` or the system's), credentials redacted. */
 	environment_proxy: string | null,
 };
 
