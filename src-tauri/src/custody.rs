@@ -272,7 +272,13 @@ pub async fn export_credentials(shell: State<'_, Shell>, request: ExportRequest)
         let store = Store::open(&data_dir)?;
         let secrets = secret_store(&data_dir)?;
         std::fs::create_dir_all(&parent).map_err(|source| custody_error(CustodyError::Io { path: parent.clone(), source }))?;
-        let out = parent.join(format!("{unit_id}-{}-{}", environment.id(), timestamp()));
+        // export_unit never writes into an existing folder: a second export
+        // within the same second gets its own.
+        let stem = format!("{unit_id}-{}-{}", environment.id(), timestamp());
+        let out = (1..)
+            .map(|n| if n == 1 { parent.join(&stem) } else { parent.join(format!("{stem}-{n}")) })
+            .find(|candidate| !candidate.exists())
+            .expect("an unused folder name");
         let protection = if insist_plain { KeyProtection::Plain } else { KeyProtection::Encrypted(&passphrase) };
         let manifest = fatoora_custody::export_unit(&store, secrets.as_ref(), &unit_id, environment, &out, protection).map_err(custody_error)?;
         Ok(ExportDone::of(manifest, &out))

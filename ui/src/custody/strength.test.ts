@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { catalogues } from "../i18n";
-import { fileDescriptionKey, passphrasesReady, passphraseStrength } from "./strength";
+import { fileDescriptionKey, isolate, passphrasesReady, passphraseStrength } from "./strength";
 
 describe("passphrase strength hint", () => {
   it("says too short under the minimum and counts characters, not bytes", () => {
@@ -27,9 +27,17 @@ describe("passphrase strength hint", () => {
 describe("exported file descriptions", () => {
   it("exist in both catalogues for every file the core writes", () => {
     for (const file of ["certificate.pem", "certificate-token.txt", "secret.txt", "private-key.pem", "certificate-and-key.p12", "cert.pem", "ec-secp256k1-priv-key.pem", "manifest.json", "unknown.bin"]) {
-      const key = fileDescriptionKey(file);
-      expect(catalogues.en[key]).toBeTruthy();
-      expect(catalogues.ar[key]).toBeTruthy();
+      for (const encrypted of [true, false]) {
+        const key = fileDescriptionKey(file, encrypted);
+        expect(catalogues.en[key]).toBeTruthy();
+        expect(catalogues.ar[key]).toBeTruthy();
+      }
     }
+  });
+});
+
+describe("isolate", () => {
+  it("wraps text in FSI … PDI", () => {
+    expect([...isolate("2031-11-21")].map((c) => c.codePointAt(0))).toEqual([0x2068, ..."2031-11-21".split("").map((c) => c.codePointAt(0)), 0x2069]);
   });
 });

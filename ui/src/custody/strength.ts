@@ -17,7 +17,8 @@ export function passphrasesReady(passphrase: string, repeated: string, minChars:
 }
 
 /** The i18n key describing an exported file, by its name. */
-export function fileDescriptionKey(file: string) {
+export function fileDescriptionKey(file: string, keyEncrypted: boolean) {
+  if (file === "private-key.pem") return keyEncrypted ? "custody.file.privateKeyEncrypted" : "custody.file.privateKeyPlain";
   return FILE_KEYS[file] ?? "custody.file.other";
 }
 
@@ -25,7 +26,6 @@ const FILE_KEYS: Record<string, FileKey> = {
   "certificate.pem": "custody.file.certificate",
   "certificate-token.txt": "custody.file.token",
   "secret.txt": "custody.file.secret",
-  "private-key.pem": "custody.file.privateKey",
   "certificate-and-key.p12": "custody.file.pkcs12",
   "cert.pem": "custody.file.sdkCertificate",
   "ec-secp256k1-priv-key.pem": "custody.file.sdkKey",
@@ -36,9 +36,17 @@ type FileKey =
   | "custody.file.certificate"
   | "custody.file.token"
   | "custody.file.secret"
-  | "custody.file.privateKey"
+  | "custody.file.privateKeyEncrypted"
+  | "custody.file.privateKeyPlain"
   | "custody.file.pkcs12"
   | "custody.file.sdkCertificate"
   | "custody.file.sdkKey"
   | "custody.file.manifest"
   | "custody.file.other";
+
+/** `text` as a Unicode first-strong isolate (FSI … PDI), for plain-text
+ * places such as an <option> where no <bdi> fits: a name or an ISO date
+ * stays whole inside Arabic text. */
+export function isolate(text: string): string {
+  return String.fromCodePoint(0x2068) + text + String.fromCodePoint(0x2069);
+}
