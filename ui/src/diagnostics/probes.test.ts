@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyUpdate, classify, grouped, toggleEnvironment, type ProbeRow } from "./probes";
+import { applyUpdate, classify, formatWhen, grouped, toggleEnvironment, type ProbeRow } from "./probes";
 
 const started = (probe: string) => ({ probe, finished: false, ok: false, summary: "" });
 const finished = (probe: string, ok: boolean, summary: string) => ({ probe, finished: true, ok, summary });
@@ -49,5 +49,15 @@ describe("toggleEnvironment", () => {
     expect(toggleEnvironment(["sandbox", "production"], "local")).toEqual(["local"]);
     expect(toggleEnvironment(["sandbox"], "simulation")).toEqual(["sandbox", "simulation"]);
     expect(toggleEnvironment(["sandbox", "simulation"], "sandbox")).toEqual(["simulation"]);
+  });
+});
+
+describe("formatWhen", () => {
+  it("dates a run in the Gregorian calendar and UTC, as its report does", () => {
+    expect(formatWhen("2026-11-22T03:39:10Z", "en")).toBe("22 Nov 2026, 03:39:10 UTC");
+    const arabic = formatWhen("2026-11-22T03:39:10Z", "ar");
+    // Gregorian 2026 in Arabic-Indic digits, not the Hijri year 1448.
+    expect(arabic).toContain("٢٠٢٦");
+    expect(arabic).not.toContain("١٤٤٨");
   });
 });

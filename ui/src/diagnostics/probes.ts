@@ -72,3 +72,9 @@ export function toggleEnvironment(chosen: readonly string[], id: string): string
   if (id === "local") return ["local"];
   return [...chosen.filter((other) => other !== "local"), id];
 }
+
+/** When a past run started, in the Gregorian calendar its report uses. */
+export function formatWhen(iso: string, language: "en" | "ar"): string {
+  const locale = language === "ar" ? "ar-SA-u-ca-gregory-nu-arab" : "en-GB-u-ca-gregory";
+  return new Date(iso).toLocaleString(locale, { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }) + " UTC";
+}
