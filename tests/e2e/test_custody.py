@@ -267,6 +267,15 @@ def assert_no_secret_leaked(driver, data_dir: Path, unit_id: str, plain_export: 
     ]
     assert all("ok" in answer for answer in answers[:2] + answers[3:]), answers
     assert "refused" in answers[2]
+    # The command itself insists on the warning and on the second confirmation, whatever the UI does.
+    request = {"unitId": unit_id, "folder": str(tmp_path / "refused"), "passphrase": "", "repeated": "",
+               "understood": False, "insistPlain": True, "plainConfirmed": True}
+    unwarned = invoke(driver, "export_credentials", {"request": request})
+    unconfirmed = invoke(driver, "export_credentials", {"request": dict(request, understood=True, plainConfirmed=False)})
+    assert "sign invoices" in unwarned["refused"]["message"]["en"]
+    assert "second confirmation" in unconfirmed["refused"]["message"]["en"]
+    assert not (tmp_path / "refused").exists()
+    answers += [unwarned, unconfirmed]
     secrets = [BACKUP_PASSPHRASE, EXPORT_PASSPHRASE, WRONG_PASSPHRASE, csid_secret, *key_lines]
     places = {"command answers": json.dumps(answers, ensure_ascii=False), "page": driver.page_source}
     for log in sorted((data_dir / "logs").glob("*.log*")):
@@ -306,3 +315,8 @@ def test_custody_in_arabic_shows_the_refusal_in_arabic_first(home, data_dir, iss
     home.find_element(By.ID, "export-plain-confirm")
     assert "دون أي حماية" in home.find_element(By.CSS_SELECTOR, "label:has(#export-plain-confirm)").text
     screenshot(home, "export-warning", "export-form-ar")
+
+    encrypted = export(home, tmp_path / "exports", plain=False)
+    assert "certificate-and-key.p12" in encrypted["files"]
+    assert "PKCS#12" in home.find_element(By.CSS_SELECTOR, "#export-files li[data-file='certificate-and-key.p12']").text
+    screenshot(home, "export-done", "export-done-ar")
