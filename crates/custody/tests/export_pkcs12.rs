@@ -109,8 +109,10 @@ async fn openssl_3_reads_the_pkcs12_without_its_legacy_provider_and_the_key_matc
     assert_eq!(from_p12.stdout, from_key.stdout, "the certificate is the key's");
 }
 
-/// ZATCA's SDK is Java: keytool must open the file with the passphrase and
-/// see one key entry. Skips with a reason where no JDK is installed.
+/// ZATCA's SDK is Java: keytool must open the file with the passphrase, see
+/// one key entry and read the key out of it. Skips with a reason where no
+/// JDK is installed. (Java 16+ no longer signs with secp256k1 in SunEC; the
+/// SDK brings BouncyCastle for that. Reading the store is Java's own.)
 #[tokio::test]
 async fn java_keytool_lists_the_key_entry() {
     if Command::new("keytool").arg("-help").output().is_err() {
@@ -125,6 +127,17 @@ async fn java_keytool_lists_the_key_entry() {
     assert!(listing.contains("Your keystore contains 1 entry"), "{listing}");
     assert!(listing.contains("PrivateKeyEntry"), "{listing}");
     assert!(listing.contains("TST-886431145-p12"), "{listing}");
+    assert!(listing.contains("(secp256k1)"), "Java parses the certificate's key: {listing}");
     let wrong = run("keytool", &["-list", "-storetype", "PKCS12", "-keystore", path(&p12), "-storepass", "not the passphrase"]);
     assert!(!wrong.status.success());
+
+    // Copying the entry makes Java decrypt the private key bag (PBES2,
+    // AES-256) and decode the key, not only list it.
+    let copy = dir.path().join("copy.p12");
+    let imported = run(
+        "keytool",
+        &["-importkeystore", "-noprompt", "-srcstoretype", "PKCS12", "-srckeystore", path(&p12), "-srcstorepass", PASSPHRASE,
+          "-deststoretype", "PKCS12", "-destkeystore", path(&copy), "-deststorepass", "another store passphrase"],
+    );
+    assert!(imported.status.success() && text(&imported).contains("1 entries successfully imported"), "{}", text(&imported));
 }
