@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import OUTPUT, WAIT_SECONDS
@@ -222,7 +223,7 @@ def test_a_foreign_json_is_refused_with_a_reason(home):
     assert not home.find_elements(By.ID, "comparison")
 
 
-def test_diagnostics_in_arabic(home):
+def test_diagnostics_in_arabic(home, tmp_path):
     open_diagnostics(home, "ar")
     assert home.find_element(By.ID, "diagnostics-title").text == "تشخيص الشبكة"
     home.save_screenshot(str(OUTPUT / "diagnostics-form-ar.png"))
@@ -243,7 +244,14 @@ def test_diagnostics_in_arabic(home):
 
     home.find_element(By.ID, "probe-page-write").click()
     assert "احذف الملف" in home.find_element(By.ID, "probe-page-delete").text
-    set_text(home, "server-json", server_fixture(run["target"]))
+    # The server's JSON as a saved file this time, chosen through the file input.
+    saved = tmp_path / "server.json"
+    saved.write_text(server_fixture(run["target"]))
+    assert home.find_element(By.ID, "server-file-name").text == "لم يُختر أي ملف."
+    # The app runs on this machine: hand WebKit the path itself (no upload).
+    with home.file_detector_context(UselessFileDetector):
+        home.find_element(By.ID, "server-file").send_keys(str(saved))
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: d.find_element(By.ID, "server-file-name").text == "server.json")
     home.find_element(By.ID, "server-compare").click()
     headline = home.find_element(By.ID, "comparison-headline").text
     assert "الحظر في الطريق من الخادم" in headline, headline
