@@ -36,6 +36,23 @@ fn options(timeout: Duration) -> ResolverOpts {
     opts
 }
 
+impl DnsOutcome {
+    /// One line for live progress: what was found, in the terms DNS tools use.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            DnsOutcome::Resolved { addresses } => {
+                format!("resolved: {}", addresses.iter().map(IpAddr::to_string).collect::<Vec<_>>().join(", "))
+            }
+            DnsOutcome::NoRecords => "no records of this type".into(),
+            DnsOutcome::NxDomain => "NXDOMAIN (no such name)".into(),
+            DnsOutcome::ServFail => "SERVFAIL (the resolver failed)".into(),
+            DnsOutcome::Refused => "REFUSED by the resolver".into(),
+            DnsOutcome::Timeout => "timed out (no answer)".into(),
+            DnsOutcome::Error { detail } => detail.clone(),
+        }
+    }
+}
+
 impl Resolvers {
     pub fn new(use_system: bool, user: Option<SocketAddr>, timeout: Duration) -> Self {
         let mut list = Vec::new();

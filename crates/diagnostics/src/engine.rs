@@ -157,7 +157,7 @@ async fn resolve_target(run: &Run<'_>) -> (Vec<DnsProbe>, Vec<IpAddr>) {
             run.started(&id);
             let probe = dns::lookup(resolver, host, record, run.options.timeout).await;
             let ok = matches!(probe.outcome, DnsOutcome::Resolved { .. } | DnsOutcome::NoRecords);
-            run.finished(&id, ok, format!("{:?}", probe.outcome));
+            run.finished(&id, ok, probe.outcome.describe());
             probe
         })
     });
