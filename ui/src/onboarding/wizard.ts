@@ -46,8 +46,11 @@ export function formatExpiry(iso: string, language: Language): { long: string; i
   const date = new Date(iso);
   const locale = language === "ar" ? "ar-SA-u-ca-gregory-nu-latn" : "en-GB-u-ca-gregory";
   const long = new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "Asia/Riyadh" }).format(date);
-  const isoDate = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Riyadh" }).format(date);
-  return { long, isoDate };
+  // Built from parts: engines disagree on en-CA's short format (WebKit
+  // writes 11/21/2031), never on the parts themselves.
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: "Asia/Riyadh", year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(date);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
+  return { long, isoDate: `${part("year")}-${part("month")}-${part("day")}` };
 }
 
 /** The portal tile the OTP came from decides the purpose. */
