@@ -89,6 +89,34 @@ printf '\000%s\n%s\n' \
   'Maximum Speed Tech Supply LTD,399999999900003,Riyadh Branch,TST-886431145-399999999900003,1-TST|2-TST|3-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f,1100,RRRD2929,Supply activities,SA' \
   > "$seeds/csv_import/template.csv"
 
+# A diagnostics report in the PHP page's shape, and backups: a header with
+# a cheap KDF (reaches decryption) and a payload (sealed by the target) with
+# a small SQLite database; made here, no crypto needed.
+mkdir -p "$seeds/report_import" "$seeds/backup_restore"
+printf '%s' '{"tool":"fatoora-onboard probe.php","source":"php","target":{"host":"gw-fatoora.zatca.gov.sa","port":443},"dns":[{"record":"A","outcome":"resolved","addresses":["127.0.0.1"]}],"tcp":[{"address":"127.0.0.1:443","outcome":"connected","elapsed_ms":3}],"tls":[{"address":"127.0.0.1:443","offered":"1.3","outcome":"handshake","trusted":false,"chain":[{"subject":"CN=proxy","issuer":"CN=Corp CA"}],"elapsed_ms":9}],"http":[{"url":"https://gw-fatoora.zatca.gov.sa/","outcome":"answered","status":404,"elapsed_ms":30}],"degraded":[{"function":"dns_get_record","reason":"disabled","effect":"no AAAA"}]}' \
+  > "$seeds/report_import/php.json"
+SEEDS="$seeds" python3 - <<'EOF'
+import base64, json, os, sqlite3, tempfile
+from pathlib import Path
+folder = Path(os.environ["SEEDS"]) / "backup_restore"
+header = {"format": "fatoora-onboard-backup", "version": 1, "cipher": "xchacha20poly1305",
+          "kdf": {"algorithm": "argon2id", "memory_kib": 8, "iterations": 1, "parallelism": 1, "salt": base64.b64encode(bytes(16)).decode()},
+          "nonce": base64.b64encode(bytes(24)).decode(), "ciphertext": base64.b64encode(bytes(32)).decode()}
+(folder / "header").write_bytes(b"\x00" + json.dumps(header, indent=2).encode())
+with tempfile.TemporaryDirectory() as scratch:
+    database = Path(scratch) / "db.sqlite3"
+    connection = sqlite3.connect(database)
+    connection.execute("CREATE TABLE units (id TEXT PRIMARY KEY, name TEXT)")
+    connection.commit()
+    connection.close()
+    payload = {"createdAt": "2026-01-01T00:00:00Z", "schemaVersion": 1,
+               "database": base64.b64encode(database.read_bytes()).decode(),
+               "secrets": {"onboarding/otp-salt": base64.b64encode(b"salt").decode()}}
+(folder / "payload").write_bytes(b"\x01" + json.dumps(payload).encode())
+# An empty database: restore brings it up to this version's schema.
+(folder / "payload-empty").write_bytes(b"\x01" + json.dumps(dict(payload, database="")).encode())
+EOF
+
 mkdir -p test-output/fuzz
 summary=test-output/fuzz/summary.txt
 : > "$summary"
