@@ -232,7 +232,8 @@ def test_diagnostics_in_arabic(home, tmp_path):
     headline = home.find_element(By.ID, "diagnosis-headline").text
     assert any("\u0600" <= ch <= "\u06ff" for ch in headline), headline
     assert home.find_element(By.ID, "diagnosis-next-step").text.startswith("الخطوة التالية:")
-    assert "سليم" in home.find_element(By.ID, "diagnosis-probes").text
+    probes = home.find_element(By.ID, "diagnosis-probes").text
+    assert "سليم" in probes and "متصل" in probes and "سلسلة شهادات موثوقة" in probes, probes
     home.execute_script("document.getElementById('diagnosis-verdict').scrollIntoView()")
     home.save_screenshot(str(OUTPUT / "diagnostics-verdict-ar.png"))
     home.execute_script("document.getElementById('diagnosis-probes').scrollIntoView()")

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyUpdate, classify, formatWhen, grouped, toggleEnvironment, type ProbeRow } from "./probes";
+import { applyUpdate, classify, formatWhen, grouped, probeSummary, toggleEnvironment, type ProbeRow } from "./probes";
 
 const started = (probe: string) => ({ probe, finished: false, ok: false, summary: "" });
 const finished = (probe: string, ok: boolean, summary: string) => ({ probe, finished: true, ok, summary });
@@ -59,5 +59,20 @@ describe("formatWhen", () => {
     // Gregorian 2026 in Arabic-Indic digits, not the Hijri year 1448.
     expect(arabic).toContain("٢٠٢٦");
     expect(arabic).not.toContain("١٤٤٨");
+  });
+});
+
+describe("probeSummary", () => {
+  it("says the engine's known results in Arabic and keeps the technical tokens", () => {
+    expect(probeSummary("connected", "ar")).toEqual({ text: "متصل", localized: true });
+    expect(probeSummary("TLSv1_3, trusted chain", "ar").text).toBe("TLSv1_3، سلسلة شهادات موثوقة");
+    expect(probeSummary("resolved: 1.2.3.4, ::1", "ar").text).toBe("العناوين: 1.2.3.4, ::1");
+    expect(probeSummary("failed at Tcp: timed out", "ar").text).toBe("فشل في مرحلة Tcp: timed out");
+    expect(probeSummary("HTTP 405", "ar").text).toBe("HTTP 405");
+  });
+
+  it("leaves English alone and an unknown line as it came", () => {
+    expect(probeSummary("connected", "en")).toEqual({ text: "connected", localized: true });
+    expect(probeSummary("os error 113", "ar")).toEqual({ text: "os error 113", localized: false });
   });
 });

@@ -78,3 +78,33 @@ export function formatWhen(iso: string, language: "en" | "ar"): string {
   const locale = language === "ar" ? "ar-SA-u-ca-gregory-nu-arab" : "en-GB-u-ca-gregory";
   return new Date(iso).toLocaleString(locale, { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }) + " UTC";
 }
+
+// The engine's progress lines are English evidence; the Arabic screen says
+// the same in Arabic, keeping addresses, versions and codes as they are.
+// Lines not listed here (an OS error's own words) stay as they came.
+const ARABIC_SUMMARIES: [RegExp, string][] = [
+  [/^connected$/, "متصل"],
+  [/^connection refused \(reset\)$/, "رُفض الاتصال (RST)"],
+  [/^timed out \(no answer\)$/, "انتهت المهلة دون رد"],
+  [/^unreachable: (.*)$/, "تعذّر الوصول: $1"],
+  [/^(TLSv[\d_.]+), trusted chain$/, "$1، سلسلة شهادات موثوقة"],
+  [/^(TLSv[\d_.]+), UNTRUSTED chain$/, "$1، سلسلة شهادات غير موثوقة"],
+  [/^handshake stalled$/, "توقفت المصافحة دون رد"],
+  [/^version refused: (.*)$/, "رُفض الإصدار: $1"],
+  [/^HTTP (\d+)$/, "HTTP $1"],
+  [/^failed at (\w+): (.*)$/, "فشل في مرحلة $1: $2"],
+  [/^resolved: (.*)$/, "العناوين: $1"],
+  [/^no records of this type$/, "لا توجد سجلات من هذا النوع"],
+  [/^NXDOMAIN \(no such name\)$/, "NXDOMAIN (الاسم غير موجود)"],
+  [/^SERVFAIL \(the resolver failed\)$/, "SERVFAIL (أخفق خادم DNS)"],
+  [/^REFUSED by the resolver$/, "REFUSED (رفض خادم DNS الطلب)"],
+];
+
+/** A probe's result line in the screen's language; `localized` is false when it stays as the engine wrote it. */
+export function probeSummary(summary: string, language: "en" | "ar"): { text: string; localized: boolean } {
+  if (language === "en") return { text: summary, localized: true };
+  for (const [pattern, arabic] of ARABIC_SUMMARIES) {
+    if (pattern.test(summary)) return { text: summary.replace(pattern, arabic), localized: true };
+  }
+  return { text: summary, localized: false };
+}
