@@ -213,7 +213,7 @@ def test_server_probe_page_and_comparison_show_the_block_on_the_servers_path(hom
     render(both, OUTPUT / "diagnostics-comparison-html.png")
 
 
-def test_a_foreign_json_is_refused_with_a_reason(home):
+def test_a_foreign_json_is_refused_with_a_reason(home, tmp_path):
     open_diagnostics(home)
     run_local(home)
     set_text(home, "server-json", json.dumps({"tool": "curl", "target": {"host": "127.0.0.1", "port": 1}}))
@@ -221,6 +221,15 @@ def test_a_foreign_json_is_refused_with_a_reason(home):
     message = home.find_element(By.ID, "server-problem").text
     assert "is not a probe result from Fatoora Onboard" in message, message
     assert not home.find_elements(By.ID, "comparison")
+
+    # A file over the importer's 4 MiB cap is not even read.
+    huge = tmp_path / "disk.img"
+    huge.write_bytes(b"{" + b" " * (4 * 1024 * 1024))
+    set_text(home, "server-json", "")
+    with home.file_detector_context(UselessFileDetector):
+        home.find_element(By.ID, "server-file").send_keys(str(huge))
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: "larger than 4 MiB" in d.find_element(By.ID, "server-problem").text)
+    assert home.find_element(By.ID, "server-json").get_attribute("value") == ""
 
 
 def test_diagnostics_in_arabic(home, tmp_path):

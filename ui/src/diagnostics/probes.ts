@@ -108,3 +108,6 @@ export function probeSummary(summary: string, language: "en" | "ar"): { text: st
   }
   return { text: summary, localized: false };
 }
+
+/** fatoora-probe-kit's DIAGNOSTICS_REPORT cap (4 MiB): the app refuses more anyway. */
+export const SERVER_JSON_MAX_BYTES = 4 * 1024 * 1024;
