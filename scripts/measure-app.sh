@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Measures the desktop app as a user starts it (numbers for the README, not
+# a test: nothing here passes or fails on a number).
+#
+#   scripts/measure-app.sh [RUNS]     # default 5 runs
+#
+# 1. Cold start to first paint, RUNS times, each with an empty data folder:
+#    from the moment the kernel started the app process (/proc/<pid>/stat)
+#    until WebDriver sees the home screen's #app-version element, which only
+#    appears once the page has loaded and the first command (app_info) has
+#    answered. WebDriver's own polling makes this an upper bound.
+# 2. Memory of the app and every WebKit process it started (RSS and PSS from
+#    /proc; PSS shares each shared library between the processes using it,
+#    so it is the fairer sum), once the home screen shows, and again after
+#    opening every screen of the home navigation and coming back.
+#
+# Needs what the end-to-end tests need: the app binary built with
+#   npm run build && cargo build -p fatoora-app --bins --features tauri/custom-protocol
+# (or FATOORA_APP_BINARY), tauri-driver, WebKitWebDriver, python3-selenium,
+# Xvfb (the script starts xvfb-run itself when there is no DISPLAY) and the
+# Secret Service wrapper scripts/with-secret-service.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+if [ -z "${DISPLAY:-}" ]; then
+  exec xvfb-run -a -s "-screen 0 1280x800x24" ./scripts/with-secret-service.sh "$0" "$@"
+fi
+
+RUNS=${1:-5} exec /usr/bin/python3 - <<'PY'
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path("tests/e2e").resolve()))
+from conftest import NATIVE_DRIVER, WAIT_SECONDS, app_binary, free_port, wait_for_port  # noqa: E402
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.options import ArgOptions  # noqa: E402
+
+TICKS = os.sysconf("SC_CLK_TCK")
+APP = app_binary()
+
+
+class Fail(Exception):
+    pass
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process started by `pid`, directly or not (from each process's
+    parent in /proc/<pid>/stat)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        kids = [child for child, parent in parents.items() if parent == current]
+        out += kids
+        todo += kids
+    return out
+
+
+def command_name(pid: int) -> str:
+    return Path(f"/proc/{pid}/comm").read_text().strip()
+
+
+def started_at(pid: int) -> float:
+    """Seconds since boot when the process started (CLOCK_BOOTTIME)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[19]) / TICKS
+
+
+def kib(pid: int, file: str, key: str) -> int:
+    for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def start() -> tuple[webdriver.Remote, subprocess.Popen, Path]:
+    home = Path(tempfile.mkdtemp(prefix="fatoora-measure-"))
+    env = dict(os.environ, HOME=str(home), XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "config"),
+               XDG_CACHE_HOME=str(home / "cache"), FATOORA_ONBOARD_HOME=str(home / "fatoora-onboard"))
+    port, native_port = free_port(), free_port()
+    log = home / "tauri-driver.log"
+    tauri_driver = shutil.which("tauri-driver") or sys.exit("tauri-driver not found")
+    with open(log, "w") as log_file:
+        process = subprocess.Popen([tauri_driver, "--port", str(port), "--native-port", str(native_port),
+                                    "--native-driver", NATIVE_DRIVER], env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    wait_for_port(port, process, log)
+    options = ArgOptions()
+    options.set_capability("browserName", "wry")
+    options.set_capability("tauri:options", {"application": str(APP)})
+    try:
+        session = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+    except Exception:
+        process.terminate()
+        process.wait(timeout=WAIT_SECONDS)
+        shutil.rmtree(home, ignore_errors=True)
+        raise
+    session.implicitly_wait(WAIT_SECONDS)
+    return session, process, home
+
+
+def app_pids() -> set[int]:
+    """Running processes of the app binary (WebKitWebDriver may start it
+    outside tauri-driver's process tree, so it is found by executable)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and Path(os.readlink(entry / "exe")) == APP.resolve():
+                found.add(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+def memory(pid: int) -> tuple[int, int, list[str]]:
+    """RSS and PSS sums, and each process as "name PSS"."""
+    pids = [pid] + descendants(pid)
+    rss = pss = 0
+    names = []
+    for p in pids:
+        try:
+            rss += kib(p, "status", "VmRSS")
+            own = kib(p, "smaps_rollup", "Pss")
+            pss += own
+            names.append(f"{command_name(p)} {mb(own)}")
+        except FileNotFoundError:
+            pass
+    return rss, pss, names
+
+
+def visit_every_screen(session) -> list[str]:
+    visited = []
+    for button in [b.get_attribute("id") for b in session.find_elements(By.CSS_SELECTOR, "nav button[id^='open-']")]:
+        session.find_element(By.ID, button).click()
+        session.find_element(By.CSS_SELECTOR, "main section h2")
+        session.find_element(By.CSS_SELECTOR, "[id$='-back']").click()
+        session.find_element(By.ID, "app-version")
+        visited.append(button.removeprefix("open-"))
+    return visited
+
+
+def mb(kib_value: int) -> str:
+    return f"{kib_value / 1024:.0f} MB"
+
+
+if not APP.is_file():
+    sys.exit(f"no app binary at {APP}: npm run build && cargo build -p fatoora-app --bins --features tauri/custom-protocol")
+runs = int(os.environ["RUNS"])
+starts = []
+for run in range(1, runs + 1):
+    already_running = app_pids()
+    try:
+        session, process, home = start()
+    except Exception as error:  # WebKitWebDriver now and then drops a new session on a busy machine
+        print(f"run {run}: WebDriver session failed ({type(error).__name__}); starting again", flush=True)
+        session, process, home = start()
+    pid = None
+    try:
+        session.find_element(By.ID, "app-version")
+        seen = time.clock_gettime(time.CLOCK_BOOTTIME)
+        ours = app_pids() - already_running
+        if len(ours) != 1:
+            raise Fail(f"expected one new app process, found {sorted(ours)}")
+        pid = ours.pop()
+        starts.append(seen - started_at(pid))
+        print(f"run {run}: start to #app-version {starts[-1]:.2f} s", flush=True)
+        if run == runs:
+            idle = memory(pid)
+            visited = visit_every_screen(session)
+            after = memory(pid)
+    finally:
+        session.quit()
+        process.terminate()
+        process.wait(timeout=WAIT_SECONDS)
+        # The next run must not share the machine with this one's app.
+        if pid is not None and pid in app_pids():
+            os.kill(pid, signal.SIGTERM)
+        shutil.rmtree(home, ignore_errors=True)
+
+print()
+print(f"binary: {APP} ({APP.stat().st_size / 1e6:.1f} MB)")
+print(f"cold start to first paint (#app-version), {runs} runs: median {statistics.median(starts):.2f} s, "
+      f"min {min(starts):.2f} s, max {max(starts):.2f} s")
+print(f"memory at the home screen: PSS {mb(idle[1])}, RSS sum {mb(idle[0])} over {len(idle[2])} processes: {', '.join(idle[2])}")
+print(f"memory after visiting {', '.join(visited)}: PSS {mb(after[1])}, RSS sum {mb(after[0])} over {len(after[2])} processes: {', '.join(after[2])}")
+PY
