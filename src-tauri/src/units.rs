@@ -388,6 +388,25 @@ mod tests {
     }
 
     #[test]
+    fn a_key_with_an_issued_csid_is_reported_and_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&DataDir::at(dir.path())).unwrap();
+        let secrets = MemorySecretStore::default();
+        let saved = save(&mut store, &secrets, &good_form(), KeyAction::New).unwrap();
+        let profile = good_form().profile(Environment::Local);
+        let record = units::find_unit(&store, &saved.unit_id).unwrap().keys.remove(0);
+        assert!(units::mark_csid_issued(&store, &saved.unit_id, Environment::Local, &record.public_key_sha256).unwrap());
+
+        assert!(existing_key(&store, &profile).unwrap().unwrap().csid_issued, "the UI disables replace");
+        let name = units::key_name(&saved.unit_id, Environment::Local).unwrap();
+        let kept = secrets.get(&name).unwrap().unwrap().expose().clone();
+        let refused = save(&mut store, &secrets, &good_form(), KeyAction::Replace).unwrap_err();
+        assert!(refused.message.en.contains("renewal"), "{}", refused.message.en);
+        assert!(!refused.message.ar.is_empty());
+        assert_eq!(secrets.get(&name).unwrap().unwrap().expose(), &kept, "the issued key is untouched");
+    }
+
+    #[test]
     fn saving_an_invalid_form_stores_nothing_and_says_why() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&DataDir::at(dir.path())).unwrap();
