@@ -89,6 +89,8 @@ pub struct OnboardingSetup {
     pub connect_timeout_seconds: u32,
     pub total_timeout_seconds: u32,
     pub otp_validity_minutes: u32,
+    /// The VAT number of the rehearsal's demo units.
+    pub rehearsal_vat: String,
 }
 
 /// One pre-flight check as the wizard shows it.
@@ -254,6 +256,7 @@ fn setup(store: &Store) -> Result<OnboardingSetup, CommandError> {
         connect_timeout_seconds: defaults.connect_timeout.as_secs() as u32,
         total_timeout_seconds: defaults.total_timeout.as_secs() as u32,
         otp_validity_minutes: fatoora_onboarding::preflight::OTP_VALIDITY.num_minutes() as u32,
+        rehearsal_vat: DEMO_VAT.to_owned(),
     })
 }
 

@@ -752,6 +752,8 @@ export type OnboardingSetup_Deserialize = {
 	connect_timeout_seconds: number,
 	total_timeout_seconds: number,
 	otp_validity_minutes: number,
+	/**  The VAT number of the rehearsal's demo units. */
+	rehearsal_vat: string,
 };
 
 export type OnboardingSetup_Serialize = {
@@ -761,6 +763,8 @@ export type OnboardingSetup_Serialize = {
 	connect_timeout_seconds: number,
 	total_timeout_seconds: number,
 	otp_validity_minutes: number,
+	/**  The VAT number of the rehearsal's demo units. */
+	rehearsal_vat: string,
 };
 
 /**  A unit as the wizard's first step lists it. */
