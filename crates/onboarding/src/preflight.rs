@@ -201,7 +201,8 @@ pub fn run(conn: &Connection, hasher: &OtpHasher, input: &PreflightInput<'_>) ->
                     CheckId::OtpUnused,
                     Outcome::Failed,
                     format!("This OTP was already sent on {when} ({} {}); ZATCA accepts each OTP once. Generate a new one.", earlier.endpoint, earlier.environment),
-                    format!("أُرسل رمز التحقق هذا من قبل في {when} ({} {})؛ تقبل الهيئة كل رمز مرة واحدة. أنشئ رمزًا جديدًا.", earlier.endpoint, earlier.environment),
+                    // U+2066…U+2069 isolate the left-to-right time and endpoint inside Arabic.
+                    format!("أُرسل رمز التحقق هذا من قبل في \u{2066}{when}\u{2069} (\u{2066}{} {}\u{2069})؛ تقبل الهيئة كل رمز مرة واحدة. أنشئ رمزًا جديدًا.", earlier.endpoint, earlier.environment),
                 )
             }
         });
