@@ -155,13 +155,9 @@ impl LocalSimulator {
         &self.gateway.ca_cert_pem
     }
 
-    /// The base URL of `environment`'s gateway on the simulator (its
-    /// sandbox, simulation and core rules), e.g. `…/e-invoicing/core`.
-    pub fn base_url(&self, environment: Environment) -> String {
-        self.gateway.base_url(environment)
-    }
-
-    /// Where and what to trust, as the onboarding crate's client takes it.
+    /// Where and what to trust, as the onboarding crate's client takes it;
+    /// `gateway().base_url(environment)` is the simulator's gateway for
+    /// `environment` (its sandbox, simulation and core rules).
     pub fn gateway(&self) -> &LocalGateway {
         &self.gateway
     }
@@ -277,7 +273,7 @@ mod local_gateway_tests {
         assert!(local.in_process());
         let runtime = fatoora_simulator::RuntimeInfo::read(&dir.path().join("simulator")).unwrap().expect("runtime file");
         assert_eq!(runtime.origin, local.origin());
-        assert!(local.base_url(Environment::Local).starts_with(local.origin()));
+        assert!(local.gateway().base_url(Environment::Local).starts_with(local.origin()));
         assert!(local.ca_cert_pem().starts_with("-----BEGIN CERTIFICATE-----"));
         assert!(Arc::ptr_eq(&local, &shell.local_gateway().await.unwrap()));
 
