@@ -58,10 +58,10 @@ impl UnitKey {
 
     fn from_der(der: &[u8]) -> Result<Self, KeyError> {
         if let Ok(sec1) = sec1::EcPrivateKey::from_der(der) {
-            if let Some(curve) = sec1.parameters.and_then(|p| p.named_curve()) {
-                if curve != OID_SECP256K1 {
-                    return Err(KeyError::WrongCurve { curve: layout::curve_name(&curve) });
-                }
+            if let Some(curve) = sec1.parameters.and_then(|p| p.named_curve())
+                && curve != OID_SECP256K1
+            {
+                return Err(KeyError::WrongCurve { curve: layout::curve_name(&curve) });
             }
             return k256::SecretKey::from_sec1_der(der)
                 .map(|secret| Self(SigningKey::from(secret)))
@@ -75,10 +75,10 @@ impl UnitKey {
             if algorithm != OID_EC_PUBLIC_KEY {
                 return Err(KeyError::NotEc { algorithm: layout::describe_oid(&algorithm) });
             }
-            if let Ok(Some(curve)) = info.algorithm.parameters_oid().map(Some) {
-                if curve != OID_SECP256K1 {
-                    return Err(KeyError::WrongCurve { curve: layout::curve_name(&curve) });
-                }
+            if let Ok(curve) = info.algorithm.parameters_oid()
+                && curve != OID_SECP256K1
+            {
+                return Err(KeyError::WrongCurve { curve: layout::curve_name(&curve) });
             }
             return SigningKey::from_pkcs8_der(der).map(Self).map_err(|_| KeyError::Unreadable);
         }

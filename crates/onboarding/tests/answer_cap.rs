@@ -54,6 +54,8 @@ trait NotSerializable {
 impl<T> NotSerializable for &Probe<T> {}
 
 #[test]
+// The borrows pick the method by autoref, even where clippy sees none needed.
+#[allow(clippy::needless_borrow)]
 fn the_csid_secret_is_neither_printed_nor_serializable() {
     let credentials = Credentials::new("dG9rZW4=", "canary-csid-secret");
     assert_eq!(credentials.expose_secret(), "canary-csid-secret");
