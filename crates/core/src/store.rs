@@ -25,8 +25,7 @@
 //! no `Serialize`, so it cannot be bound to a statement or stored as a
 //! setting without an explicit `expose`.
 
-use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -69,7 +68,6 @@ pub const SCHEMA_VERSION: usize = MIGRATION_LIST.len();
 /// `PRAGMA application_id` set by migration 0001 ("FTOB").
 pub const APPLICATION_ID: i32 = 0x4654_4F42;
 
-const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 const SQLITE_HEADER_LEN: u64 = 100;
 
 /// How long a writer waits for another connection's write lock. This is
@@ -340,28 +338,24 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
         path: path.to_owned(),
         source,
     };
-    let mut file = match File::open(path) {
-        Ok(file) => file,
+    // Metadata only, never open(): closing any descriptor of the file drops
+    // every POSIX lock this process holds on it, including those of its open
+    // SQLite connections, and another process closing its own connection
+    // (the CLI, sqlite3) would then take itself for the last one and delete
+    // the WAL under them: their later reads go stale and their writes are
+    // lost. SQLite checks the header itself in `inspect` (NotADatabase).
+    let length = match std::fs::metadata(path) {
+        Ok(metadata) => metadata.len(),
         Err(error) if error.kind() == io::ErrorKind::NotFound => {
             return create_private_file(path).map_err(read_error);
         }
         Err(error) => return Err(read_error(error)),
     };
-    let length = file.metadata().map_err(read_error)?.len();
-    if length == 0 {
-        return Ok(());
-    }
-    let corrupt = |detail: &str| StoreError::Corrupt {
-        path: path.to_owned(),
-        detail: detail.to_owned(),
-    };
-    if length < SQLITE_HEADER_LEN {
-        return Err(corrupt("shorter than an SQLite header"));
-    }
-    let mut magic = [0u8; 16];
-    file.read_exact(&mut magic).map_err(read_error)?;
-    if &magic != SQLITE_MAGIC {
-        return Err(corrupt("no SQLite header"));
+    if length != 0 && length < SQLITE_HEADER_LEN {
+        return Err(StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: "shorter than an SQLite header".to_owned(),
+        });
     }
     Ok(())
 }
