@@ -11,9 +11,12 @@ in process for `local`, in English and Arabic:
 Secrets: the OTP never reaches the log file, the store or the page once sent.
 """
 
+import os
 import re
 import sqlite3
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -246,3 +249,45 @@ def test_run_diagnostics_opens_the_diagnostics_screen(home):
     send_and_wait(home)
     home.find_element(By.ID, "onboarding-diagnostics").click()
     home.find_element(By.ID, "diagnostics-screen")
+
+
+def cli_binary():
+    target = Path(os.environ.get("CARGO_TARGET_DIR", Path(__file__).resolve().parents[2] / "target"))
+    return target / "debug" / "fatoora-onboard"
+
+
+def test_renewal_through_the_wizard_with_a_renewal_otp(home, data_dir):
+    """The portal's "Renew existing" tile: a renewal OTP, minted by the CLI
+    from the app's own in-process simulator (one simulator per data folder)."""
+    cli = cli_binary()
+    if not cli.is_file():
+        pytest.skip(f"no CLI binary at {cli}: cargo build -p fatoora-onboard-cli")
+    unit = save_unit(home, "renew")
+    open_onboarding(home)
+    choose_unit(home, unit)
+    answer_questions(home)
+    type_otp(home, fresh_otp(home))
+    send_and_wait(home)
+    home.find_element(By.ID, "onboarding-result")
+
+    minted = subprocess.run(
+        [str(cli), "--data-dir", str(data_dir), "simulator", "otp", "--env", "local", "--vat", DEMO_VAT, "--purpose", "renew"],
+        capture_output=True, text=True, check=True,
+    )
+    renewal_otp = minted.stdout.strip()
+    assert re.fullmatch(r"[0-9]{6}", renewal_otp), minted.stdout + minted.stderr
+
+    home.find_element(By.ID, "onboarding-again").click()
+    home.find_element(By.ID, f"onboarding-unit-{unit}").click()
+    home.find_element(By.ID, "onboarding-next").click()
+    assert home.find_element(By.ID, "otp-tile-renew").is_selected(), "an onboarded unit defaults to renewal"
+    answer_questions(home)
+    type_otp(home, renewal_otp)
+    shot(home, "renew-otp-en")
+    send_and_wait(home)
+    home.find_element(By.ID, "onboarding-result")
+    steps = [li.get_attribute("data-step") for li in home.find_elements(By.CSS_SELECTOR, "#onboarding-progress li")]
+    assert steps[0] == "renewal", steps
+    assert_expiry_shown(home, "en")
+    shot(home, "renew-result-en")
+    assert_otp_nowhere(home, data_dir, renewal_otp)
