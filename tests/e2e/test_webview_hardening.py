@@ -22,7 +22,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import REPO, WAIT_SECONDS
 
-CAPABILITY = REPO / "src-tauri" / "capabilities" / "main-window.json"
+CAPABILITIES = REPO / "src-tauri" / "capabilities"
 BINDINGS = REPO / "ui" / "src" / "bindings.ts"
 KEYCHAIN_NAMESPACE = "sa.fatoora-onboard"
 
@@ -39,9 +39,21 @@ def invoke(driver, command, args):
     return driver.execute_async_script(INVOKE, command, args)
 
 
+def capability_permissions() -> list:
+    """Every permission the capability files (one per domain) grant, each
+    checked to apply to the main window only."""
+    permissions = []
+    for path in sorted(CAPABILITIES.glob("*.json")):
+        capability = json.loads(path.read_text())
+        assert capability["windows"] == ["main"], (path.name, capability["windows"])
+        assert "remote" not in capability, path.name
+        permissions += capability["permissions"]
+    return permissions
+
+
 def granted_commands() -> set[str]:
-    """The app commands main-window.json grants (allow-app-info → app_info)."""
-    permissions = json.loads(CAPABILITY.read_text())["permissions"]
+    """The app commands the capabilities grant (allow-app-info → app_info)."""
+    permissions = capability_permissions()
     return {p.removeprefix("allow-").replace("-", "_") for p in permissions if p.startswith("allow-")}
 
 
@@ -75,7 +87,7 @@ def first_connection_is_ours(listener, port) -> bytes:
 
 
 def test_the_window_is_granted_exactly_the_commands_the_ui_calls():
-    permissions = json.loads(CAPABILITY.read_text())["permissions"]
+    permissions = capability_permissions()
     # Any permission that is not one of our commands (core:default, fs:*,
     # shell:*, a plugin's default set, ...) widens what injected script reaches.
     assert all(isinstance(p, str) and p.startswith("allow-") for p in permissions), permissions
