@@ -59,7 +59,7 @@ def granted_commands() -> set[str]:
 
 def bound_commands() -> dict[str, list[str]]:
     """Each command the generated bindings call, with its argument names."""
-    calls = re.findall(r'__TAURI_INVOKE\("([A-Za-z0-9_]+)"(?:, \{ ([A-Za-z0-9_, ]*) \})?\)', BINDINGS.read_text())
+    calls = re.findall(r'__TAURI_INVOKE(?:<[^"]*?>)?\("([A-Za-z0-9_]+)"(?:, \{ ([A-Za-z0-9_, ]*) \})?\)', BINDINGS.read_text())
     return {name: [arg.strip() for arg in args.split(",") if arg.strip()] for name, args in calls}
 
 
