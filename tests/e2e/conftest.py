@@ -41,6 +41,7 @@ def free_port() -> int:
 
 
 def wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
+    """Until something listens on PORT, failing early if tauri-driver dies."""
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -102,6 +103,11 @@ def driver(app_home, data_dir):
         )
     try:
         wait_for_port(port, process, log)
+        # tauri-driver listens at once but starts WebKitWebDriver beside it
+        # and forwards without waiting: a session requested before the native
+        # driver listens gets its connection closed with no answer (the
+        # bundle-smoke CI failure of stop 13). So both ports must answer.
+        wait_for_port(native_port, process, log)
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(binary)})
