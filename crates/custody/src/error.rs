@@ -1,9 +1,11 @@
 use std::path::PathBuf;
 
-use fatoora_core::input::InputError;
+use fatoora_core::input::{InputError, KIB, human_size};
 use fatoora_core::secrets::SecretError;
 use fatoora_core::store::{StoreError, rusqlite};
 use fatoora_core::{Environment, Localized};
+
+use crate::KdfWindow;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CustodyError {
@@ -13,6 +15,10 @@ pub enum CustodyError {
     NotABackup { detail: String },
     #[error("the backup was written by a newer version (format {found})")]
     TooNew { found: u32 },
+    /// The header asks the KDF for more than [`crate::KdfWindow::BACKUP`];
+    /// refused before the KDF runs.
+    #[error("the backup asks the key derivation for {memory_kib} KiB, {iterations} passes and {parallelism} lanes, more than this version accepts")]
+    KdfTooCostly { memory_kib: u32, iterations: u32, parallelism: u32 },
     #[error("the passphrase is too short: at least {min} characters")]
     WeakPassphrase { min: usize },
     #[error("the data directory {path} already holds units; pass replace to overwrite it")]
@@ -49,6 +55,7 @@ impl CustodyError {
             CustodyError::WrongPassphrase
                 | CustodyError::NotABackup { .. }
                 | CustodyError::TooNew { .. }
+                | CustodyError::KdfTooCostly { .. }
                 | CustodyError::WeakPassphrase { .. }
                 | CustodyError::TargetNotEmpty { .. }
                 | CustodyError::UnitNotFound(_)
@@ -71,6 +78,20 @@ impl CustodyError {
                 format!("The backup was made by a newer version of Fatoora Onboard (format {found}). Nothing was changed; install the newer version to restore it."),
                 format!("أُنشئت النسخة الاحتياطية بإصدار أحدث من Fatoora Onboard (الصيغة {found}). لم يتغيّر شيء؛ ثبّت الإصدار الأحدث لاستعادتها."),
             ),
+            CustodyError::KdfTooCostly { memory_kib, iterations, parallelism } => {
+                let window = KdfWindow::BACKUP;
+                let asked = human_size(u64::from(*memory_kib) * KIB);
+                let (ours, most) = (human_size(u64::from(KdfWindow::WRITTEN_MEMORY_KIB) * KIB), human_size(u64::from(window.max_memory_kib) * KIB));
+                let (passes, max_passes, max_lanes, factor) = (KdfWindow::WRITTEN_ITERATIONS, window.max_iterations, window.max_parallelism, KdfWindow::FACTOR);
+                Localized::new(
+                    format!(
+                        "This backup asks its key derivation for {asked} of memory, {iterations} passes and {parallelism} lanes. Fatoora Onboard writes {ours} and {passes} passes, and accepts at most {most}, {max_passes} passes, {max_lanes} lanes and {factor} times its usual work, so the file was refused before the passphrase was tried. Nothing was changed. Choose a .fobak file made by Fatoora Onboard's backup command."
+                    ),
+                    format!(
+                        "تطلب هذه النسخة الاحتياطية لاشتقاق المفتاح ذاكرة قدرها {asked}، وعدد تمريرات {iterations}، وعدد مسارات {parallelism}. يكتب Fatoora Onboard ذاكرة قدرها {ours} وعدد تمريرات {passes}، ولا يقبل أكثر من {most}، وعدد تمريرات {max_passes}، وعدد مسارات {max_lanes}، و{factor} أضعاف عمله المعتاد؛ لذلك رُفض الملف قبل تجربة عبارة المرور. لم يتغيّر شيء. اختر ملف ‎.fobak‎ أنشأه أمر النسخ الاحتياطي في Fatoora Onboard."
+                    ),
+                )
+            }
             CustodyError::WeakPassphrase { min } => Localized::new(
                 format!("The backup passphrase must have at least {min} characters: it is all that protects the keys inside. Choose a longer one."),
                 format!("يجب ألا تقل عبارة مرور النسخة الاحتياطية عن {min} حرفًا، فهي كل ما يحمي المفاتيح بداخلها. اختر عبارة أطول."),

@@ -18,21 +18,16 @@ use fatoora_onboarding::flow::{Onboarding, Request, Unit};
 use fatoora_onboarding::preflight::{OtpAnswers, Overrides, Reachability};
 use fatoora_simulator::{OtpPurpose, RunningSimulator, Simulator, SimulatorConfig};
 
-const VAT: &str = "399999999900003";
+/// The VAT number of [`UnitProfile::sdk_example`], which the units here start from.
+const VAT: &str = fatoora_csr::SANDBOX_VAT_NUMBER;
 const PASSPHRASE: &str = "correct horse battery staple";
 
 fn profile(name: &str) -> UnitProfile {
     UnitProfile {
         organization_name: "مؤسسة السرعة القصوى".into(),
-        vat_number: VAT.into(),
-        organization_unit: "Riyadh Branch".into(),
         common_name: format!("TST-886431145-{name}"),
         serial: format!("1-TST|2-TST|3-{name}"),
-        invoice_types: "1100".into(),
-        address: "RRRD2929".into(),
-        business_category: "Supply activities".into(),
-        country: "SA".into(),
-        environment: Environment::Local,
+        ..UnitProfile::sdk_example(Environment::Local)
     }
 }
 
