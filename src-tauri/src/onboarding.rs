@@ -219,7 +219,7 @@ pub struct Rehearsal {
 }
 
 /// A valid demo VAT number (15 digits, 3…3): ZATCA's sandbox sample's.
-pub const DEMO_VAT: &str = "399999999900003";
+pub const DEMO_VAT: &str = fatoora_csr::SANDBOX_VAT_NUMBER;
 const DEMO_UNIT_PREFIX: &str = "REHEARSAL-";
 
 fn command_error(message: fatoora_core::Localized) -> CommandError {
@@ -489,15 +489,10 @@ fn demo_unit(data_dir: &DataDir) -> Result<(String, String), CommandError> {
     let stamp = Utc::now().format("%Y%m%d%H%M%S");
     let profile = UnitProfile {
         organization_name: "Demo Rehearsal Trading".into(),
-        vat_number: DEMO_VAT.into(),
         organization_unit: "Rehearsal".into(),
         common_name: format!("{DEMO_UNIT_PREFIX}{stamp}"),
         serial: format!("1-Fatoora|2-Rehearsal|3-{stamp}"),
-        invoice_types: "1100".into(),
-        address: "RRRD2929".into(),
-        business_category: "Supply activities".into(),
-        country: "SA".into(),
-        environment: Environment::Local,
+        ..UnitProfile::sdk_example(Environment::Local)
     };
     let prepared = units::prepare_csr(&mut store, secrets.as_ref(), &profile, KeyChoice::Generate, false)
         .map_err(|error| command_error(error.explain()))?;
@@ -530,19 +525,7 @@ mod tests {
         let client = gateway.client(ClientOptions { language: Language::Ar, ..ClientOptions::default() }).unwrap();
         let mut store = Store::open(&data_dir).unwrap();
         let secrets = MemorySecretStore::default();
-        let profile = UnitProfile {
-            organization_name: "Maximum Speed Tech Supply LTD".into(),
-            vat_number: DEMO_VAT.into(),
-            organization_unit: "Riyadh Branch".into(),
-            common_name: "TST-886431145-399999999900003".into(),
-            serial: "1-TST|2-TST|3-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f".into(),
-            invoice_types: "1100".into(),
-            address: "RRRD2929".into(),
-            business_category: "Supply activities".into(),
-            country: "SA".into(),
-            environment: Environment::Local,
-        };
-        units::prepare_csr(&mut store, &secrets, &profile, KeyChoice::Generate, false).unwrap();
+        units::prepare_csr(&mut store, &secrets, &UnitProfile::sdk_example(Environment::Local), KeyChoice::Generate, false).unwrap();
         Lab { _dir: dir, data_dir, store, secrets, simulator, client }
     }
 

@@ -135,21 +135,6 @@ mod tests {
 
     use super::*;
 
-    fn profile(environment: Environment) -> UnitProfile {
-        UnitProfile {
-            organization_name: "Maximum Speed Tech Supply LTD".into(),
-            vat_number: "399999999900003".into(),
-            organization_unit: "Riyadh Branch".into(),
-            common_name: "TST-886431145-399999999900003".into(),
-            serial: "1-TST|2-TST|3-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f".into(),
-            invoice_types: "1100".into(),
-            address: "RRRD2929".into(),
-            business_category: "Supply activities".into(),
-            country: "SA".into(),
-            environment,
-        }
-    }
-
     /// The real Secret Service when this runs under
     /// scripts/with-secret-service.sh, else an in-memory store (said so).
     fn keychain() -> Box<dyn SecretStore> {
@@ -194,7 +179,7 @@ mod tests {
         let secrets = keychain();
 
         // A local unit with a key, a CSR and an issued CSID whose secret is in the keychain.
-        let prepared = units::prepare_csr(&mut store, secrets.as_ref(), &profile(Environment::Local), KeyChoice::Generate, false).unwrap();
+        let prepared = units::prepare_csr(&mut store, secrets.as_ref(), &UnitProfile::sdk_example(Environment::Local), KeyChoice::Generate, false).unwrap();
         let unit_id = prepared.unit_id.clone();
         let key = units::key_name(&unit_id, Environment::Local).unwrap();
         let csid_secret = SecretName::new(format!("unit/{unit_id}/local/pcsid-secret")).unwrap();
@@ -218,7 +203,7 @@ mod tests {
         assert_eq!(sandbox.id, "sandbox");
         assert_eq!(read_settings(&store).unwrap().active, EnvironmentId::Sandbox);
         // Work in sandbox: the same unit gets its own sandbox key and CSR.
-        let in_sandbox = units::prepare_csr(&mut store, secrets.as_ref(), &profile(Environment::Sandbox), KeyChoice::Generate, false).unwrap();
+        let in_sandbox = units::prepare_csr(&mut store, secrets.as_ref(), &UnitProfile::sdk_example(Environment::Sandbox), KeyChoice::Generate, false).unwrap();
         assert_eq!(in_sandbox.unit_id, unit_id);
         assert_ne!(in_sandbox.public_key_sha256, prepared.public_key_sha256);
         let sandbox_key = units::key_name(&unit_id, Environment::Sandbox).unwrap();

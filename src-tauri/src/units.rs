@@ -298,17 +298,10 @@ mod tests {
 
     use super::*;
 
+    /// The SDK example as the UI sends it: the profile's JSON, whose
+    /// country and environment the form has no input for.
     fn good_form() -> UnitForm {
-        UnitForm {
-            organization_name: "Maximum Speed Tech Supply LTD".into(),
-            vat_number: "399999999900003".into(),
-            organization_unit: "Riyadh Branch".into(),
-            common_name: "TST-886431145-399999999900003".into(),
-            serial: "1-TST|2-TST|3-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f".into(),
-            invoice_types: "1100".into(),
-            address: "RRRD2929".into(),
-            business_category: "Supply activities".into(),
-        }
+        serde_json::from_value(serde_json::to_value(UnitProfile::sdk_example(Environment::Local)).unwrap()).unwrap()
     }
 
     #[test]

@@ -148,11 +148,7 @@ mod tests {
             organization_unit: "الفرع الرئيسي".into(),
             common_name: common_name.into(),
             serial: serial.into(),
-            invoice_types: "1100".into(),
-            address: "RRRD2929".into(),
-            business_category: "Supply activities".into(),
-            country: "SA".into(),
-            environment: Environment::Local,
+            ..UnitProfile::sdk_example(Environment::Local)
         }
     }
 

@@ -51,6 +51,25 @@ pub fn read_sdk_properties_file(path: &std::path::Path) -> Result<Vec<u8>, fatoo
 }
 
 impl UnitProfile {
+    /// The unit of ZATCA's SDK sample `csr-config-example-EN.properties`,
+    /// whose VAT number is the one the sandbox issues its fixed certificates
+    /// for: the rehearsal's demo unit starts from it, and tests use it as
+    /// the profile known to be valid.
+    pub fn sdk_example(environment: Environment) -> Self {
+        Self {
+            organization_name: "Maximum Speed Tech Supply LTD".into(),
+            vat_number: crate::lint::SANDBOX_VAT_NUMBER.into(),
+            organization_unit: "Riyadh Branch".into(),
+            common_name: "TST-886431145-399999999900003".into(),
+            serial: "1-TST|2-TST|3-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f".into(),
+            invoice_types: "1100".into(),
+            address: "RRRD2929".into(),
+            business_category: "Supply activities".into(),
+            country: saudi_arabia(),
+            environment,
+        }
+    }
+
     /// Reads the SDK's `csr-config-*.properties` (UTF-8, as ZATCA ships
     /// them, Arabic included). Missing keys become empty fields, which the
     /// lint then reports; unknown keys are ignored as the SDK ignores them.

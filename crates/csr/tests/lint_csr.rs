@@ -149,18 +149,7 @@ fn the_usual_mistakes_are_each_explained() {
 #[test]
 fn a_tampered_csr_fails_proof_of_possession() {
     let key = UnitKey::generate().unwrap();
-    let profile = UnitProfile {
-        organization_name: "Maximum Speed Tech Supply LTD".into(),
-        vat_number: "399999999900003".into(),
-        organization_unit: "Riyadh Branch".into(),
-        common_name: "TST-886431145-399999999900003".into(),
-        serial: "1-TST|2-TST|3-ed22f1d8".into(),
-        invoice_types: "1100".into(),
-        address: "RRRD2929".into(),
-        business_category: "Supply activities".into(),
-        country: "SA".into(),
-        environment: Environment::Production,
-    };
+    let profile = UnitProfile::sdk_example(Environment::Production);
     let mut der = build_csr(&profile, &key).unwrap().der().to_vec();
     let at = der.windows(8).position(|w| w == b"RRRD2929").unwrap();
     der[at] = b'X';

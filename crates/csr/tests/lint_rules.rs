@@ -6,18 +6,7 @@ use fatoora_core::values::{Field, FieldError, Severity};
 use fatoora_csr::{UnitProfile, lint_profile};
 
 fn good() -> UnitProfile {
-    UnitProfile {
-        organization_name: "Maximum Speed Tech Supply LTD".into(),
-        vat_number: "399999999900003".into(),
-        organization_unit: "Riyadh Branch".into(),
-        common_name: "TST-886431145-399999999900003".into(),
-        serial: "1-TST|2-TST|3-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f".into(),
-        invoice_types: "1100".into(),
-        address: "RRRD2929".into(),
-        business_category: "Supply activities".into(),
-        country: "SA".into(),
-        environment: Environment::Production,
-    }
+    UnitProfile::sdk_example(Environment::Production)
 }
 
 fn with(change: impl FnOnce(&mut UnitProfile)) -> UnitProfile {

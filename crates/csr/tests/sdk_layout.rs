@@ -37,6 +37,14 @@ fn write_temp(dir: &tempfile::TempDir, name: &str, content: &str) -> PathBuf {
 }
 
 #[test]
+fn the_sdk_example_is_the_sdks_sample_config() {
+    let Some(dir) = zatca_reference_dir_or_skip("the_sdk_example_is_the_sdks_sample_config") else { return };
+    for environment in [Environment::Local, Environment::Production] {
+        assert_eq!(UnitProfile::sdk_example(environment), sdk_profile(&dir, "csr-config-example-EN.properties", environment));
+    }
+}
+
+#[test]
 fn certification_request_info_is_byte_identical_to_zatcas_sample() {
     let Some(dir) = zatca_reference_dir_or_skip("certification_request_info_is_byte_identical_to_zatcas_sample") else { return };
     let profile = sdk_profile(&dir, "csr-config-example-EN.properties", Environment::Production);

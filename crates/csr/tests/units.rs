@@ -7,21 +7,6 @@ use fatoora_core::{DataDir, Environment, Store};
 use fatoora_csr::units::{KeyChoice, UnitError, find_unit, key_name, list_units, load_key, mark_csid_issued, prepare_csr};
 use fatoora_csr::{UnitKey, UnitProfile, parse_csr};
 
-fn profile(environment: Environment) -> UnitProfile {
-    UnitProfile {
-        organization_name: "Maximum Speed Tech Supply LTD".into(),
-        vat_number: "399999999900003".into(),
-        organization_unit: "Riyadh Branch".into(),
-        common_name: "TST-886431145-399999999900003".into(),
-        serial: "1-TST|2-TST|3-ed22f1d8".into(),
-        invoice_types: "1100".into(),
-        address: "RRRD2929".into(),
-        business_category: "Supply activities".into(),
-        country: "SA".into(),
-        environment,
-    }
-}
-
 fn open() -> (tempfile::TempDir, Store, MemorySecretStore) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&DataDir::at(dir.path())).unwrap();
@@ -31,10 +16,10 @@ fn open() -> (tempfile::TempDir, Store, MemorySecretStore) {
 #[test]
 fn keys_are_kept_per_environment_under_names_tying_them_to_the_unit() {
     let (_dir, mut store, secrets) = open();
-    let sim = prepare_csr(&mut store, &secrets, &profile(Environment::Simulation), KeyChoice::Generate, false).unwrap();
+    let sim = prepare_csr(&mut store, &secrets, &UnitProfile::sdk_example(Environment::Simulation), KeyChoice::Generate, false).unwrap();
     assert!(sim.new_unit);
     assert_eq!(sim.key_name, format!("unit/{}/simulation/private-key", sim.unit_id));
-    let prod = prepare_csr(&mut store, &secrets, &profile(Environment::Production), KeyChoice::Generate, false).unwrap();
+    let prod = prepare_csr(&mut store, &secrets, &UnitProfile::sdk_example(Environment::Production), KeyChoice::Generate, false).unwrap();
     assert!(!prod.new_unit);
     assert_eq!(prod.unit_id, sim.unit_id);
     assert_ne!(prod.public_key_sha256, sim.public_key_sha256, "a simulation key is never the production key");
@@ -55,7 +40,7 @@ fn keys_are_kept_per_environment_under_names_tying_them_to_the_unit() {
 #[test]
 fn an_existing_key_is_replaced_only_when_asked_and_never_once_issued() {
     let (_dir, mut store, secrets) = open();
-    let p = profile(Environment::Simulation);
+    let p = UnitProfile::sdk_example(Environment::Simulation);
     let first = prepare_csr(&mut store, &secrets, &p, KeyChoice::Generate, false).unwrap();
 
     let refused = prepare_csr(&mut store, &secrets, &p, KeyChoice::Generate, false).unwrap_err();
@@ -91,7 +76,7 @@ fn imported_keys_are_recorded_as_imported() {
     let (_dir, mut store, secrets) = open();
     let key = UnitKey::generate().unwrap();
     let fingerprint = key.public_key_fingerprint();
-    let prepared = prepare_csr(&mut store, &secrets, &profile(Environment::Local), KeyChoice::Import(key), false).unwrap();
+    let prepared = prepare_csr(&mut store, &secrets, &UnitProfile::sdk_example(Environment::Local), KeyChoice::Import(key), false).unwrap();
     assert_eq!(prepared.public_key_sha256, fingerprint);
     let unit = find_unit(&store, &prepared.unit_id).unwrap();
     assert_eq!(serde_json::to_value(&unit.keys[0]).unwrap()["keyOrigin"], "imported");
@@ -100,7 +85,7 @@ fn imported_keys_are_recorded_as_imported() {
 #[test]
 fn a_bad_profile_stores_nothing_and_reports_every_finding() {
     let (_dir, mut store, secrets) = open();
-    let mut bad = profile(Environment::Production);
+    let mut bad = UnitProfile::sdk_example(Environment::Production);
     bad.vat_number = "12".into();
     bad.serial = "x".into();
     let error = prepare_csr(&mut store, &secrets, &bad, KeyChoice::Generate, false).unwrap_err();
@@ -112,7 +97,7 @@ fn a_bad_profile_stores_nothing_and_reports_every_finding() {
 #[test]
 fn reuse_without_a_key_and_unknown_units_are_explained() {
     let (_dir, mut store, secrets) = open();
-    let error = prepare_csr(&mut store, &secrets, &profile(Environment::Sandbox), KeyChoice::Reuse, false).unwrap_err();
+    let error = prepare_csr(&mut store, &secrets, &UnitProfile::sdk_example(Environment::Sandbox), KeyChoice::Reuse, false).unwrap_err();
     assert!(matches!(error, UnitError::NoKey { .. }));
     assert!(error.explain().ar.contains("--reuse-key"));
     assert!(matches!(find_unit(&store, "nope").unwrap_err(), UnitError::NotFound(_)));

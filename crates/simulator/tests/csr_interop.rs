@@ -16,15 +16,9 @@ async fn the_apps_csrs_pass_the_gateway_in_every_environment() {
     for env in [Environment::Local, Environment::Sandbox, Environment::Simulation, Environment::Production] {
         let profile = UnitProfile {
             organization_name: "شركة السرعة القصوى للتوريد".into(),
-            vat_number: VAT.into(),
             organization_unit: "فرع الرياض".into(),
-            common_name: "TST-886431145-399999999900003".into(),
             serial: "1-Fatoora|2-Onboard|3-0001".into(),
-            invoice_types: "1100".into(),
-            address: "RRRD2929".into(),
-            business_category: "Supply activities".into(),
-            country: "SA".into(),
-            environment: env,
+            ..UnitProfile::sdk_example(env)
         };
         let key = UnitKey::generate().unwrap();
         let csr = build_csr(&profile, &key).unwrap();

@@ -14,7 +14,8 @@ use fatoora_onboarding::flow::{Request, Unit};
 use fatoora_onboarding::preflight::{OtpAnswers, Overrides, Reachability};
 use fatoora_simulator::{OtpPurpose, RunningSimulator, Simulator, SimulatorConfig};
 
-pub const VAT: &str = "399999999900003";
+/// The VAT number of [`UnitProfile::sdk_example`], which [`unit`] starts from.
+pub const VAT: &str = fatoora_csr::SANDBOX_VAT_NUMBER;
 
 pub struct Lab {
     pub dir: tempfile::TempDir,
@@ -54,16 +55,10 @@ pub fn unit(id: &str, invoice_types: &str) -> Unit {
     Unit {
         id: id.into(),
         profile: UnitProfile {
-            organization_name: "Maximum Speed Tech Supply LTD".into(),
-            vat_number: VAT.into(),
-            organization_unit: "Riyadh Branch".into(),
             common_name: format!("TST-886431145-{id}"),
             serial: format!("1-TST|2-TST|3-{id}"),
             invoice_types: invoice_types.into(),
-            address: "RRRD2929".into(),
-            business_category: "Supply activities".into(),
-            country: "SA".into(),
-            environment: Environment::Local,
+            ..UnitProfile::sdk_example(Environment::Local)
         },
     }
 }
