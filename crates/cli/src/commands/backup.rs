@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use clap::Args;
+use fatoora_core::input::{Cap, KIB, read_capped};
 use fatoora_core::secrets::{Passphrase, SecretBackend, SecretStore, open_secret_store};
 use fatoora_core::{DataDir, Localized, Store};
 use fatoora_custody::CustodyError;
@@ -25,10 +26,25 @@ pub struct BackupArgs {
     pub passphrase_file: Option<PathBuf>,
 }
 
+/// A passphrase is one line; the rest of the file is ignored, and a file
+/// this large is not a passphrase file.
+const PASSPHRASE_FILE: Cap = Cap::new("passphrase file", "ملف عبارة المرور", 64 * KIB);
+
 /// The passphrase from `file` (first line) or [`BACKUP_PASSPHRASE_VAR`].
+/// Errors never quote the file.
 pub(crate) fn passphrase(file: Option<&Path>, variable: &str) -> anyhow::Result<Passphrase> {
     let text = match file {
-        Some(path) => std::fs::read_to_string(path).map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?.lines().next().unwrap_or_default().to_owned(),
+        Some(path) => {
+            let bytes = read_capped(path, PASSPHRASE_FILE).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                anyhow!(
+                    "The passphrase file {} is not UTF-8 text.\nملف عبارة المرور ‎{}‎ ليس بترميز UTF-8.",
+                    path.display(),
+                    path.display()
+                )
+            })?;
+            text.lines().next().unwrap_or_default().to_owned()
+        }
         None => std::env::var(variable).map_err(|_| {
             anyhow!("no passphrase: set {variable} or pass --passphrase-file\nلا توجد عبارة مرور: عيّن {variable} أو مرّر ‎--passphrase-file")
         })?,

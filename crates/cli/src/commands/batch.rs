@@ -2,15 +2,16 @@
 //! time; running it again retries only the units not yet onboarded.
 //! `batch expiring --within 30d`: production CSIDs that expire soon.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use clap::{Args, Subcommand};
 use fatoora_batch::expiry::{expiring, parse_span};
 use fatoora_batch::run::{BatchOptions, Outcome, assign, otp_hour, pending_units, run_batch};
-use fatoora_core::Environment;
+use fatoora_core::input::{Cap, MIB};
+use fatoora_core::{Environment, Localized};
 
-use super::csr::emit;
+use super::csr::{emit, read_input};
 use super::onboard::{client, reachability, session};
 use crate::{Cli, exit};
 
@@ -45,6 +46,20 @@ pub enum BatchCommand {
     },
 }
 
+/// A line is a unit id and six digits: thousands of units fit many times over.
+const OTP_LIST: Cap = Cap::new("OTP list", "قائمة رموز التحقق (OTP)", MIB);
+
+/// Never quotes the list: it holds OTPs.
+fn read_otp_list(path: &Path) -> Result<String, Localized> {
+    let bytes = read_input(path, OTP_LIST).map_err(|error| error.explain())?;
+    String::from_utf8(bytes).map_err(|_| {
+        Localized::new(
+            format!("The OTP list {} is not UTF-8 text. Save it as plain text, one OTP or UNIT,OTP per line.", path.display()),
+            format!("قائمة رموز التحقق (OTP) ‎{}‎ ليست بترميز UTF-8. احفظها كنص عادي: رمز تحقق واحد أو UNIT,OTP في كل سطر.", path.display()),
+        )
+    })
+}
+
 /// `batch expiring --within SPAN` and `units --expiring SPAN`: the units
 /// whose production CSID expires within the span, soonest first.
 pub fn print_expiring(cli: &Cli, within: &str) -> anyhow::Result<u8> {
@@ -71,10 +86,12 @@ pub fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<u8> {
     match &args.command {
         BatchCommand::Expiring { within } => print_expiring(cli, within),
         BatchCommand::Onboard { otps, env, concurrency, otp_age } => {
-            let list = if otps.as_os_str() == "-" {
-                std::io::read_to_string(std::io::stdin())?
-            } else {
-                std::fs::read_to_string(otps).map_err(|e| anyhow!("cannot read {}: {e}", otps.display()))?
+            let list = match read_otp_list(otps) {
+                Ok(list) => list,
+                Err(message) => {
+                    eprintln!("{}\n{}", message.en, message.ar);
+                    return Ok(exit::BAD_INPUT);
+                }
             };
             let (data_dir, session) = session(cli, *env)?;
             let environment = session.environment;

@@ -4,12 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use fatoora_compliance_docs::{
-    DocsError, SellerProfile, SigningCertificate, SigningKey, UnitProfile, generate_documents, signing_key_from_text,
-    unit_for_documents, unit_profile_from_sdk_config,
+    DocsError, SellerProfile, SigningCertificate, SigningKey, UnitProfile, generate_documents, signing_key_from_file,
+    unit_for_documents,
 };
+use fatoora_core::input::{Cap, KIB, read_capped};
 use fatoora_core::secrets::{SecretBackend, open_secret_store};
 use fatoora_core::values::InvoiceTypes;
-use fatoora_core::{DataDir, Localized, Store};
+use fatoora_core::{DataDir, Environment, Localized, Store};
+use fatoora_csr::{KeyError, SDK_PROPERTIES_FILE};
 
 use crate::{Cli, exit};
 
@@ -78,19 +80,28 @@ pub fn run(cli: &Cli, args: &ComplianceDocsArgs) -> anyhow::Result<u8> {
 
 type Inputs = (SellerProfile, SigningCertificate, SigningKey, InvoiceTypes);
 
+/// A certificate is about 1 KiB as PEM; the cap leaves room for a chain
+/// pasted around it and keeps a wrongly chosen file from being read whole.
+const CERTIFICATE_FILE: Cap = Cap::new("certificate file", "ملف الشهادة", 64 * KIB);
+
 fn read_inputs(cli: &Cli, args: &ComplianceDocsArgs) -> Result<Inputs, Localized> {
     let (unit, stored_key) = match (&args.unit, &args.from_sdk_config) {
         (Some(reference), _) => unit_from_store(cli, reference, args.key.is_none())?,
         (None, Some(config)) => {
-            let profile = unit_profile_from_sdk_config(&read(config, "--from-sdk-config")?).map_err(|error| error.message())?;
+            let text = read_capped(config, SDK_PROPERTIES_FILE).map_err(|error| error.explain())?;
+            let profile = UnitProfile::from_sdk_properties(&text, Environment::default()).map_err(|error| error.explain())?;
             (profile, None)
         }
         (None, None) => unreachable!("clap requires --unit or --from-sdk-config"),
     };
     let profile = SellerProfile::from_unit_profile(&unit).map_err(|error| error.message())?;
-    let certificate = SigningCertificate::from_text(&read(&args.cert, "--cert")?).map_err(|error| error.message())?;
+    let certificate = read_certificate(&args.cert)?;
     let key = match (&args.key, stored_key) {
-        (Some(path), _) => signing_key_from_text(&read(path, "--key")?).map_err(|error| error.message())?,
+        (Some(path), _) => signing_key_from_file(path).map_err(|error| match error {
+            // Already names the file and the cap in both languages.
+            DocsError::Key(KeyError::Input(explained)) => explained,
+            other => other.message(),
+        })?,
         (None, Some(key)) => key,
         (None, None) => {
             return Err(Localized::new(
@@ -116,14 +127,14 @@ fn unit_from_store(cli: &Cli, reference: &str, with_key: bool) -> Result<(UnitPr
     unit_for_documents(&store, secrets.as_deref(), reference).map_err(|error| error.message())
 }
 
-/// Names the option and the file, never the content (the key file is secret).
-fn read(path: &Path, option: &str) -> Result<String, Localized> {
-    std::fs::read_to_string(path).map_err(|error| {
-        Localized::new(
-            format!("{option}: cannot read {} ({error}).", path.display()),
-            format!("{option}: تعذّرت قراءة الملف {} ({error}).", path.display()),
-        )
-    })
+/// PEM or base64 text, or DER as the bytes are not text.
+fn read_certificate(path: &Path) -> Result<SigningCertificate, Localized> {
+    let bytes = read_capped(path, CERTIFICATE_FILE).map_err(|error| error.explain())?;
+    match String::from_utf8(bytes) {
+        Ok(text) => SigningCertificate::from_text(&text),
+        Err(not_text) => SigningCertificate::from_der(not_text.as_bytes()),
+    }
+    .map_err(|error| error.message())
 }
 
 fn fail(cli: &Cli, message: &Localized, code: u8) -> u8 {

@@ -2,16 +2,17 @@
 //! printed, in English and Arabic; exit 2 when the input is at fault.
 
 use std::fmt::Write as _;
-use std::io::{Read, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
+use fatoora_core::input::{self, Cap, InputError};
 use fatoora_core::secrets::{SecretBackend, open_secret_store};
 use fatoora_core::values::{FieldError, Severity};
 use fatoora_core::{DataDir, Environment, Localized, Store};
 use fatoora_csr::units::{KeyChoice, UnitError, prepare_csr};
-use fatoora_csr::{CsrFormat, UnitKey, UnitProfile, lint_csr};
+use fatoora_csr::{CSR_FILE, CsrFormat, SDK_PROPERTIES_FILE, UnitKey, UnitProfile, lint_csr};
 
 use crate::{Cli, exit};
 
@@ -103,7 +104,10 @@ pub fn run(cli: &Cli, args: &CsrArgs) -> anyhow::Result<u8> {
 fn run_new(cli: &Cli, args: &NewArgs) -> anyhow::Result<u8> {
     let profile = match &args.from_sdk_config {
         Some(path) => {
-            let text = read_input(path)?;
+            let text = match read_input(path, SDK_PROPERTIES_FILE) {
+                Ok(text) => text,
+                Err(error) => return Ok(refuse(cli, &error.explain(), &[])),
+            };
             match UnitProfile::from_sdk_properties(&text, args.env) {
                 Ok(profile) => profile,
                 Err(error) => return Ok(refuse(cli, &error.explain(), &[])),
@@ -123,7 +127,7 @@ fn run_new(cli: &Cli, args: &NewArgs) -> anyhow::Result<u8> {
         },
     };
     let key = match &args.import_key {
-        Some(path) => match UnitKey::import(&read_input(path)?) {
+        Some(path) => match UnitKey::import_file(path) {
             Ok(key) => KeyChoice::Import(key),
             Err(error) => return Ok(refuse(cli, &error.explain(), &[])),
         },
@@ -187,7 +191,10 @@ fn run_new(cli: &Cli, args: &NewArgs) -> anyhow::Result<u8> {
 }
 
 fn run_lint(cli: &Cli, args: &LintArgs) -> anyhow::Result<u8> {
-    let bytes = read_input(&args.file)?;
+    let bytes = match read_input(&args.file, CSR_FILE) {
+        Ok(bytes) => bytes,
+        Err(error) => return Ok(refuse(cli, &error.explain(), &[])),
+    };
     let lint = lint_csr(&bytes, args.env);
     if cli.json {
         emit(&format!("{}\n", serde_json::to_string(&lint)?));
@@ -214,13 +221,13 @@ fn run_lint(cli: &Cli, args: &LintArgs) -> anyhow::Result<u8> {
     Ok(if lint.has_errors() { exit::BAD_INPUT } else { exit::OK })
 }
 
-fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+/// The file named on the command line, or standard input for `-`, read no
+/// further than `cap`.
+pub(crate) fn read_input(path: &Path, cap: Cap) -> Result<Vec<u8>, InputError> {
     if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes)?;
-        return Ok(bytes);
+        return input::read_capped_from(std::io::stdin().lock(), cap);
     }
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    input::read_capped(path, cap)
 }
 
 fn both(message: &Localized) -> String {

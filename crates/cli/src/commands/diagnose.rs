@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
+use fatoora_core::input::{Cap, MIB, read_capped};
 use fatoora_core::{DataDir, Environment, Localized, Store};
 use fatoora_diagnostics::{
     ALL_ZATCA_ENVIRONMENTS, DEFAULT_CONTROL_URL, DiagnoseOptions, ProbeState, ProgressEvent, Target, TargetError, diagnose,
-    history, load_ca_file, parse_resolver,
+    history, parse_ca_pem, parse_resolver,
 };
 
 use crate::{Cli, exit};
@@ -108,10 +109,17 @@ fn options(args: &DiagnoseArgs) -> Result<DiagnoseOptions, Localized> {
         }.message())?;
     }
     if let Some(path) = &args.ca_file {
-        options.extra_roots = load_ca_file(path).map_err(|e| e.message())?;
+        let bytes = read_capped(path, CA_FILE).map_err(|e| e.explain())?;
+        let name = path.display().to_string();
+        let text = String::from_utf8(bytes).map_err(|_| TargetError::BadCaFile { path: name.clone(), reason: "not PEM text".into() }.message())?;
+        options.extra_roots = parse_ca_pem(&text, &name).map_err(|e| e.message())?;
     }
     Ok(options)
 }
+
+/// A system bundle of every public CA is about 200 KiB; a company CA is one
+/// certificate.
+const CA_FILE: Cap = Cap::new("CA certificate file", "ملف شهادة جهة التصديق", 4 * MIB);
 
 pub fn run(cli: &Cli, args: &DiagnoseArgs) -> anyhow::Result<u8> {
     let options = match options(args) {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use fatoora_batch::import::{check_csv, import_units, template};
+use fatoora_batch::import::{ImportError, check_csv, import_units, read_units_csv, template};
 use fatoora_core::Environment;
 use fatoora_core::values::Severity;
 
@@ -37,9 +37,7 @@ pub fn run(cli: &Cli, args: &ImportUnitsArgs) -> anyhow::Result<u8> {
         return Ok(exit::OK);
     }
     let path = args.file.as_ref().expect("clap requires FILE without --template");
-    let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    let (_, mut session) = session(cli, args.env)?;
-    let bad_input = |error: fatoora_batch::import::ImportError| {
+    let bad_input = |error: ImportError| {
         let explanation = error.explain();
         if cli.json {
             emit(&format!("{}\n", serde_json::json!({ "error": explanation })));
@@ -48,6 +46,12 @@ pub fn run(cli: &Cli, args: &ImportUnitsArgs) -> anyhow::Result<u8> {
         }
         Ok(if error.is_bad_input() { exit::BAD_INPUT } else { exit::FAILURE })
     };
+    // Before the data folder is opened: a wrong file changes nothing.
+    let bytes = match read_units_csv(path) {
+        Ok(bytes) => bytes,
+        Err(error) => return bad_input(error),
+    };
+    let (_, mut session) = session(cli, args.env)?;
     let check = match check_csv(&bytes, session.environment, &session.store) {
         Ok(check) => check,
         Err(error) => return bad_input(error),

@@ -123,13 +123,7 @@ fn php(args: &PhpArgs) -> anyhow::Result<u8> {
 }
 
 fn read_run(path: &Path) -> Result<ImportedRun, Localized> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Localized::new(
-            format!("cannot read {}: {e}", path.display()),
-            format!("تعذّرت قراءة الملف \u{2066}{}\u{2069}: \u{2066}{e}\u{2069}", path.display()),
-        )
-    })?;
-    ImportedRun::from_json(&text, &path.display().to_string()).map_err(|e| e.explain())
+    ImportedRun::from_file(path).map_err(|e| e.explain())
 }
 
 fn compare_runs(cli: &Cli, args: &CompareArgs) -> anyhow::Result<u8> {
