@@ -16,9 +16,6 @@ const palette: Record<string, string> = {
   ...Object.fromEntries([...root.matchAll(/--([\w-]+):\s*(#[0-9a-fA-F]{6})\s*;/g)].map((m) => [m[1], m[2]])),
 };
 
-// The second-language line under a message may be faded; its opacity counts.
-const otherLanguageOpacity = Number(/\.other-language\s*\{[^}]*opacity:\s*([\d.]+)/.exec(css)?.[1] ?? 1);
-
 type Rgb = [number, number, number];
 
 function rgb(name: string): Rgb {
@@ -61,8 +58,6 @@ const TEXT: [string, Rgb, Rgb][] = [
   ["warnings on a card", rgb("amber"), rgb("white")],
   ["errors on the page", rgb("red"), rgb("page")],
   ["errors on a card", rgb("red"), rgb("white")],
-  ["the other language's error line", over(rgb("red"), otherLanguageOpacity, rgb("page")), rgb("page")],
-  ["the other language's warning line", over(rgb("amber"), otherLanguageOpacity, rgb("page")), rgb("page")],
   ["input text", rgb("ink"), rgb("white")],
 ];
 

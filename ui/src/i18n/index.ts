@@ -1,6 +1,6 @@
 // One catalogue per language; English is the reference for the key set and
 // a test checks that Arabic has exactly the same keys and placeholders.
-import type { UiLanguage } from "../bindings";
+import type { CommandError, LocalizedText, UiLanguage } from "../bindings";
 import ar from "./ar.json";
 import en from "./en.json";
 
@@ -12,6 +12,20 @@ export const catalogues: Record<Language, Record<MessageKey, string>> = { en, ar
 
 export function otherLanguage(language: Language): Language {
   return language === "en" ? "ar" : "en";
+}
+
+/**
+ * The UI language's text of a bilingual message from Rust (a `Localized`:
+ * errors, findings, labels). Only that one is shown: the other language's
+ * text would put English into the Arabic screen and Arabic into the English.
+ */
+export function localized(text: LocalizedText, language: Language): string {
+  return text[language];
+}
+
+/** What a refused command says, in the UI language. */
+export function describeError(error: CommandError, language: Language): string {
+  return localized(error.message, language);
 }
 
 export function direction(language: Language): "ltr" | "rtl" {
