@@ -324,6 +324,14 @@ def test_expiry_banner_and_one_os_notification_per_threshold(home, data_dir, not
     assert taxpayer.find_elements(By.CSS_SELECTOR, f"tr[data-unit-id='{first}'] button.renew")
     shot(home, "overview-en")
 
+    # Renew opens the onboarding wizard on that unit, renewal chosen, at the OTP.
+    taxpayer.find_element(By.CSS_SELECTOR, f"tr[data-unit-id='{first}'] button.renew").click()
+    form = home.find_element(By.ID, "otp-form")
+    assert f"POS-1-{VAT}" in form.text, form.text
+    assert home.find_element(By.ID, "otp-tile-renew").is_selected()
+    assert not home.find_element(By.ID, "otp-tile-onboard").is_selected()
+    shot(home, "renew-wizard-en")
+
 
 def test_overview_search_and_filter(home, data_dir):
     first, second, third = my_units(data_dir)
@@ -381,3 +389,10 @@ def test_fleet_in_arabic(home, data_dir):
     home.find_element(By.ID, "batch-pending")
     assert "رموز التحقق" in home.find_element(By.ID, "fleet-panel-batch").text
     shot(home, "batch-ar")
+
+    home.find_element(By.ID, "fleet-tab-overview").click()
+    _, expired, _ = my_units(data_dir)
+    home.find_element(By.CSS_SELECTOR, f"tr[data-unit-id='{expired}'] button.renew").click()
+    home.find_element(By.ID, "otp-form")
+    assert home.find_element(By.ID, "otp-tile-renew").is_selected()
+    shot(home, "renew-wizard-ar")
