@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use fatoora_core::input::{self, Cap, InputError, MIB};
 use fatoora_core::secrets::SecretStore;
 use fatoora_core::values::{Field, FieldError, Severity};
+use fatoora_core::i18n::isolate;
 use fatoora_core::{Environment, Localized, Store};
 use fatoora_csr::UnitProfile;
 use fatoora_csr::units::{KeyChoice, UnitError, list_units, prepare_csr};
@@ -142,7 +143,7 @@ impl ImportError {
             ImportError::Empty => Localized::new("The file has a header but no unit rows. Nothing was imported.", "يحتوي الملف على سطر العناوين فقط دون أي وحدة. لم يُستورد شيء."),
             ImportError::Csv { line, detail } => Localized::new(
                 format!("Line {line} cannot be read as CSV ({detail}). Check its quotes and commas. Nothing was imported."),
-                format!("تعذّرت قراءة السطر {line} بصيغة CSV ({detail}). تحقّق من علامات الاقتباس والفواصل. لم يُستورد شيء."),
+                format!("تعذّرت قراءة السطر {line} بصيغة CSV ({detail}). تحقّق من علامات الاقتباس والفواصل. لم يُستورد شيء.", detail = isolate(detail)),
             ),
             ImportError::HasErrors { errors } => Localized::new(
                 format!("The file has {errors} error(s), listed above by line and column. Nothing was imported. Fix them, or import only the valid rows with --valid-rows-only."),

@@ -2,6 +2,7 @@
 //! document, each with a message the user can act on in both languages.
 
 use fatoora_core::Localized;
+use fatoora_core::i18n::isolate;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocsError {
@@ -34,7 +35,7 @@ impl DocsError {
         match self {
             DocsError::Xml(detail) => Localized::new(
                 format!("The XML document is not well-formed ({detail}). Check that the file is a complete UBL invoice."),
-                format!("مستند XML غير سليم البنية ({detail}). تأكد من أن الملف فاتورة UBL كاملة."),
+                format!("مستند XML غير سليم البنية ({detail}). تأكد من أن الملف فاتورة UBL كاملة.", detail = isolate(detail)),
             ),
             DocsError::Missing(what) => Localized::new(
                 format!("The signed document has no {what}. Sign it again with the compliance certificate."),
@@ -42,15 +43,15 @@ impl DocsError {
             ),
             DocsError::Canonicalization(detail) => Localized::new(
                 format!("The document could not be canonicalized with C14N 1.1 ({detail})."),
-                format!("تعذّرت معالجة المستند بخوارزمية C14N 1.1 ({detail})."),
+                format!("تعذّرت معالجة المستند بخوارزمية C14N 1.1 ({detail}).", detail = isolate(detail)),
             ),
             DocsError::Certificate(detail) => Localized::new(
                 format!("The certificate cannot be read ({detail}). Give the compliance CSID certificate as PEM or as the one-line base64 text ZATCA returns."),
-                format!("تعذّرت قراءة الشهادة ({detail}). أدخل شهادة الامتثال (CCSID) بصيغة PEM أو كنص base64 في سطر واحد كما تعيده الهيئة."),
+                format!("تعذّرت قراءة الشهادة ({detail}). أدخل شهادة الامتثال (CCSID) بصيغة PEM أو كنص base64 في سطر واحد كما تعيده الهيئة.", detail = isolate(detail)),
             ),
             DocsError::Key(detail) => Localized::new(
                 format!("The private key cannot be read ({detail}). Give the secp256k1 key as PEM (EC PRIVATE KEY or PRIVATE KEY) or as headerless base64."),
-                format!("تعذّرت قراءة المفتاح الخاص ({detail}). أدخل مفتاح secp256k1 بصيغة PEM أو كنص base64 دون ترويسة."),
+                format!("تعذّرت قراءة المفتاح الخاص ({detail}). أدخل مفتاح secp256k1 بصيغة PEM أو كنص base64 دون ترويسة.", detail = isolate(detail)),
             ),
             DocsError::KeyCertificateMismatch => Localized::new(
                 "The private key does not match the certificate's public key. Use the key the CSR was made with and the certificate ZATCA issued for that CSR.",
@@ -63,7 +64,7 @@ impl DocsError {
             }
             DocsError::Qr(detail) => Localized::new(
                 format!("The QR code cannot be built or read ({detail})."),
-                format!("تعذّر إنشاء رمز الاستجابة السريعة (QR) أو قراءته ({detail})."),
+                format!("تعذّر إنشاء رمز الاستجابة السريعة (QR) أو قراءته ({detail}).", detail = isolate(detail)),
             ),
         }
     }

@@ -1,6 +1,8 @@
 //! Every message a user can see exists in English and Arabic at once, so a
 //! missing translation is a compile error rather than a blank label.
 
+use std::fmt;
+
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -37,5 +39,64 @@ impl Language {
             Language::En => "en",
             Language::Ar => "ar",
         }
+    }
+}
+
+/// A left-to-right run (a file path, URL, host name, address) inside an
+/// Arabic sentence, wrapped in a left-to-right isolate (U+2066 … U+2069).
+/// Without it the bidi algorithm reorders the run's own pieces
+/// (`C:\Users\...` or `/home/x/a.fobak` come out scrambled) and lets its
+/// neutral characters pull the Arabic around it. A path is left to right by
+/// structure even when its folder names are Arabic, so the isolate's
+/// direction is fixed rather than guessed from the first letter (U+2068).
+pub fn ltr<T: fmt::Display>(text: T) -> Isolated<T> {
+    Isolated { text, opener: '\u{2066}' }
+}
+
+/// A run of unknown direction inside an Arabic sentence, such as an error
+/// text from the operating system (English on Linux, the system's language
+/// on Windows), in a first-strong isolate (U+2068 … U+2069): it takes the
+/// direction of its own first letter and leaves the sentence's order alone.
+pub fn isolate<T: fmt::Display>(text: T) -> Isolated<T> {
+    Isolated { text, opener: '\u{2068}' }
+}
+
+/// Displays its text between an isolate opener and U+2069 (pop directional isolate).
+#[derive(Debug, Clone, Copy)]
+pub struct Isolated<T> {
+    text: T,
+    opener: char,
+}
+
+impl<T: fmt::Display> fmt::Display for Isolated<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}\u{2069}", self.opener, self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn a_path_inside_arabic_is_one_left_to_right_isolate() {
+        let path = Path::new("/home/user/مستندات/backup.fobak");
+        let message = format!("تعذّرت قراءة الملف {}.", ltr(path.display()));
+        assert_eq!(message, "تعذّرت قراءة الملف \u{2066}/home/user/مستندات/backup.fobak\u{2069}.");
+    }
+
+    #[test]
+    fn an_os_error_keeps_its_own_direction_in_a_first_strong_isolate() {
+        let error = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let message = format!("تعذّر الحفظ ({}).", isolate(&error));
+        assert_eq!(message, format!("تعذّر الحفظ (\u{2068}{error}\u{2069})."));
+    }
+
+    #[test]
+    fn every_opener_is_closed() {
+        let text = format!("{}{}", ltr("https://gw-fatoora.zatca.gov.sa"), isolate("a"));
+        let openers = text.chars().filter(|c| matches!(c, '\u{2066}'..='\u{2068}')).count();
+        assert_eq!(openers, text.chars().filter(|&c| c == '\u{2069}').count());
     }
 }

@@ -9,7 +9,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::i18n::Localized;
+use crate::i18n::{Localized, isolate, ltr};
 
 pub const KIB: u64 = 1024;
 pub const MIB: u64 = 1024 * KIB;
@@ -59,7 +59,7 @@ impl InputError {
         match self {
             InputError::TooLarge { what, limit, path } => {
                 let (en_file, ar_file) = match path {
-                    Some(path) => (format!(" {}", path.display()), format!(" ‎{}‎", path.display())),
+                    Some(path) => (format!(" {}", path.display()), format!(" {}", ltr(path.display()))),
                     None => (String::new(), String::new()),
                 };
                 Localized::new(
@@ -77,7 +77,7 @@ impl InputError {
             }
             InputError::Io { what, path, source } => Localized::new(
                 format!("Cannot read the {} {} ({source}). Check the path and the file's permissions.", what.en, path.display()),
-                format!("تعذّرت قراءة {} ‎{}‎ ({source}). تحقّق من المسار ومن صلاحيات الملف.", what.ar, path.display()),
+                format!("تعذّرت قراءة {} {} ({source}). تحقّق من المسار ومن صلاحيات الملف.", what.ar, ltr(path.display()), source = isolate(source)),
             ),
         }
     }

@@ -29,7 +29,7 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::debug_fn;
 use zeroize::Zeroizing;
 
-use crate::i18n::Localized;
+use crate::i18n::{Localized, isolate, ltr};
 use crate::paths::DataDir;
 
 pub const LOG_VAR: &str = "FATOORA_ONBOARD_LOG";
@@ -77,8 +77,9 @@ impl LoggingError {
                     path.display()
                 ),
                 format!(
-                    "تعذّرت كتابة السجلات في {} ({self}). تحقّق من صلاحيات مجلد البيانات أو اختر مجلدًا آخر عبر ‎--data-dir‎.",
-                    path.display()
+                    "تعذّرت كتابة السجلات في {} ({error}). تحقّق من صلاحيات مجلد البيانات أو اختر مجلدًا آخر عبر ‎--data-dir‎.",
+                    ltr(path.display()),
+                    error = isolate(self)
                 ),
             ),
             LoggingError::AlreadyInstalled => Localized::new(

@@ -12,7 +12,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::i18n::Localized;
+use crate::i18n::{Localized, isolate, ltr};
 
 pub const HOME_VAR: &str = "FATOORA_ONBOARD_HOME";
 
@@ -47,7 +47,8 @@ impl DataDirError {
                 ),
                 format!(
                     "تعذّر إنشاء مجلد البيانات {} ({source}). تحقّق من صلاحية الكتابة فيه أو اختر مجلدًا آخر عبر ‎--data-dir‎.",
-                    path.display()
+                    ltr(path.display()),
+                    source = isolate(source)
                 ),
             ),
         }

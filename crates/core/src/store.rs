@@ -35,7 +35,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::environment::Environment;
-use crate::i18n::{Language, Localized};
+use crate::i18n::{Language, Localized, isolate, ltr};
 use crate::paths::{DataDir, DataDirError};
 
 pub use rusqlite;
@@ -123,7 +123,7 @@ impl StoreError {
                 ),
                 format!(
                     "ملف قاعدة البيانات {} تالف أو ليس قاعدة بيانات Fatoora Onboard، ولم يُعدَّل. استعده من نسخة احتياطية، أو انقله إلى مكان آخر وابدأ من جديد (مفاتيحك في سلسلة المفاتيح لا تتأثر).",
-                    path.display()
+                    ltr(path.display())
                 ),
             ),
             StoreError::TooNew { path, found, supported } => Localized::new(
@@ -133,7 +133,7 @@ impl StoreError {
                 ),
                 format!(
                     "ملف قاعدة البيانات {} أنشأه إصدار أحدث من Fatoora Onboard (المخطط {found}، وهذا الإصدار يقرأ حتى {supported})، ولم يُعدَّل. ثبّت الإصدار الأحدث مجددًا، أو اختر مجلدًا آخر عبر ‎--data-dir‎.",
-                    path.display()
+                    ltr(path.display())
                 ),
             ),
             StoreError::Foreign { path, .. } => Localized::new(
@@ -143,7 +143,7 @@ impl StoreError {
                 ),
                 format!(
                     "الملف {} قاعدة بيانات SQLite لبرنامج آخر، ولم يُعدَّل. اختر مجلدًا خاصًا عبر ‎--data-dir‎.",
-                    path.display()
+                    ltr(path.display())
                 ),
             ),
             StoreError::Open { path, source } => Localized::new(
@@ -153,7 +153,8 @@ impl StoreError {
                 ),
                 format!(
                     "تعذّر فتح ملف قاعدة البيانات {} ({source}). تحقّق من صلاحية الكتابة في المجلد ومن أن أي برنامج آخر لا يستخدم الملف.",
-                    path.display()
+                    ltr(path.display()),
+                    source = isolate(source)
                 ),
             ),
             StoreError::WalUnavailable { path, .. } => Localized::new(
@@ -163,7 +164,7 @@ impl StoreError {
                 ),
                 format!(
                     "ملف قاعدة البيانات {} على نظام ملفات لا يدعم سجل الكتابة المسبقة في SQLite (غالبًا مجلد شبكة). اختر مجلدًا محليًا عبر ‎--data-dir‎.",
-                    path.display()
+                    ltr(path.display())
                 ),
             ),
             StoreError::Read { path, source } => Localized::new(
@@ -173,7 +174,8 @@ impl StoreError {
                 ),
                 format!(
                     "تعذّرت قراءة ملف قاعدة البيانات {} ({source}). تحقّق من صلاحيات الملف.",
-                    path.display()
+                    ltr(path.display()),
+                    source = isolate(source)
                 ),
             ),
             StoreError::Migration { path, source } => Localized::new(
@@ -183,7 +185,8 @@ impl StoreError {
                 ),
                 format!(
                     "فشل تحديث ملف قاعدة البيانات {} ({source})، ولم يتغيّر شيء. أبلغ عن ذلك مع ملف السجل.",
-                    path.display()
+                    ltr(path.display()),
+                    source = isolate(source)
                 ),
             ),
             StoreError::BadSetting { key, .. } => Localized::new(
@@ -195,7 +198,7 @@ impl StoreError {
                 format!(
                     "A database operation failed ({source}). Try again; if it persists, report it with the log file."
                 ),
-                format!("فشلت عملية في قاعدة البيانات ({source}). أعد المحاولة، وإن تكرر ذلك فأبلغ عنه مع ملف السجل."),
+                format!("فشلت عملية في قاعدة البيانات ({source}). أعد المحاولة، وإن تكرر ذلك فأبلغ عنه مع ملف السجل.", source = isolate(source)),
             ),
         }
     }

@@ -9,6 +9,7 @@ use der::asn1::{Any, OctetString};
 use der::{Decode, Encode, Tag};
 use fatoora_core::values::{FieldError, Severity};
 use fatoora_core::Localized;
+use fatoora_core::i18n::isolate;
 use serde::{Deserialize, Serialize};
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::builder::{Builder, RequestBuilder};
@@ -92,7 +93,7 @@ impl BuildError {
             }
             BuildError::Encoding(detail) => Localized::new(
                 format!("The CSR could not be encoded ({detail}). This is a bug in fatoora-onboard; please report it with the unit's details (never the key)."),
-                format!("تعذّر ترميز طلب توقيع الشهادة ({detail}). هذا خلل في البرنامج؛ أبلغ عنه مع بيانات الوحدة (دون المفتاح أبدًا)."),
+                format!("تعذّر ترميز طلب توقيع الشهادة ({detail}). هذا خلل في البرنامج؛ أبلغ عنه مع بيانات الوحدة (دون المفتاح أبدًا).", detail = isolate(detail)),
             ),
         }
     }

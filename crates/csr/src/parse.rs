@@ -9,6 +9,7 @@ use const_oid::ObjectIdentifier;
 use der::asn1::AnyRef;
 use der::{Decode, Encode, Tag, Tagged};
 use fatoora_core::values::{Field, VatNumber};
+use fatoora_core::i18n::isolate;
 use fatoora_core::{Environment, Localized};
 use k256::ecdsa::{Signature, VerifyingKey};
 use serde::Serialize;
@@ -217,7 +218,7 @@ impl CsrParseError {
             ),
             CsrParseError::Der(detail) => Localized::new(
                 format!("The content is not a valid PKCS#10 certificate request ({detail}). Generate the CSR again."),
-                format!("المحتوى ليس طلب توقيع شهادة PKCS#10 صالحًا ({detail}). أنشئ طلب CSR من جديد."),
+                format!("المحتوى ليس طلب توقيع شهادة PKCS#10 صالحًا ({detail}). أنشئ طلب CSR من جديد.", detail = isolate(detail)),
             ),
         }
     }

@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use fatoora_core::input::{InputError, KIB, human_size};
 use fatoora_core::secrets::SecretError;
 use fatoora_core::store::{StoreError, rusqlite};
+use fatoora_core::i18n::{isolate, ltr};
 use fatoora_core::{Environment, Localized};
 
 use crate::KdfWindow;
@@ -72,7 +73,7 @@ impl CustodyError {
             ),
             CustodyError::NotABackup { detail } => Localized::new(
                 format!("This file is not a Fatoora Onboard backup ({detail}). Nothing was changed. Choose the .fobak file made by the backup command."),
-                format!("هذا الملف ليس نسخة احتياطية من Fatoora Onboard ({detail}). لم يتغيّر شيء. اختر ملف ‎.fobak‎ الذي أنشأه أمر النسخ الاحتياطي."),
+                format!("هذا الملف ليس نسخة احتياطية من Fatoora Onboard ({detail}). لم يتغيّر شيء. اختر ملف ‎.fobak‎ الذي أنشأه أمر النسخ الاحتياطي.", detail = isolate(detail)),
             ),
             CustodyError::TooNew { found } => Localized::new(
                 format!("The backup was made by a newer version of Fatoora Onboard (format {found}). Nothing was changed; install the newer version to restore it."),
@@ -98,7 +99,7 @@ impl CustodyError {
             ),
             CustodyError::TargetNotEmpty { path } => Localized::new(
                 format!("The data folder {} already holds units. Nothing was changed. Restore into an empty folder with --data-dir, or pass --replace to overwrite this one.", path.display()),
-                format!("مجلد البيانات {} يحتوي على وحدات بالفعل. لم يتغيّر شيء. استعد النسخة إلى مجلد فارغ عبر ‎--data-dir‎، أو مرّر ‎--replace‎ لاستبداله.", path.display()),
+                format!("مجلد البيانات {} يحتوي على وحدات بالفعل. لم يتغيّر شيء. استعد النسخة إلى مجلد فارغ عبر ‎--data-dir‎، أو مرّر ‎--replace‎ لاستبداله.", ltr(path.display())),
             ),
             CustodyError::UnitNotFound(reference) => Localized::new(
                 format!("No unit {reference:?}. Run fatoora-onboard units list to see the units and their ids."),
@@ -118,7 +119,7 @@ impl CustodyError {
             ),
             CustodyError::Io { path, source } => Localized::new(
                 format!("Cannot read or write {} ({source}). Check the folder's permissions and free space.", path.display()),
-                format!("تعذّرت القراءة من {} أو الكتابة إليه ({source}). تحقّق من صلاحيات المجلد والمساحة المتاحة.", path.display()),
+                format!("تعذّرت القراءة من {} أو الكتابة إليه ({source}). تحقّق من صلاحيات المجلد والمساحة المتاحة.", ltr(path.display()), source = isolate(source)),
             ),
             CustodyError::Input(error) => error.explain(),
             CustodyError::Store(error) => error.explain(),

@@ -4,6 +4,7 @@
 //! why TCP never ran; a dead proxy explains why the proxied GET failed).
 
 use fatoora_core::Localized;
+use fatoora_core::i18n::ltr;
 use serde::Serialize;
 
 use crate::model::*;
@@ -85,11 +86,6 @@ const RULES: &[Rule] = &[
 
 pub(crate) fn decide(evidence: &Evidence) -> Verdict {
     RULES.iter().find_map(|rule| rule(evidence)).unwrap_or_else(|| healthy(evidence))
-}
-
-/// A host name or number inside Arabic text, isolated left-to-right.
-fn ltr(text: impl std::fmt::Display) -> String {
-    format!("\u{2066}{text}\u{2069}")
 }
 
 fn problem(class: VerdictClass, headline: Localized, next_step: Localized) -> Option<Verdict> {

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use fatoora_core::i18n::isolate;
 use fatoora_core::{DataDir, Environment, Localized};
 use fatoora_simulator::RuntimeInfo;
 
@@ -46,7 +47,7 @@ impl LocalError {
             ),
             LocalError::Unreadable(detail) => Localized::new(
                 format!("The local simulator's files could not be read ({detail}). Restart the simulator."),
-                format!("تعذّرت قراءة ملفات المحاكي المحلي ({detail}). أعد تشغيل المحاكي."),
+                format!("تعذّرت قراءة ملفات المحاكي المحلي ({detail}). أعد تشغيل المحاكي.", detail = isolate(detail)),
             ),
             LocalError::Client(error) => Localized::new(
                 format!("The connection to the local simulator could not be set up ({error})."),

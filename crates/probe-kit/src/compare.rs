@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use fatoora_core::Localized;
+use fatoora_core::i18n::ltr;
 use fatoora_diagnostics::VerdictClass;
 use serde::Serialize;
 
@@ -33,10 +34,6 @@ pub struct Comparison {
     pub server: VerdictClass,
     pub headline: Localized,
     pub next_step: Localized,
-}
-
-fn ltr(text: impl std::fmt::Display) -> String {
-    format!("\u{2066}{text}\u{2069}")
 }
 
 /// What went wrong on one side, as a clause: "TCP times out on both addresses".

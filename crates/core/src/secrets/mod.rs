@@ -29,7 +29,7 @@ use std::path::PathBuf;
 use secrecy::{ExposeSecret, ExposeSecretMut, SecretBox};
 use zeroize::Zeroize;
 
-use crate::i18n::Localized;
+use crate::i18n::{Localized, isolate, ltr};
 use crate::paths::DataDir;
 
 pub use file::EncryptedFileStore;
@@ -267,7 +267,8 @@ impl SecretError {
                     "The operating system's keychain cannot be reached ({detail}). On a desktop, log in to a graphical session with a keyring (GNOME Keyring, KWallet). On a headless server, use the encrypted-file store instead: set {BACKEND_VAR}=file and {PASSPHRASE_VAR}, or enter the passphrase when asked."
                 ),
                 format!(
-                    "تعذّر الوصول إلى سلسلة مفاتيح نظام التشغيل ({detail}). على سطح المكتب، سجّل الدخول إلى جلسة رسومية فيها سلسلة مفاتيح (GNOME Keyring أو KWallet). على خادم بلا واجهة، استخدم مخزن الملف المشفّر بدلًا منها: عيّن {BACKEND_VAR}=file و{PASSPHRASE_VAR}، أو أدخل عبارة المرور عند طلبها."
+                    "تعذّر الوصول إلى سلسلة مفاتيح نظام التشغيل ({detail}). على سطح المكتب، سجّل الدخول إلى جلسة رسومية فيها سلسلة مفاتيح (GNOME Keyring أو KWallet). على خادم بلا واجهة، استخدم مخزن الملف المشفّر بدلًا منها: عيّن {BACKEND_VAR}=file و{PASSPHRASE_VAR}، أو أدخل عبارة المرور عند طلبها.",
+                    detail = isolate(detail)
                 ),
             ),
             SecretError::KeychainLocked { detail } => Localized::new(
@@ -275,14 +276,15 @@ impl SecretError {
                     "The keychain is locked or refused access ({detail}). Unlock it (log in again, or unlock the \"login\" keyring) and retry; on a headless server use {BACKEND_VAR}=file."
                 ),
                 format!(
-                    "سلسلة المفاتيح مقفلة أو رفضت الوصول ({detail}). افتح قفلها (سجّل الدخول من جديد أو افتح سلسلة \"login\") ثم أعد المحاولة؛ وعلى خادم بلا واجهة استخدم {BACKEND_VAR}=file."
+                    "سلسلة المفاتيح مقفلة أو رفضت الوصول ({detail}). افتح قفلها (سجّل الدخول من جديد أو افتح سلسلة \"login\") ثم أعد المحاولة؛ وعلى خادم بلا واجهة استخدم {BACKEND_VAR}=file.",
+                    detail = isolate(detail)
                 ),
             ),
             SecretError::Keychain { detail } => Localized::new(
                 format!(
                     "The keychain reported an error ({detail}). Retry; if it persists, report it with the log file."
                 ),
-                format!("أبلغت سلسلة المفاتيح عن خطأ ({detail}). أعد المحاولة، وإن تكرر فأبلغ عنه مع ملف السجل."),
+                format!("أبلغت سلسلة المفاتيح عن خطأ ({detail}). أعد المحاولة، وإن تكرر فأبلغ عنه مع ملف السجل.", detail = isolate(detail)),
             ),
             SecretError::TooLargeForKeychain { name, size, limit } => Localized::new(
                 format!(
@@ -299,7 +301,7 @@ impl SecretError {
                 ),
                 format!(
                     "عبارة المرور لا تفتح ملف الأسرار {} (أو أن الملف عُدِّل). تحقّق من {PASSPHRASE_VAR} أو أعد كتابتها. لا يمكن استعادة المفاتيح بدون عبارة المرور الصحيحة؛ ولم يُعدَّل الملف.",
-                    path.display()
+                    ltr(path.display())
                 ),
             ),
             SecretError::PassphraseMissing => Localized::new(
@@ -321,7 +323,8 @@ impl SecretError {
                 ),
                 format!(
                     "ملف الأسرار {} تالف ({detail})، ولم يُعدَّل. استعده من نسخة احتياطية.",
-                    path.display()
+                    ltr(path.display()),
+                    detail = isolate(detail)
                 ),
             ),
             SecretError::FileTooNew { path, found } => Localized::new(
@@ -331,7 +334,7 @@ impl SecretError {
                 ),
                 format!(
                     "ملف الأسرار {} أنشأه إصدار أحدث من Fatoora Onboard (الصيغة {found})، ولم يُعدَّل. ثبّت الإصدار الأحدث مجددًا.",
-                    path.display()
+                    ltr(path.display())
                 ),
             ),
             SecretError::Io { path, source } => Localized::new(
@@ -341,7 +344,8 @@ impl SecretError {
                 ),
                 format!(
                     "تعذّرت القراءة من {} أو الكتابة إليه ({source}). تحقّق من صلاحيات المجلد والمساحة المتاحة.",
-                    path.display()
+                    ltr(path.display()),
+                    source = isolate(source)
                 ),
             ),
         }
