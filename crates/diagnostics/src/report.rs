@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use fatoora_core::i18n::{Language, ltr};
+
 use crate::model::*;
 
 impl Report {
@@ -28,7 +30,7 @@ impl Report {
         let _ = writeln!(out, "\nVERDICT [{}]: {}\nNext step: {}", v.class.id(), v.headline.en, v.next_step.en);
         let _ = writeln!(out, "\u{200F}{}\n\u{200F}{}", v.headline.ar, v.next_step.ar);
         let _ = writeln!(out, "\nFinished in {} ms (each probe's deadline {} ms)", self.duration_ms, self.target.timeout_ms);
-        for section in sections(self) {
+        for section in sections(self, Language::En) {
             let _ = writeln!(out, "\n{}", section.title);
             for row in section.rows {
                 let _ = writeln!(out, "  {:<34} {:<28} {:>7}", row.what, row.result, row.time);
@@ -40,34 +42,79 @@ impl Report {
         out
     }
 
+    /// The page in English, as the CLI writes it.
     pub fn to_html(&self) -> String {
+        self.to_html_in(Language::En)
+    }
+
+    /// The page in `language` (the app saves it in the UI's): `lang` and
+    /// `dir`, the verdict in that language first and the other below it,
+    /// headings, column names, configuration labels and outcome words. The
+    /// evidence stays as measured: probe names, addresses, header values,
+    /// certificate subjects and the error texts of the OS and the TLS
+    /// library are what a network engineer or ZATCA's support searches for,
+    /// so a translation would turn them into paraphrase. Each cell is an
+    /// isolate (`<bdi>`) that takes its own direction, so that English
+    /// evidence reads left to right in the Arabic page.
+    pub fn to_html_in(&self, language: Language) -> String {
         let v = &self.verdict;
+        let l = |en: &'static str, ar: &'static str| pick(language, en, ar);
         let mut body = String::new();
         let status_class = if v.problem { "bad" } else { "good" };
+        let verdict_in = |lang: Language| {
+            format!(
+                "<h1>{}</h1><p><b>{}</b> {}</p>",
+                esc(v.headline.get(lang)),
+                pick(lang, "Next step:", "الخطوة التالية:"),
+                esc(v.next_step.get(lang))
+            )
+        };
+        let other = match language {
+            Language::En => Language::Ar,
+            Language::Ar => Language::En,
+        };
         let _ = write!(
             body,
-            r#"<section class="verdict {status_class}"><p class="class">{class}</p><h1>{he}</h1><p><b>Next step:</b> {ne}</p><div dir="rtl" lang="ar"><h1>{ha}</h1><p><b>الخطوة التالية:</b> {na}</p></div></section>"#,
+            r#"<section class="verdict {status_class}"><p class="class" dir="ltr">{class}</p>{first}<div dir="{dir}" lang="{code}">{second}</div></section>"#,
             class = esc(&v.class.id()),
-            he = esc(&v.headline.en),
-            ne = esc(&v.next_step.en),
-            ha = esc(&v.headline.ar),
-            na = esc(&v.next_step.ar),
+            first = verdict_in(language),
+            dir = direction(other),
+            code = other.code(),
+            second = verdict_in(other),
         );
-        let _ = write!(
-            body,
-            "<p class=\"meta\">Target {} · started {} · finished in {} ms · each probe's deadline {} ms · report schema {}</p>",
-            esc(&self.target.origin),
-            esc(&self.started_at.to_rfc3339()),
-            self.duration_ms,
-            self.target.timeout_ms,
-            self.schema_version
-        );
-        for section in sections(self) {
-            let _ = write!(body, "<h2>{}</h2><table><colgroup><col style=\"width:38%\"><col style=\"width:22%\"><col style=\"width:8%\"><col style=\"width:32%\"></colgroup><tr><th>Probe</th><th>Result</th><th>Time</th><th>Evidence</th></tr>", esc(section.title));
+        let meta = match language {
+            Language::En => format!(
+                "Target {} · started {} · finished in {} ms · each probe's deadline {} ms · report schema {}",
+                self.target.origin,
+                self.started_at.to_rfc3339(),
+                self.duration_ms,
+                self.target.timeout_ms,
+                self.schema_version
+            ),
+            Language::Ar => format!(
+                "الهدف {} · البدء {} · انتهى خلال {} ملّي ثانية · مهلة كل فحص {} ملّي ثانية · إصدار مخطط التقرير {}",
+                ltr(&self.target.origin),
+                ltr(self.started_at.to_rfc3339()),
+                ltr(self.duration_ms),
+                ltr(self.target.timeout_ms),
+                ltr(self.schema_version)
+            ),
+        };
+        let _ = write!(body, "<p class=\"meta\">{}</p>", esc(&meta));
+        for section in sections(self, language) {
+            let _ = write!(
+                body,
+                "<h2>{}</h2><table><colgroup><col style=\"width:38%\"><col style=\"width:22%\"><col style=\"width:8%\"><col style=\"width:32%\"></colgroup><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+                esc(section.title),
+                l("Probe", "الفحص"),
+                l("Result", "النتيجة"),
+                l("Time", "المدة"),
+                l("Evidence", "الدليل")
+            );
             for row in section.rows {
                 let _ = write!(
                     body,
-                    "<tr class=\"{}\"><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                    "<tr class=\"{}\"><td><bdi>{}</bdi></td><td><bdi>{}</bdi></td><td class=\"num\"><bdi>{}</bdi></td><td><bdi>{}</bdi></td></tr>",
                     if row.ok { "ok" } else { "ko" },
                     esc(&row.what),
                     esc(&row.result),
@@ -78,9 +125,26 @@ impl Report {
             body.push_str("</table>");
         }
         format!(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"><title>FATOORA connectivity report — {}</title><style>{CSS}</style></head><body>{body}</body></html>\n",
+            "<!DOCTYPE html><html lang=\"{}\" dir=\"{}\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"><title>{} — {}</title><style>{CSS}</style></head><body>{body}</body></html>\n",
+            language.code(),
+            direction(language),
+            l("FATOORA connectivity report", "تقرير الاتصال ببوابة «فاتورة»"),
             esc(&self.target.host)
         )
+    }
+}
+
+fn pick(language: Language, en: &'static str, ar: &'static str) -> &'static str {
+    match language {
+        Language::En => en,
+        Language::Ar => ar,
+    }
+}
+
+fn direction(language: Language) -> &'static str {
+    match language {
+        Language::En => "ltr",
+        Language::Ar => "rtl",
     }
 }
 
@@ -89,7 +153,7 @@ const CSS: &str = "body{font-family:system-ui,'Segoe UI','Noto Sans Arabic',sans
 .bad{background:#fdecea;border:2px solid #c62828}.good{background:#e8f5e9;border:2px solid #2e7d32}\
 .class{font-family:monospace;margin:0;color:#555}.meta{color:#555;font-size:.9rem}\
 h2{font-size:1.05rem;margin-top:1.5rem;border-bottom:1px solid #ccc}table{border-collapse:collapse;width:100%;font-size:.9rem;table-layout:fixed}td{overflow-wrap:anywhere}\
-td,th{text-align:left;padding:.25rem .5rem;vertical-align:top;border-bottom:1px solid #eee}td.num{text-align:right;white-space:nowrap}\
+td,th{text-align:start;padding:.25rem .5rem;vertical-align:top;border-bottom:1px solid #eee}td.num{text-align:end;white-space:nowrap}\
 tr.ko td:nth-child(2){color:#c62828;font-weight:600}tr.ok td:nth-child(2){color:#2e7d32}";
 
 /// HTML escaping for text nodes and attribute values. Five replacements do
@@ -115,24 +179,39 @@ fn ms(elapsed: u64) -> String {
     format!("{elapsed} ms")
 }
 
-fn sections(report: &Report) -> Vec<Section> {
+/// The evidence by section; labels and outcome words in `language`, the
+/// measured values as they are.
+fn sections(report: &Report, language: Language) -> Vec<Section> {
+    let l = |en: &'static str, ar: &'static str| pick(language, en, ar);
     let c = &report.configuration;
     let mut config = vec![
-        row("Operating system", &c.os, "", "", true),
-        row("App version", &c.app_version, "", "", true),
-        row("Local clock (UTC)", &c.local_time.to_rfc3339(), "", &format!("UTC offset {}", c.local_utc_offset), true),
+        row(l("Operating system", "نظام التشغيل"), &c.os, "", "", true),
+        row(l("App version", "إصدار التطبيق"), &c.app_version, "", "", true),
+        row(l("Local clock (UTC)", "ساعة هذا الجهاز (UTC)"), &c.local_time.to_rfc3339(), "", &format!("UTC offset {}", c.local_utc_offset), true),
         row(
-            "System resolvers",
-            &if c.system_resolvers.is_empty() { "none".to_owned() } else { c.system_resolvers.join(", ") },
+            l("System resolvers", "خوادم DNS في النظام"),
+            &if c.system_resolvers.is_empty() { l("none", "لا يوجد").to_owned() } else { c.system_resolvers.join(", ") },
             "",
             c.system_resolver_problem.as_deref().unwrap_or_default(),
             c.system_resolver_problem.is_none(),
         ),
-        row("OS trust store", if c.trust_store_problem.is_some() { "problem" } else { "loaded" }, "", c.trust_store_problem.as_deref().unwrap_or_default(), c.trust_store_problem.is_none()),
-        row("Proxy for the gateway", c.proxy_for_gateway.as_deref().unwrap_or("none (direct)"), "", c.system_proxy_note.as_deref().unwrap_or_default(), true),
+        row(
+            l("OS trust store", "مخزن الشهادات الموثوقة في النظام"),
+            if c.trust_store_problem.is_some() { l("problem", "فيه مشكلة") } else { l("loaded", "مُحمَّل") },
+            "",
+            c.trust_store_problem.as_deref().unwrap_or_default(),
+            c.trust_store_problem.is_none(),
+        ),
+        row(
+            l("Proxy for the gateway", "الخادم الوكيل للبوابة"),
+            c.proxy_for_gateway.as_deref().unwrap_or(l("none (direct)", "لا يوجد (اتصال مباشر)")),
+            "",
+            c.system_proxy_note.as_deref().unwrap_or_default(),
+            true,
+        ),
     ];
     if let Some(resolver) = c.user_resolver {
-        config.push(row("Resolver named by the user", &resolver.to_string(), "", "", true));
+        config.push(row(l("Resolver named by the user", "خادم DNS الذي حدّده المستخدم"), &resolver.to_string(), "", "", true));
     }
     for (name, value) in &c.proxy_variables {
         config.push(row(&format!("${name}"), value, "", "", true));
@@ -144,10 +223,10 @@ fn sections(report: &Report) -> Vec<Section> {
         .map(|p| {
             let (result, detail, ok) = match &p.outcome {
                 DnsOutcome::Resolved { addresses } => {
-                    ("resolved".to_owned(), addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "), true)
+                    (l("resolved", "حُلّ الاسم").to_owned(), addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "), true)
                 }
-                DnsOutcome::NoRecords => ("no records of this type".to_owned(), String::new(), true),
-                DnsOutcome::Error { detail } => ("error".to_owned(), detail.clone(), false),
+                DnsOutcome::NoRecords => (l("no records of this type", "لا سجلات من هذا النوع").to_owned(), String::new(), true),
+                DnsOutcome::Error { detail } => (l("error", "خطأ").to_owned(), detail.clone(), false),
                 other => (serde_json::to_value(other).ok().and_then(|v| v["outcome"].as_str().map(str::to_owned)).unwrap_or_default(), String::new(), false),
             };
             row(&format!("{:?} {:?} via {:?} ({})", p.record, p.name, p.resolver, p.server), &result, &ms(p.elapsed_ms), &detail, ok)
@@ -155,7 +234,7 @@ fn sections(report: &Report) -> Vec<Section> {
         .collect();
 
     if dns.is_empty() {
-        dns.push(row(&report.target.host, "an address: no lookup needed", "", "", true));
+        dns.push(row(&report.target.host, l("an address: no lookup needed", "عنوان IP: لا حاجة إلى البحث"), "", "", true));
     }
 
     let tcp = report
@@ -183,10 +262,10 @@ fn sections(report: &Report) -> Vec<Section> {
                     };
                     (format!("{version}, {cipher}"), format!("{trust}{chain_text}"), *trusted)
                 }
-                TlsOutcome::Stalled => ("stalled (no handshake answer)".to_owned(), String::new(), false),
-                TlsOutcome::VersionRefused { detail } => ("version refused".to_owned(), detail.clone(), false),
-                TlsOutcome::Failed { detail } => ("failed".to_owned(), detail.clone(), false),
-                TlsOutcome::ConnectFailed { detail } => ("TCP failed".to_owned(), detail.clone(), false),
+                TlsOutcome::Stalled => (l("stalled (no handshake answer)", "توقّف (لا رد على المصافحة)").to_owned(), String::new(), false),
+                TlsOutcome::VersionRefused { detail } => (l("version refused", "رُفض الإصدار").to_owned(), detail.clone(), false),
+                TlsOutcome::Failed { detail } => (l("failed", "فشل").to_owned(), detail.clone(), false),
+                TlsOutcome::ConnectFailed { detail } => (l("TCP failed", "فشل اتصال TCP").to_owned(), detail.clone(), false),
             };
             row(&what, &result, &ms(p.elapsed_ms), &detail, ok)
         })
@@ -240,17 +319,23 @@ fn sections(report: &Report) -> Vec<Section> {
         })
         .collect();
     let placeholder = |rows: Vec<Row>, why: &str| {
-        if rows.is_empty() { vec![row("—", "not run", "", why, true)] } else { rows }
+        if rows.is_empty() { vec![row("—", l("not run", "لم يُجرَ"), "", why, true)] } else { rows }
     };
-    let tls = placeholder(tls, "no TCP connection succeeded, or the target is reached only through the proxy");
-    let clock = placeholder(clock, "no HTTP answer with a Date header");
+    let tls = placeholder(
+        tls,
+        l(
+            "no TCP connection succeeded, or the target is reached only through the proxy",
+            "لم ينجح أي اتصال TCP، أو أن الوصول إلى الهدف عبر الخادم الوكيل فقط",
+        ),
+    );
+    let clock = placeholder(clock, l("no HTTP answer with a Date header", "لا رد HTTP يحمل ترويسة Date"));
     vec![
-        Section { title: "Configuration", rows: config },
-        Section { title: "DNS", rows: dns },
-        Section { title: "TCP (port per target)", rows: tcp },
+        Section { title: l("Configuration", "إعدادات هذا الجهاز"), rows: config },
+        Section { title: l("DNS", "نظام أسماء النطاقات (DNS)"), rows: dns },
+        Section { title: l("TCP (port per target)", "TCP (منفذ كل هدف)"), rows: tcp },
         Section { title: "TLS", rows: tls },
         Section { title: "HTTP", rows: http },
-        Section { title: "Clock", rows: clock },
+        Section { title: l("Clock", "الساعة"), rows: clock },
     ]
 }
 

@@ -40,7 +40,28 @@ async fn html_is_self_contained_with_the_verdict_first() {
     assert!(html.contains("dir=\"rtl\" lang=\"ar\""));
     assert!(html.contains("server header: F5 BIG-IP"));
     // Every probe's timing is shown.
-    assert!(html.matches(" ms</td>").count() >= report.tcp.len() + report.tls.len() + report.http.len());
+    assert!(html.matches(" ms</bdi></td>").count() >= report.tcp.len() + report.tls.len() + report.http.len());
+}
+
+#[tokio::test]
+async fn html_saved_from_the_arabic_ui_is_arabic_around_evidence_kept_as_measured() {
+    let report = blocked_run().await;
+    let html = report.to_html_in(fatoora_core::i18n::Language::Ar);
+    assert!(html.starts_with("<!DOCTYPE html><html lang=\"ar\" dir=\"rtl\">"), "{}", &html[..80]);
+    // The Arabic verdict first, the English one after it, left to right.
+    let arabic_step = html.find("الخطوة التالية:").expect("Arabic next step");
+    let english = html.find("<div dir=\"ltr\" lang=\"en\">").expect("English verdict block");
+    assert!(arabic_step < english && english < html.find("Next step:").unwrap());
+    for heading in ["<h2>إعدادات هذا الجهاز</h2>", "<h2>نظام أسماء النطاقات (DNS)</h2>", "<th>الفحص</th>", "<th>الدليل</th>", "نظام التشغيل"] {
+        assert!(html.contains(heading), "{heading} missing");
+    }
+    for english in ["<h2>Configuration</h2>", "<th>Probe</th>", "<th>Evidence</th>", ">Operating system<", "Target "] {
+        assert!(!html.contains(english), "{english} left in the Arabic report");
+    }
+    // The evidence itself is what was measured, each cell in its own isolate.
+    assert!(html.contains("<bdi>HTTP 403</bdi>"));
+    assert!(html.contains("server header: F5 BIG-IP"));
+    assert!(html.contains(&format!("\u{2066}{}\u{2069}", report.target.origin)), "the target isolated left to right");
 }
 
 #[tokio::test]
