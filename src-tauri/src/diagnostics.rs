@@ -423,15 +423,16 @@ fn last_report(state: &Diagnostics) -> Result<Report, CommandError> {
     })
 }
 
-/// Writes the last run's report as HTML (for people) and JSON (for tools)
-/// into `reports/` in the data directory.
+/// Writes the last run's report as HTML (for people, in the UI's language)
+/// and JSON (for tools) into `reports/` in the data directory.
 #[tauri::command]
 #[specta::specta]
-pub fn save_diagnostics_report(state: State<'_, Diagnostics>) -> Result<SavedReport, CommandError> {
+pub fn save_diagnostics_report(shell: State<'_, Shell>, state: State<'_, Diagnostics>) -> Result<SavedReport, CommandError> {
     let report = last_report(&state)?;
+    let language = shell.with_store(|store| store.language())?;
     let stem = reports_dir()?.join(format!("diagnosis-{}", report.started_at.format("%Y%m%d-%H%M%S")));
     let (html, json) = (stem.with_extension("html"), stem.with_extension("json"));
-    write_file(&html, &report.to_html())?;
+    write_file(&html, &report.to_html_in(language))?;
     write_file(&json, &report.to_json())?;
     Ok(SavedReport { html: html.display().to_string(), json: json.display().to_string() })
 }
