@@ -2,26 +2,39 @@
 # Measures the desktop app as a user starts it (numbers for the README, not
 # a test: nothing here passes or fails on a number).
 #
-#   scripts/measure-app.sh [RUNS]     # default 5 runs
+#   scripts/measure-app.sh [--release] [RUNS]     # default 5 runs, debug binary
 #
-# 1. Cold start to first paint, RUNS times, each with an empty data folder:
-#    from the moment the kernel started the app process (/proc/<pid>/stat)
-#    until WebDriver sees the home screen's #app-version element, which only
-#    appears once the page has loaded and the first command (app_info) has
-#    answered. WebDriver's own polling makes this an upper bound.
-# 2. Memory of the app and every WebKit process it started (RSS and PSS from
-#    /proc; PSS shares each shared library between the processes using it,
-#    so it is the fairer sum), once the home screen shows, and again after
-#    opening every screen of the home navigation and coming back.
+# Each run starts the app with an empty data folder and measures:
+# 1. Cold start to first paint: from the moment the kernel started the app
+#    process (/proc/<pid>/stat) until WebDriver sees the home screen's
+#    #app-version element, which only appears once the page has loaded and
+#    the first command (app_info) has answered. WebDriver's own polling makes
+#    this an upper bound.
+# 2. Memory of the app and every WebKit process it started, from
+#    /proc/<pid>/smaps_rollup: PSS (each shared page divided among the
+#    processes mapping it: the fair sum, but lower while other programs map
+#    the same libraries, e.g. another copy of the app or of WebKit, which the
+#    script counts and prints), private memory (pages no other process
+#    shares: independent of what else runs) and the RSS sum. Measured after
+#    IDLE_SECONDS (default 3) at the home screen, and again after opening
+#    every screen of the home navigation and coming back.
+# The summary gives the median, minimum and maximum over the runs, and the
+# load average before and after (other builds on the machine slow the start).
 #
 # Needs what the end-to-end tests need: the app binary built with
 #   npm run build && cargo build -p fatoora-app --bins --features tauri/custom-protocol
-# (or FATOORA_APP_BINARY), tauri-driver, WebKitWebDriver, python3-selenium,
+# (with --release: cargo build --release ... ; or FATOORA_APP_BINARY),
+# tauri-driver, WebKitWebDriver, python3-selenium,
 # Xvfb (the script starts xvfb-run itself when there is no DISPLAY) and the
 # Secret Service wrapper scripts/with-secret-service.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
+
+if [ "${1:-}" = --release ]; then
+  shift
+  export FATOORA_APP_BINARY=${FATOORA_APP_BINARY:-$PWD/target/release/fatoora-onboard-app}
+fi
 
 if [ -z "${DISPLAY:-}" ]; then
   exec xvfb-run -a -s "-screen 0 1280x800x24" ./scripts/with-secret-service.sh "$0" "$@"
@@ -81,11 +94,29 @@ def started_at(pid: int) -> float:
     return int(fields[19]) / TICKS
 
 
-def kib(pid: int, file: str, key: str) -> int:
-    for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-    return 0
+def kib(pid: int, file: str, *keys: str) -> int:
+    return sum(int(line.split()[1]) for line in Path(f"/proc/{pid}/{file}").read_text().splitlines()
+               if line.split(":")[0] in keys)
+
+
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def others_mapping_webkit(ours: list[int]) -> int:
+    """Processes outside the measured ones that map WebKitGTK's library
+    (they lower the measured PSS by sharing its pages)."""
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) not in ours:
+            try:
+                # Executable mappings only: a linker reading the file is no user of it.
+                if any("libwebkit2gtk" in line and line.split()[1][2] == "x"
+                       for line in (entry / "maps").read_text().splitlines()):
+                    count += 1
+            except OSError:
+                pass
+    return count
 
 
 def start() -> tuple[webdriver.Remote, subprocess.Popen, Path]:
@@ -126,20 +157,27 @@ def app_pids() -> set[int]:
     return found
 
 
-def memory(pid: int) -> tuple[int, int, list[str]]:
-    """RSS and PSS sums, and each process as "name PSS"."""
-    pids = [pid] + descendants(pid)
-    rss = pss = 0
-    names = []
-    for p in pids:
-        try:
-            rss += kib(p, "status", "VmRSS")
-            own = kib(p, "smaps_rollup", "Pss")
-            pss += own
-            names.append(f"{command_name(p)} {mb(own)}")
-        except FileNotFoundError:
-            pass
-    return rss, pss, names
+class Memory:
+    """Sums over the app and its WebKit processes, in KiB."""
+
+    def __init__(self, pid: int):
+        pids = [pid] + descendants(pid)
+        self.pss = self.private = self.rss = 0
+        self.parts = []
+        for p in pids:
+            try:
+                own = kib(p, "smaps_rollup", "Pss")
+                self.pss += own
+                self.private += kib(p, "smaps_rollup", "Private_Clean", "Private_Dirty")
+                self.rss += kib(p, "status", "VmRSS")
+                self.parts.append(f"{command_name(p)} {mb(own)}")
+            except FileNotFoundError:
+                pass
+        self.others = others_mapping_webkit(pids)
+
+    def __str__(self) -> str:
+        return (f"PSS {mb(self.pss)}, private {mb(self.private)}, RSS sum {mb(self.rss)} "
+                f"({', '.join(self.parts)}; {self.others} other processes map WebKitGTK)")
 
 
 def visit_every_screen(session) -> list[str]:
@@ -160,7 +198,9 @@ def mb(kib_value: int) -> str:
 if not APP.is_file():
     sys.exit(f"no app binary at {APP}: npm run build && cargo build -p fatoora-app --bins --features tauri/custom-protocol")
 runs = int(os.environ["RUNS"])
-starts = []
+idle_seconds = float(os.environ.get("IDLE_SECONDS", "3"))
+load_before = load()
+starts, idles, afters = [], [], []
 for run in range(1, runs + 1):
     already_running = app_pids()
     try:
@@ -177,11 +217,14 @@ for run in range(1, runs + 1):
             raise Fail(f"expected one new app process, found {sorted(ours)}")
         pid = ours.pop()
         starts.append(seen - started_at(pid))
-        print(f"run {run}: start to #app-version {starts[-1]:.2f} s", flush=True)
-        if run == runs:
-            idle = memory(pid)
-            visited = visit_every_screen(session)
-            after = memory(pid)
+        # Idle means left alone at the home screen for a while: the
+        # measurement's definition, not a wait for something to happen.
+        time.sleep(idle_seconds)
+        idles.append(Memory(pid))
+        visited = visit_every_screen(session)
+        afters.append(Memory(pid))
+        print(f"run {run} (load {load()}): start to #app-version {starts[-1]:.2f} s; "
+              f"home: {idles[-1]}; after every screen: {afters[-1]}", flush=True)
     finally:
         session.quit()
         process.terminate()
@@ -191,10 +234,22 @@ for run in range(1, runs + 1):
             os.kill(pid, signal.SIGTERM)
         shutil.rmtree(home, ignore_errors=True)
 
+
+
+def spread(values, unit) -> str:
+    return f"median {unit(statistics.median(values))}, min {unit(min(values))}, max {unit(max(values))}"
+
+
+def seconds(value: float) -> str:
+    return f"{value:.2f} s"
+
+
 print()
-print(f"binary: {APP} ({APP.stat().st_size / 1e6:.1f} MB)")
-print(f"cold start to first paint (#app-version), {runs} runs: median {statistics.median(starts):.2f} s, "
-      f"min {min(starts):.2f} s, max {max(starts):.2f} s")
-print(f"memory at the home screen: PSS {mb(idle[1])}, RSS sum {mb(idle[0])} over {len(idle[2])} processes: {', '.join(idle[2])}")
-print(f"memory after visiting {', '.join(visited)}: PSS {mb(after[1])}, RSS sum {mb(after[0])} over {len(after[2])} processes: {', '.join(after[2])}")
+print(f"binary: {APP} ({APP.stat().st_size / 1e6:.1f} MB); load average before {load_before}, after {load()}")
+print(f"cold start to first paint (#app-version), {runs} runs: {spread(starts, seconds)}")
+for name, samples in ((f"at the home screen after {idle_seconds:g} s", idles),
+                      (f"after visiting {', '.join(visited)}", afters)):
+    print(f"memory {name}: PSS {spread([m.pss for m in samples], mb)}; "
+          f"private {spread([m.private for m in samples], mb)}; RSS sum {spread([m.rss for m in samples], mb)}; "
+          f"other processes mapping WebKitGTK: up to {max(m.others for m in samples)}")
 PY
