@@ -16,8 +16,8 @@ use libfuzzer_sys::fuzz_target;
 const PASSPHRASE: &str = "fuzzing passphrase, long enough";
 const BACKUP: Format = Format { name: "fatoora-onboard-backup", version: 1 };
 /// A cheap KDF, so runs reach decryption and the payload rather than spend
-/// their time in Argon2. The cap on a crafted header's cost (1 GiB, 16
-/// passes) is a unit test in fatoora-core; a costlier header here would only
+/// their time in Argon2. The window on a crafted header's cost
+/// (`KdfWindow::ACCEPTED`) is a unit test in fatoora-core; a costlier header here would only
 /// slow the run, so it is skipped before the KDF runs.
 const MAX_FUZZ_MEMORY_KIB: u64 = 1024;
 const MAX_FUZZ_ITERATIONS: u64 = 2;

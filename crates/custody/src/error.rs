@@ -6,7 +6,7 @@ use fatoora_core::store::{StoreError, rusqlite};
 use fatoora_core::i18n::{isolate, ltr};
 use fatoora_core::{Environment, Localized};
 
-use crate::KdfWindow;
+use fatoora_core::secrets::envelope::KdfWindow;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CustodyError {
@@ -16,7 +16,7 @@ pub enum CustodyError {
     NotABackup { detail: String },
     #[error("the backup was written by a newer version (format {found})")]
     TooNew { found: u32 },
-    /// The header asks the KDF for more than [`crate::KdfWindow::BACKUP`];
+    /// The header asks the KDF for more than fatoora-core's `KdfWindow::ACCEPTED`;
     /// refused before the KDF runs.
     #[error("the backup asks the key derivation for {memory_kib} KiB, {iterations} passes and {parallelism} lanes, more than this version accepts")]
     KdfTooCostly { memory_kib: u32, iterations: u32, parallelism: u32 },
@@ -80,7 +80,7 @@ impl CustodyError {
                 format!("أُنشئت النسخة الاحتياطية بإصدار أحدث من Fatoora Onboard (الصيغة {found}). لم يتغيّر شيء؛ ثبّت الإصدار الأحدث لاستعادتها."),
             ),
             CustodyError::KdfTooCostly { memory_kib, iterations, parallelism } => {
-                let window = KdfWindow::BACKUP;
+                let window = KdfWindow::ACCEPTED;
                 let asked = human_size(u64::from(*memory_kib) * KIB);
                 let (ours, most) = (human_size(u64::from(KdfWindow::WRITTEN_MEMORY_KIB) * KIB), human_size(u64::from(window.max_memory_kib) * KIB));
                 let (passes, max_passes, max_lanes, factor) = (KdfWindow::WRITTEN_ITERATIONS, window.max_iterations, window.max_parallelism, KdfWindow::FACTOR);

@@ -18,4 +18,4 @@ mod seal;
 pub use backup::{BackupSummary, RestoreSummary, backup, restore, secret_names};
 pub use error::CustodyError;
 pub use export::{ExportManifest, ExportedFile, KeyProtection, PKCS12_FILE, export_unit, warning as export_warning};
-pub use seal::KdfWindow;
+pub use fatoora_core::secrets::envelope::KdfWindow;

@@ -41,14 +41,6 @@ fn header(memory_kib: u32, iterations: u32, parallelism: u32, salt: &str, nonce:
 /// refused as too costly never reached the derivation.
 const SALT_REFUSED_BY_THE_DERIVATION: &str = "not base64!";
 
-fn within_the_window(memory_kib: u32, iterations: u32, parallelism: u32) -> bool {
-    let window = KdfWindow::BACKUP;
-    memory_kib <= window.max_memory_kib
-        && iterations <= window.max_iterations
-        && parallelism <= window.max_parallelism
-        && u64::from(memory_kib) * u64::from(iterations) <= window.max_work
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -72,10 +64,10 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
-    /// Any cost fatoora-core's envelope lets through (up to 1 GiB, 16
-    /// passes, 16 lanes): over the backup's window it is refused as too
-    /// costly before the derivation starts; inside it, the derivation is
-    /// reached (and stops at the salt, so no Argon2 runs here).
+    /// Any cost up to 1 GiB, 16 passes, 16 lanes (the envelope's old
+    /// ceiling): over the window it is refused as too costly before the
+    /// derivation starts; inside it, the derivation is reached (and stops
+    /// at the salt, so no Argon2 runs here).
     #[test]
     fn a_costly_header_is_refused_before_the_key_derivation(
         memory_kib in 8u32..=1024 * 1024,
@@ -83,7 +75,7 @@ proptest! {
         parallelism in 1u32..=16,
     ) {
         let (_dir, error) = restore_bytes(&header(memory_kib, iterations, parallelism, SALT_REFUSED_BY_THE_DERIVATION, &[0; 24], &[0; 32]));
-        if within_the_window(memory_kib, iterations, parallelism) {
+        if KdfWindow::ACCEPTED.admits(memory_kib, iterations, parallelism) {
             prop_assert!(matches!(&error, CustodyError::NotABackup { detail } if detail.contains("salt")), "{error:?}");
         } else {
             prop_assert!(
@@ -96,7 +88,7 @@ proptest! {
 }
 
 #[test]
-fn the_worst_header_the_envelope_allows_is_refused_and_explained_in_both_languages() {
+fn the_envelopes_old_worst_header_is_refused_and_explained_in_both_languages() {
     // 1 GiB and 16 passes: about 85 times the work of a normal restore.
     let (_dir, error) = restore_bytes(&header(1024 * 1024, 16, 16, &BASE64.encode([0u8; 16]), &[0; 24], &[0; 32]));
     assert!(matches!(error, CustodyError::KdfTooCostly { memory_kib: 1_048_576, iterations: 16, parallelism: 16 }), "{error:?}");

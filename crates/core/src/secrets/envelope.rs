@@ -7,8 +7,8 @@
 //! ([`EnvelopeError::WrongPassphrase`]).
 //!
 //! The KDF runs before anything is authenticated, so the header's cost
-//! parameters are bounded first: a crafted file cannot make it allocate or
-//! spin without bound.
+//! parameters must sit in [`KdfWindow::ACCEPTED`] first: a crafted file
+//! costs at most a few times a normal one.
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
@@ -23,14 +23,48 @@ use super::{Passphrase, Sensitive};
 
 const CIPHER: &str = "xchacha20poly1305";
 const KDF: &str = "argon2id";
-/// RFC 9106's second recommended setting (64 MiB, 3 passes), one lane.
-const MEMORY_KIB: u32 = 64 * 1024;
-const ITERATIONS: u32 = 3;
-const PARALLELISM: u32 = 1;
-const MAX_MEMORY_KIB: u32 = 1024 * 1024;
-const MAX_ITERATIONS: u32 = 16;
-const MAX_PARALLELISM: u32 = 16;
 const NONCE_LEN: usize = 24;
+
+/// The Argon2id cost a header may ask for. Opening a crafted file (a backup
+/// someone hands over, a tampered secrets file) then costs at most
+/// [`KdfWindow::FACTOR`] times a normal one, in memory and in work. There
+/// is no floor beyond Argon2's own minimums: a cheaper header costs less,
+/// and cannot weaken a real file, since the header is the AEAD's associated
+/// data (a lowered cost opens nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KdfWindow {
+    pub max_memory_kib: u32,
+    pub max_iterations: u32,
+    pub max_parallelism: u32,
+    /// Memory × passes, in KiB-passes: the KDF's work.
+    pub max_work: u64,
+}
+
+impl KdfWindow {
+    /// What [`SealingKey::create`] writes: RFC 9106's second recommended
+    /// setting (64 MiB, 3 passes), one lane.
+    pub const WRITTEN_MEMORY_KIB: u32 = 64 * 1024;
+    pub const WRITTEN_ITERATIONS: u32 = 3;
+    pub const WRITTEN_PARALLELISM: u32 = 1;
+    /// Room for a later version to raise the cost without this one refusing
+    /// its files, small enough that a hostile file stays affordable.
+    pub const FACTOR: u32 = 4;
+
+    pub const ACCEPTED: KdfWindow = KdfWindow {
+        max_memory_kib: Self::FACTOR * Self::WRITTEN_MEMORY_KIB,
+        max_iterations: Self::FACTOR * Self::WRITTEN_ITERATIONS,
+        // Argon2 splits the memory among the lanes: they add no work.
+        max_parallelism: Self::FACTOR,
+        max_work: Self::FACTOR as u64 * Self::WRITTEN_MEMORY_KIB as u64 * Self::WRITTEN_ITERATIONS as u64,
+    };
+
+    pub fn admits(&self, memory_kib: u32, iterations: u32, parallelism: u32) -> bool {
+        memory_kib <= self.max_memory_kib
+            && iterations <= self.max_iterations
+            && parallelism <= self.max_parallelism
+            && u64::from(memory_kib) * u64::from(iterations) <= self.max_work
+    }
+}
 
 /// Which kind of file an envelope is, and the newest version this build reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,16 +120,11 @@ impl Envelope {
                 detail: format!("unsupported cipher {:?} or key derivation {:?}", header.cipher, kdf.algorithm),
             });
         }
-        if kdf.memory_kib > MAX_MEMORY_KIB
-            || kdf.iterations > MAX_ITERATIONS
-            || kdf.parallelism == 0
-            || kdf.parallelism > MAX_PARALLELISM
-        {
-            return Err(EnvelopeError::Malformed {
-                detail: format!(
-                    "key-derivation cost out of range (m={} t={} p={})",
-                    kdf.memory_kib, kdf.iterations, kdf.parallelism
-                ),
+        if !KdfWindow::ACCEPTED.admits(kdf.memory_kib, kdf.iterations, kdf.parallelism) {
+            return Err(EnvelopeError::KdfTooCostly {
+                memory_kib: kdf.memory_kib,
+                iterations: kdf.iterations,
+                parallelism: kdf.parallelism,
             });
         }
         Ok(envelope)
@@ -124,7 +153,7 @@ impl SealingKey {
     /// A new key for a new file: a fresh salt, today's parameters, and a
     /// passphrase of at least [`Passphrase::MIN_CHARS`] characters.
     pub fn create(format: Format, passphrase: &Passphrase) -> Result<Self, EnvelopeError> {
-        Self::create_with_cost(format, passphrase, MEMORY_KIB, ITERATIONS)
+        Self::create_with_cost(format, passphrase, KdfWindow::WRITTEN_MEMORY_KIB, KdfWindow::WRITTEN_ITERATIONS)
     }
 
     /// Tests and fuzzing only: a key whose KDF costs next to nothing, so a
@@ -149,7 +178,7 @@ impl SealingKey {
                 algorithm: KDF.into(),
                 memory_kib,
                 iterations,
-                parallelism: PARALLELISM,
+                parallelism: KdfWindow::WRITTEN_PARALLELISM,
                 salt: BASE64.encode(salt),
             },
         };
@@ -229,6 +258,9 @@ pub enum EnvelopeError {
     Malformed { detail: String },
     #[error("written by a newer version (format {found})")]
     TooNew { found: u32 },
+    /// Outside [`KdfWindow::ACCEPTED`]; refused before the KDF runs.
+    #[error("the key derivation asks for {memory_kib} KiB, {iterations} passes and {parallelism} lanes, more than this version accepts")]
+    KdfTooCostly { memory_kib: u32, iterations: u32, parallelism: u32 },
     #[error("the passphrase is too short: at least {min} characters")]
     WeakPassphrase { min: usize },
 }
@@ -261,18 +293,37 @@ mod tests {
         for (from, to) in [
             ("\"memory_kib\": 65536", "\"memory_kib\": 4294967295"),
             ("\"iterations\": 3", "\"iterations\": 1000000"),
-            ("\"parallelism\": 1", "\"parallelism\": 0"),
             ("\"parallelism\": 1", "\"parallelism\": 4096"),
         ] {
             let crafted = text.replace(from, to);
             assert_ne!(crafted, text, "{from} not found");
             let error = Envelope::parse(crafted.as_bytes(), TEST).err().expect("accepted");
-            assert!(matches!(error, EnvelopeError::Malformed { ref detail } if detail.contains("out of range")), "{error:?}");
+            assert!(matches!(error, EnvelopeError::KdfTooCostly { .. }), "{error:?}");
         }
+        // No lanes at all passes the window; Argon2 itself refuses it, still before any work.
+        let crafted = text.replace("\"parallelism\": 1", "\"parallelism\": 0");
+        let envelope = Envelope::parse(crafted.as_bytes(), TEST).unwrap();
+        let error = SealingKey::for_envelope(&envelope, &passphrase()).unwrap_err();
+        assert!(matches!(error, EnvelopeError::Malformed { ref detail } if detail.contains("key-derivation parameters")), "{error:?}");
         let newer = text.replace("\"version\": 1", "\"version\": 2");
         assert_eq!(Envelope::parse(newer.as_bytes(), TEST).err(), Some(EnvelopeError::TooNew { found: 2 }));
         let foreign = Envelope::parse(text.as_bytes(), Format { name: "fatoora-onboard-other", version: 1 }).err();
         assert!(matches!(foreign, Some(EnvelopeError::Malformed { .. })));
+    }
+
+    #[test]
+    fn what_we_write_opens_and_the_window_bounds_memory_passes_lanes_and_their_product() {
+        let key = SealingKey::create(TEST, &passphrase()).unwrap();
+        let kdf = &key.header.kdf;
+        assert!(KdfWindow::ACCEPTED.admits(kdf.memory_kib, kdf.iterations, kdf.parallelism));
+        let admits = |memory_kib, iterations, parallelism| KdfWindow::ACCEPTED.admits(memory_kib, iterations, parallelism);
+        assert!(admits(256 * 1024, 3, 1), "four times the memory, the usual passes");
+        assert!(admits(64 * 1024, 12, 4), "four times the passes");
+        assert!(admits(8, 1, 1), "cheaper than ours");
+        assert!(!admits(256 * 1024 + 1, 1, 1));
+        assert!(!admits(8, 13, 1));
+        assert!(!admits(64 * 1024, 3, 5));
+        assert!(!admits(128 * 1024, 7, 1), "each within bounds, together over four times the work");
     }
 
     #[test]

@@ -211,6 +211,8 @@ fn envelope_error(path: &Path, error: EnvelopeError) -> SecretError {
     match error {
         EnvelopeError::WrongPassphrase => SecretError::WrongPassphrase { path: path.to_owned() },
         EnvelopeError::Malformed { detail } => corrupt(path, detail),
+        // We never write such a file: altered, like any other damage.
+        costly @ EnvelopeError::KdfTooCostly { .. } => corrupt(path, costly.to_string()),
         EnvelopeError::TooNew { found } => SecretError::FileTooNew { path: path.to_owned(), found },
         EnvelopeError::WeakPassphrase { min } => SecretError::WeakPassphrase { min },
     }
