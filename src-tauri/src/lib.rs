@@ -10,8 +10,6 @@ mod onboarding;
 mod settings;
 mod shell;
 mod units;
-#[cfg(target_os = "linux")]
-mod webview;
 
 use tauri_specta::{Builder, collect_commands};
 
@@ -69,11 +67,6 @@ pub fn run() {
         .manage(shell::Shell::start())
         .manage(diagnostics::Diagnostics::default())
         .invoke_handler(builder.invoke_handler())
-        .setup(|app| {
-            #[cfg(target_os = "linux")]
-            webview::draw_without_gpu(app);
-            Ok(())
-        })
         .run(tauri::generate_context!())
         .expect("the Fatoora Onboard window could not start");
 }
