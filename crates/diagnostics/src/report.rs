@@ -53,9 +53,9 @@ impl Report {
     /// evidence stays as measured: probe names, addresses, header values,
     /// certificate subjects and the error texts of the OS and the TLS
     /// library are what a network engineer or ZATCA's support searches for,
-    /// so a translation would turn them into paraphrase. Each cell is an
-    /// isolate (`<bdi>`) that takes its own direction, so that English
-    /// evidence reads left to right in the Arabic page.
+    /// so a translation would turn them into paraphrase. Each cell takes
+    /// its direction from its own text (`dir="auto"`), so English evidence
+    /// reads and wraps left to right in the Arabic page.
     pub fn to_html_in(&self, language: Language) -> String {
         let v = &self.verdict;
         let l = |en: &'static str, ar: &'static str| pick(language, en, ar);
@@ -114,7 +114,7 @@ impl Report {
             for row in section.rows {
                 let _ = write!(
                     body,
-                    "<tr class=\"{}\"><td><bdi>{}</bdi></td><td><bdi>{}</bdi></td><td class=\"num\"><bdi>{}</bdi></td><td><bdi>{}</bdi></td></tr>",
+                    "<tr class=\"{}\"><td dir=\"auto\">{}</td><td dir=\"auto\">{}</td><td class=\"num\"><bdi>{}</bdi></td><td dir=\"auto\">{}</td></tr>",
                     if row.ok { "ok" } else { "ko" },
                     esc(&row.what),
                     esc(&row.result),
@@ -154,7 +154,8 @@ const CSS: &str = "body{font-family:system-ui,'Segoe UI','Noto Sans Arabic',sans
 .class{font-family:monospace;margin:0;color:#555}.meta{color:#555;font-size:.9rem}\
 h2{font-size:1.05rem;margin-top:1.5rem;border-bottom:1px solid #ccc}table{border-collapse:collapse;width:100%;font-size:.9rem;table-layout:fixed}td{overflow-wrap:anywhere}\
 td,th{text-align:start;padding:.25rem .5rem;vertical-align:top;border-bottom:1px solid #eee}td.num{text-align:end;white-space:nowrap}\
-tr.ko td:nth-child(2){color:#c62828;font-weight:600}tr.ok td:nth-child(2){color:#2e7d32}";
+tr.ko td:nth-child(2){color:#c62828;font-weight:600}tr.ok td:nth-child(2){color:#2e7d32}\
+[dir=rtl] td{text-align:right}[dir=rtl] td.num{text-align:left}";
 
 /// HTML escaping for text nodes and attribute values. Five replacements do
 /// not justify a dependency.
