@@ -2,6 +2,7 @@
 //! onboarding. The reminder thresholds are the app's (30, 7 and 1 days).
 
 use chrono::{DateTime, Duration, Utc};
+use fatoora_core::i18n::ltr;
 use fatoora_core::{Environment, Localized, Store};
 use fatoora_onboarding::state;
 use serde::Serialize;
@@ -50,12 +51,12 @@ pub fn expiring(store: &Store, within: Duration, now: DateTime<Utc>) -> Result<V
         let message = if expires_at <= now {
             Localized::new(
                 format!("The production CSID of {name} ({}) expired on {}. Invoices signed with it are refused: renew it with a renewal OTP.", record.environment, expires_at.date_naive()),
-                format!("انتهت صلاحية معرّف الختم التشفيري للإنتاج للوحدة {name} ({}) في {}. تُرفض الفواتير الموقَّعة به: جدّده برمز تحقق للتجديد.", record.environment.label().ar, expires_at.date_naive()),
+                format!("انتهت صلاحية معرّف الختم التشفيري للإنتاج للوحدة {} ({}) في {}. تُرفض الفواتير الموقَّعة به: جدّده برمز تحقق للتجديد.", ltr(&name), record.environment.label().ar, ltr(expires_at.date_naive())),
             )
         } else {
             Localized::new(
                 format!("The production CSID of {name} ({}) expires on {} ({days_left} day(s) left). Renew it with a renewal OTP before then.", record.environment, expires_at.date_naive()),
-                format!("تنتهي صلاحية معرّف الختم التشفيري للإنتاج للوحدة {name} ({}) في {} (متبقٍّ {days_left} يوم). جدّده برمز تحقق للتجديد قبل ذلك.", record.environment.label().ar, expires_at.date_naive()),
+                format!("تنتهي صلاحية معرّف الختم التشفيري للإنتاج للوحدة {} ({}) في {} (متبقٍّ {days_left} يوم). جدّده برمز تحقق للتجديد قبل ذلك.", ltr(&name), record.environment.label().ar, ltr(expires_at.date_naive())),
             )
         };
         units.push(ExpiringUnit {

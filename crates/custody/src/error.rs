@@ -107,11 +107,11 @@ impl CustodyError {
             ),
             CustodyError::NotIssued { unit, environment } => Localized::new(
                 format!("Unit {unit} has no production CSID in {environment}, so there is nothing for invoicing software yet. Onboard it first."),
-                format!("لا تملك الوحدة {unit} معرّف ختم تشفيري للإنتاج في {}، فلا يوجد ما يُصدَّر لبرنامج الفوترة بعد. اربطها أولًا.", environment.label().ar),
+                format!("لا تملك الوحدة {} معرّف ختم تشفيري للإنتاج في {}، فلا يوجد ما يُصدَّر لبرنامج الفوترة بعد. اربطها أولًا.", ltr(unit), environment.label().ar),
             ),
             CustodyError::SecretMissing { name } => Localized::new(
                 format!("The secret {name} is recorded here but is not in the secret store (was the keychain reset, or is another store selected?). Select the store that holds it, or restore a backup."),
-                format!("السر {name} مسجَّل هنا لكنه غير موجود في مخزن الأسرار (هل أُعيد ضبط سلسلة المفاتيح أو اختير مخزن آخر؟). اختر المخزن الذي يحتويه أو استعد نسخة احتياطية."),
+                format!("السر {name} مسجَّل هنا لكنه غير موجود في مخزن الأسرار (هل أُعيد ضبط سلسلة المفاتيح أو اختير مخزن آخر؟). اختر المخزن الذي يحتويه أو استعد نسخة احتياطية.", name = ltr(name)),
             ),
             CustodyError::Key => Localized::new(
                 "The private key in the secret store cannot be read. Restore it from a backup.",

@@ -22,6 +22,7 @@ use fatoora_compliance_docs::profile::{Address, PartyIdentification};
 use fatoora_core::secrets::{SecretError, SecretName, SecretStore, Sensitive};
 use fatoora_core::store::rusqlite::{self, Connection};
 use fatoora_core::values::{InvoiceTypes, VatNumber};
+use fatoora_core::i18n::ltr;
 use fatoora_core::{Environment, Localized, Store};
 use fatoora_csr::{BuildError, KeyError, UnitKey, UnitProfile, build_csr, lint_csr};
 use serde::Serialize;
@@ -162,7 +163,7 @@ impl FlowError {
                 Localized::new("Choose the unit's environment, or prepare the unit for this one.", "اختر بيئة الوحدة، أو جهّز الوحدة لهذه البيئة."),
             ),
             FlowError::KeyMissing { name } => plain(
-                Localized::new(format!("The unit's private key ({name}) is no longer in the keychain."), format!("المفتاح الخاص بالوحدة ({name}) لم يعد موجودًا في سلسلة المفاتيح.")),
+                Localized::new(format!("The unit's private key ({name}) is no longer in the keychain."), format!("المفتاح الخاص بالوحدة ({}) لم يعد موجودًا في سلسلة المفاتيح.", ltr(name))),
                 Localized::new("Restore the keychain from a backup; otherwise the unit must be onboarded again with a new OTP.", "استعد سلسلة المفاتيح من نسخة احتياطية؛ وإلا فيجب ربط الوحدة من جديد برمز تحقق جديد."),
             ),
             FlowError::BadUnitId(_) => plain(

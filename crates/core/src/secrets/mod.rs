@@ -256,7 +256,7 @@ impl SecretError {
         match self {
             SecretError::InvalidName { name, rule } => Localized::new(
                 format!("The secret name {name:?} breaks the rule: {rule}. This is a bug; please report it."),
-                format!("اسم السر {name:?} يخالف القاعدة: {rule}. هذا خطأ برمجي؛ يُرجى الإبلاغ عنه."),
+                format!("اسم السر «{}» يخالف القاعدة: {rule}. هذا خطأ برمجي؛ يُرجى الإبلاغ عنه.", ltr(name)),
             ),
             SecretError::UnknownBackend { given } => Localized::new(
                 format!("{BACKEND_VAR}={given:?} is not a secret store. Use keychain (the default) or file."),
@@ -291,7 +291,8 @@ impl SecretError {
                     "The secret {name} is {size} bytes, more than the {limit} bytes a Windows Credential Manager item can hold, so it was not stored (nothing was changed). Keep it in the encrypted-file store instead: set {BACKEND_VAR}=file and {PASSPHRASE_VAR}."
                 ),
                 format!(
-                    "حجم السر {name} هو {size} بايت، وهذا أكبر من {limit} بايت التي يتسع لها عنصر واحد في مدير بيانات الاعتماد في Windows، لذا لم يُخزَّن (ولم يتغير شيء). احفظه في مخزن الملف المشفّر بدلًا من ذلك: عيّن {BACKEND_VAR}=file و{PASSPHRASE_VAR}."
+                    "حجم السر {name} هو {size} بايت، وهذا أكبر من {limit} بايت التي يتسع لها عنصر واحد في مدير بيانات الاعتماد في Windows، لذا لم يُخزَّن (ولم يتغير شيء). احفظه في مخزن الملف المشفّر بدلًا من ذلك: عيّن {BACKEND_VAR}=file و{PASSPHRASE_VAR}.",
+                    name = ltr(name)
                 ),
             ),
             SecretError::WrongPassphrase { path } => Localized::new(
