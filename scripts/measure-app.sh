@@ -17,7 +17,11 @@
 #    script counts and prints), private memory (pages no other process
 #    shares: independent of what else runs) and the RSS sum. Measured after
 #    IDLE_SECONDS (default 3) at the home screen, and again after opening
-#    every screen of the home navigation and coming back.
+#    every screen of the home navigation and coming back. Beside those, the
+#    distinct resident memory: every physical page any of these processes
+#    maps, counted once (from /proc/<pid>/pagemap, needs root): what PSS would
+#    sum to if nothing else mapped their libraries, an upper bound that other
+#    programs running at the same time do not change.
 # The summary gives the median, minimum and maximum over the runs, and the
 # load average before and after (other builds on the machine slow the start).
 #
@@ -45,6 +49,7 @@ import os
 import shutil
 import signal
 import statistics
+from array import array
 import subprocess
 import sys
 import tempfile
@@ -97,6 +102,35 @@ def started_at(pid: int) -> float:
 def kib(pid: int, file: str, *keys: str) -> int:
     return sum(int(line.split()[1]) for line in Path(f"/proc/{pid}/{file}").read_text().splitlines()
                if line.split(":")[0] in keys)
+
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+PFN_MASK = (1 << 55) - 1
+CHUNK = 1 << 20  # pagemap bytes read at once: 128 Ki pages
+
+
+def resident_pages(pid: int) -> set[int]:
+    """Physical page numbers of every resident page `pid` maps. JavaScriptCore
+    reserves tens of GiB of address space; the mostly empty pagemap of such a
+    reservation is skipped chunk by chunk."""
+    pages = set()
+    ranges = []
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        start, end = (int(address, 16) for address in line.split()[0].split("-"))
+        ranges.append((start, end))
+    with open(f"/proc/{pid}/pagemap", "rb") as pagemap:
+        for start, end in ranges:
+            offset, remaining = start // PAGE * 8, (end - start) // PAGE * 8
+            while remaining:
+                pagemap.seek(offset)
+                chunk = pagemap.read(min(CHUNK, remaining))
+                if not chunk:
+                    break
+                offset += len(chunk)
+                remaining -= len(chunk)
+                if chunk.count(0) != len(chunk):
+                    pages.update(entry & PFN_MASK for entry in array("Q", chunk) if entry >> 63)
+    return pages
 
 
 def load() -> str:
@@ -164,6 +198,7 @@ class Memory:
         pids = [pid] + descendants(pid)
         self.pss = self.private = self.rss = 0
         self.parts = []
+        distinct = set()
         for p in pids:
             try:
                 own = kib(p, "smaps_rollup", "Pss")
@@ -171,12 +206,14 @@ class Memory:
                 self.private += kib(p, "smaps_rollup", "Private_Clean", "Private_Dirty")
                 self.rss += kib(p, "status", "VmRSS")
                 self.parts.append(f"{command_name(p)} {mb(own)}")
+                distinct |= resident_pages(p)
             except FileNotFoundError:
                 pass
+        self.distinct = len(distinct) * PAGE // 1024
         self.others = others_mapping_webkit(pids)
 
     def __str__(self) -> str:
-        return (f"PSS {mb(self.pss)}, private {mb(self.private)}, RSS sum {mb(self.rss)} "
+        return (f"PSS {mb(self.pss)}, distinct {mb(self.distinct)}, private {mb(self.private)}, RSS sum {mb(self.rss)} "
                 f"({', '.join(self.parts)}; {self.others} other processes map WebKitGTK)")
 
 
@@ -250,6 +287,7 @@ print(f"cold start to first paint (#app-version), {runs} runs: {spread(starts, s
 for name, samples in ((f"at the home screen after {idle_seconds:g} s", idles),
                       (f"after visiting {', '.join(visited)}", afters)):
     print(f"memory {name}: PSS {spread([m.pss for m in samples], mb)}; "
+          f"distinct resident {spread([m.distinct for m in samples], mb)}; "
           f"private {spread([m.private for m in samples], mb)}; RSS sum {spread([m.rss for m in samples], mb)}; "
           f"other processes mapping WebKitGTK: up to {max(m.others for m in samples)}")
 PY
