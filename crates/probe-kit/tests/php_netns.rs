@@ -15,60 +15,15 @@
 mod lab;
 mod php;
 
-use std::net::SocketAddr;
-use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use fatoora_diagnostics::VerdictClass;
 use fatoora_probe_kit::{ImportedRun, PhpProbeOptions, generate};
+use lab::netns::{self, Netns, SERVER_IP, https_in, listen_in};
 use lab::{Answer, Lab};
-use php::{PhpServer, in_namespace, php_available};
+use php::{PhpServer, php_available};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const CLIENT_IP: &str = "10.77.0.1";
-/// The lab CA's server certificates name this address.
-const SERVER_IP: &str = "10.77.0.2";
 const GATEWAY_PORT: u16 = 443;
 const CONTROL_PORT: u16 = 8443;
-
-fn run(program: &str, args: &[&str]) -> Result<String, String> {
-    let output = Command::new(program).args(args).output().map_err(|e| format!("{program}: {e}"))?;
-    if output.status.success() {
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-    } else {
-        Err(format!("{program} {}: {}", args.join(" "), String::from_utf8_lossy(&output.stderr).trim()))
-    }
-}
-
-/// A network namespace deleted (with its /etc/netns folder) when dropped.
-struct Netns {
-    name: String,
-}
-
-impl Netns {
-    fn create(role: &str) -> Result<Self, String> {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!("fphp-{role}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        run("ip", &["netns", "add", &name])?;
-        let namespace = Netns { name };
-        namespace.exec(&["ip", "link", "set", "lo", "up"])?;
-        Ok(namespace)
-    }
-
-    fn exec(&self, command: &[&str]) -> Result<String, String> {
-        let mut args = vec!["netns", "exec", &self.name];
-        args.extend_from_slice(command);
-        run("ip", &args)
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = run("ip", &["netns", "del", &self.name]);
-        let _ = std::fs::remove_dir_all(format!("/etc/netns/{}", self.name));
-    }
-}
 
 /// Client and server namespaces joined by veth; `None` (with the reason
 /// printed) where the lab cannot be built.
@@ -76,41 +31,7 @@ fn network(test: &str) -> Option<(Netns, Netns)> {
     if !php_available(test) {
         return None;
     }
-    let build = || -> Result<(Netns, Netns), String> {
-        if !nix::unistd::geteuid().is_root() {
-            return Err("needs root".into());
-        }
-        let client = Netns::create("c")?;
-        let server = Netns::create("s")?;
-        client.exec(&["ip", "link", "add", "vc0", "type", "veth", "peer", "name", "vs0", "netns", &server.name])?;
-        client.exec(&["ip", "addr", "add", &format!("{CLIENT_IP}/30"), "dev", "vc0"])?;
-        client.exec(&["ip", "link", "set", "vc0", "up"])?;
-        server.exec(&["ip", "addr", "add", &format!("{SERVER_IP}/30"), "dev", "vs0"])?;
-        server.exec(&["ip", "link", "set", "vs0", "up"])?;
-        Ok((client, server))
-    };
-    match build() {
-        Ok(pair) => Some(pair),
-        Err(reason) => {
-            eprintln!("SKIPPED {test}: network namespaces unavailable ({reason})");
-            None
-        }
-    }
-}
-
-/// A listening socket on the server's address inside `namespace`, for the
-/// test's runtime to serve.
-fn listen_in(namespace: &Netns, port: u16) -> tokio::net::TcpListener {
-    let listener = in_namespace(Some(&namespace.name), move || {
-        let listener = std::net::TcpListener::bind((SERVER_IP, port)).expect("bind in the server namespace");
-        listener.set_nonblocking(true).unwrap();
-        listener
-    });
-    tokio::net::TcpListener::from_std(listener).unwrap()
-}
-
-fn https_in(namespace: &Netns, port: u16, config: Arc<rustls::ServerConfig>, answer: Answer) -> SocketAddr {
-    lab::serve_https(listen_in(namespace, port), config, answer)
+    netns::network(test)
 }
 
 /// The page's configuration: the gateway and the control site in the server

@@ -11,6 +11,7 @@ use base64::Engine as _;
 use fatoora_probe_kit::ImportedRun;
 
 use crate::lab::LabCa;
+use crate::lab::netns::in_namespace;
 
 pub fn php_available(test: &str) -> bool {
     let found = Command::new("php").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
@@ -18,21 +19,6 @@ pub fn php_available(test: &str) -> bool {
         eprintln!("SKIP {test}: php is not installed (apt-get install -y php-cli)");
     }
     found
-}
-
-/// Runs `work` on a thread inside the network namespace `name` (`None`:
-/// this one), so the sockets it opens belong there.
-pub fn in_namespace<T: Send + 'static>(name: Option<&str>, work: impl FnOnce() -> T + Send + 'static) -> T {
-    let path = name.map(|name| format!("/var/run/netns/{name}"));
-    std::thread::spawn(move || {
-        if let Some(path) = path {
-            let handle = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-            nix::sched::setns(&handle, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns into the lab namespace");
-        }
-        work()
-    })
-    .join()
-    .expect("namespace thread")
 }
 
 /// `php -S` serving one generated probe.php.
