@@ -15,8 +15,6 @@ use fatoora_onboarding::preflight::{OtpAnswers, Overrides, Reachability};
 
 use crate::{Cli, exit};
 
-pub use fatoora_onboarding::probe::LATEST_DIAGNOSTICS;
-
 #[derive(Debug, Args)]
 pub struct OnboardArgs {
     /// Unit id (u-…) or its common name

@@ -2,7 +2,7 @@
 //! Arabic, with the facts from the journal and the CSR. Nothing secret.
 
 use clap::Args;
-use fatoora_core::{Environment, Localized};
+use fatoora_core::Environment;
 use fatoora_onboarding::support::support_message;
 
 use crate::{Cli, exit};
@@ -24,12 +24,7 @@ pub fn run(cli: &Cli, args: &SupportMessageArgs) -> anyhow::Result<u8> {
         // A unit only the journal knows (e.g. removed since) is still reported.
         Err(_) => args.unit.clone(),
     };
-    let diagnostics = session
-        .store
-        .setting::<serde_json::Value>(super::onboard::LATEST_DIAGNOSTICS)
-        .ok()
-        .flatten()
-        .and_then(|v| Some(Localized::new(v.get("en")?.as_str()?, v.get("ar")?.as_str()?)));
+    let diagnostics = fatoora_onboarding::probe::latest(&session.store);
     let message = support_message(session.store.connection(), &unit_id, session.environment, diagnostics)?;
     if cli.json {
         println!("{}", serde_json::to_string(&message)?);
