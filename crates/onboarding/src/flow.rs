@@ -21,15 +21,15 @@ use fatoora_compliance_docs::{DocsError, SellerProfile, SigningCertificate, gene
 use fatoora_compliance_docs::profile::{Address, PartyIdentification};
 use fatoora_core::secrets::{SecretError, SecretName, SecretStore, Sensitive};
 use fatoora_core::store::rusqlite::{self, Connection};
-use fatoora_core::values::{InvoiceTypes, VatNumber};
+use fatoora_core::values::{InvoiceTypes, Otp, VatNumber};
 use fatoora_core::i18n::ltr;
 use fatoora_core::{Environment, Localized, Store};
 use fatoora_csr::{BuildError, KeyError, UnitKey, UnitProfile, build_csr, lint_csr};
 use serde::Serialize;
 
 use crate::catalogue::{Endpoint, ErrorCode, Explanation};
-use crate::client::{CallError, ComplianceRequest, Credentials, FatooraClient, IssuedCsid, Reach, Renewal};
-use crate::journal::{self, OtpHasher, OtpUse};
+use crate::client::{CallError, CallRecord, ComplianceRequest, Credentials, FatooraClient, IssuedCsid, Reach, Renewal};
+use crate::journal::{self, OtpFingerprint, OtpHasher, OtpUse};
 use crate::preflight::{self, CsrFacts, OtpAnswers, Overrides, PreflightInput, PreflightReport, Reachability};
 use crate::state::{self, OnboardingState, Step, StoredCsid};
 
@@ -55,6 +55,14 @@ pub struct Unit {
     /// Letters, digits, `.`, `_`, `-`: it names the unit's secrets.
     pub id: String,
     pub profile: UnitProfile,
+}
+
+/// What an OTP call (CCSID or renewal) sends once the pre-flight passed.
+struct OtpCall {
+    key: UnitKey,
+    csr_pem: String,
+    otp: Otp,
+    fingerprint: OtpFingerprint,
 }
 
 impl Unit {
@@ -335,6 +343,44 @@ impl<'a> Onboarding<'a> {
         self.preflight_report(unit, &csr_pem, request)
     }
 
+    /// Signs the unit's CSR with the key stored under `key_name` (made when
+    /// there is none) and runs the pre-flight on it and the OTP; refuses an
+    /// OTP a call may already have spent.
+    fn prepare_otp_call(&self, unit: &Unit, state: &OnboardingState, request: &Request<'_>, key_name: &SecretName) -> Result<OtpCall, FlowError> {
+        let key = self.key(key_name, true)?;
+        let csr_pem = build_csr(&unit.profile, &key)?.to_pem();
+        let report = self.run_preflight(unit, &csr_pem, request)?;
+        let otp = report.otp.expect("pre-flight passed, so the OTP parsed");
+        let fingerprint = self.hasher.fingerprint(&otp);
+        if state.otp_in_doubt_hash.as_deref() == Some(fingerprint.hash.as_str()) {
+            return Err(FlowError::OtpInDoubt);
+        }
+        Ok(OtpCall { key, csr_pem, otp, fingerprint })
+    }
+
+    /// Recorded before sending: if this process dies mid-request, the next
+    /// run knows the OTP may be spent.
+    fn enter_otp_in_doubt(&self, state: &mut OnboardingState, call: &OtpCall, step: Step) -> Result<(), FlowError> {
+        state.otp_in_doubt_hash = Some(call.fingerprint.hash.clone());
+        state.last_error = None;
+        self.enter(state, step)
+    }
+
+    fn journal_otp_call(&self, unit: &Unit, request: &Request<'_>, call: &OtpCall, record: &CallRecord) -> Result<(), FlowError> {
+        let otp_use = OtpUse { fingerprint: call.fingerprint.clone(), generated_at: request.answers.generated_at, portal: request.answers.portal };
+        journal::record(self.conn, &unit.id, record, Some(&otp_use), None)?;
+        Ok(())
+    }
+
+    /// An OTP call that failed: answered or never sent, the OTP is no longer
+    /// in doubt (the journal tells the pre-flight whether it was spent).
+    fn fail_otp_call(&self, state: &mut OnboardingState, endpoint: Endpoint, error: CallError) -> FlowError {
+        if error.reach() != Reach::MayHaveReached {
+            state.otp_in_doubt_hash = None;
+        }
+        self.fail(state, endpoint, error)
+    }
+
     fn run_preflight(&self, unit: &Unit, csr_pem: &str, request: &Request<'_>) -> Result<PreflightReport, FlowError> {
         let report = self.preflight_report(unit, csr_pem, request)?;
         if report.passed(request.overrides) { Ok(report) } else { Err(FlowError::Preflight(report)) }
@@ -397,41 +443,22 @@ impl<'a> Onboarding<'a> {
             Some(name) => secret_name(name.clone())?,
             None => self.key_secret(unit, key_suffix)?,
         };
-        let key = self.key(&key_name, true)?;
-        let csr_pem = build_csr(&unit.profile, &key)?.to_pem();
-        let report = self.run_preflight(unit, &csr_pem, request)?;
-        let otp = report.otp.clone().expect("pre-flight passed, so the OTP parsed");
-        let fingerprint = self.hasher.fingerprint(&otp);
-
-        if state.otp_in_doubt_hash.as_deref() == Some(fingerprint.hash.as_str()) {
-            return Err(FlowError::OtpInDoubt);
-        }
-        // Recorded before sending: if this process dies mid-request, the
-        // next run knows the OTP may be spent.
+        let call = self.prepare_otp_call(unit, state, request, &key_name)?;
         state.key_name = Some(key_name.to_string());
-        state.csr_pem = Some(csr_pem.clone());
-        state.otp_in_doubt_hash = Some(fingerprint.hash.clone());
-        state.last_error = None;
-        self.enter(state, Step::Ccsid)?;
+        state.csr_pem = Some(call.csr_pem.clone());
+        self.enter_otp_in_doubt(state, &call, Step::Ccsid)?;
 
-        let exchange = self.client.compliance_csid(&csr_pem, &otp).await;
-        let otp_use = OtpUse { fingerprint: fingerprint.clone(), generated_at: request.answers.generated_at, portal: request.answers.portal };
-        journal::record(self.conn, &unit.id, &exchange.record, Some(&otp_use), None)?;
+        let exchange = self.client.compliance_csid(&call.csr_pem, &call.otp).await;
+        self.journal_otp_call(unit, request, &call, &exchange.record)?;
         match exchange.result {
             Ok(issued) => {
                 state.ccsid = Some(self.keep(unit, "ccsid", &issued)?);
                 state.otp_in_doubt_hash = None;
                 state.last_error = None;
                 self.enter(state, Step::ComplianceChecks)?;
-                self.mark_key_issued(unit, &key)
+                self.mark_key_issued(unit, &call.key)
             }
-            Err(error) => {
-                // Answered or never sent: the journal tells pre-flight.
-                if error.reach() != Reach::MayHaveReached {
-                    state.otp_in_doubt_hash = None;
-                }
-                Err(self.fail(state, Endpoint::Compliance, error))
-            }
+            Err(error) => Err(self.fail_otp_call(state, Endpoint::Compliance, error)),
         }
     }
 
@@ -549,27 +576,17 @@ impl<'a> Onboarding<'a> {
             Some(name) => secret_name(name.clone())?,
             None => self.key_secret(unit, &format!("private-key-{}", Utc::now().format("%Y%m%dT%H%M%S%3f")))?,
         };
-        let key = self.key(&key_name, true)?;
-        let csr_pem = build_csr(&unit.profile, &key)?.to_pem();
-        let report = self.run_preflight(unit, &csr_pem, request)?;
-        let otp = report.otp.clone().expect("pre-flight passed, so the OTP parsed");
-        let fingerprint = self.hasher.fingerprint(&otp);
-        if state.otp_in_doubt_hash.as_deref() == Some(fingerprint.hash.as_str()) {
-            return Err(FlowError::OtpInDoubt);
-        }
+        let call = self.prepare_otp_call(unit, &state, request, &key_name)?;
         state.renewal_key_name = Some(key_name.to_string());
-        state.renewal_csr_pem = Some(csr_pem.clone());
-        state.otp_in_doubt_hash = Some(fingerprint.hash.clone());
-        state.last_error = None;
-        self.enter(&mut state, Step::Renewal)?;
+        state.renewal_csr_pem = Some(call.csr_pem.clone());
+        self.enter_otp_in_doubt(&mut state, &call, Step::Renewal)?;
 
         let credentials = self.credentials(&pcsid)?;
-        let exchange = self.client.renew(&credentials, &csr_pem, &otp).await;
-        let otp_use = OtpUse { fingerprint: fingerprint.clone(), generated_at: request.answers.generated_at, portal: request.answers.portal };
-        journal::record(self.conn, &unit.id, &exchange.record, Some(&otp_use), None)?;
+        let exchange = self.client.renew(&credentials, &call.csr_pem, &call.otp).await;
+        self.journal_otp_call(unit, request, &call, &exchange.record)?;
         match exchange.result {
             Ok(Renewal::Renewed(issued)) => {
-                self.mark_key_issued(unit, &key)?;
+                self.mark_key_issued(unit, &call.key)?;
                 state.pcsid = Some(self.keep(unit, "pcsid", &issued)?);
                 state.pcsid_expires_at = not_after(&issued.certificate_pem);
                 state.pcsid_key_name = state.renewal_key_name.take();
@@ -586,7 +603,7 @@ impl<'a> Onboarding<'a> {
                 })
             }
             Ok(Renewal::ChecksRequired(ccsid)) => {
-                self.mark_key_issued(unit, &key)?;
+                self.mark_key_issued(unit, &call.key)?;
                 state.ccsid = Some(self.keep(unit, "ccsid", &ccsid)?);
                 // The renewed CCSID certifies the new key: sign with it.
                 state.key_name = state.renewal_key_name.clone();
@@ -594,12 +611,7 @@ impl<'a> Onboarding<'a> {
                 self.enter(&mut state, Step::RenewalChecks)?;
                 self.checks_then_pcsid(unit, &mut state, Step::RenewalChecks, Step::RenewalPcsid).await
             }
-            Err(error) => {
-                if error.reach() != Reach::MayHaveReached {
-                    state.otp_in_doubt_hash = None;
-                }
-                Err(self.fail(&mut state, Endpoint::RenewProductionCsids, error))
-            }
+            Err(error) => Err(self.fail_otp_call(&mut state, Endpoint::RenewProductionCsids, error)),
         }
     }
 }
