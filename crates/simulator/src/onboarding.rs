@@ -144,51 +144,25 @@ struct Issued {
     secret: String,
 }
 
-/// Signs a compliance CSID for `csr` and stores it, consuming `otp` in the
-/// same transaction.
-fn issue_compliance(state: &GatewayState, csr: &CheckedCsr, otp: Option<&str>) -> Result<Issued, Response> {
+/// Signs a `kind` CSID for `csr` and stores it, consuming `otp` in the same
+/// transaction.
+fn issue(state: &GatewayState, csr: &CheckedCsr, otp: Option<&str>, kind: CsidKind) -> Result<Issued, Response> {
     let shared = &state.shared;
     let now = shared.clock.now();
-    let cert_der = shared.authorities.issue_compliance(&csr.request, now).map_err(internal)?;
-    let request_id = if state.gateway == Gateway::Sandbox {
+    let cert_der = match kind {
+        CsidKind::Compliance => shared.authorities.issue_compliance(&csr.request, now),
+        CsidKind::Production => shared.authorities.issue_production(&csr.request, now),
+    }
+    .map_err(internal)?;
+    let request_id = if kind == CsidKind::Compliance && state.gateway == Gateway::Sandbox {
         SANDBOX_REQUEST_ID
     } else {
         shared.store.next_request_id(now.timestamp_millis()).map_err(internal)?
     };
     let issued = Issued { request_id, token: token_for(&cert_der), secret: new_secret() };
-    let stored = shared
-        .store
-        .consume_otp_and_insert(
-            otp.map(|code| (state.gateway, code)),
-            &NewCsid {
-                gateway: state.gateway,
-                kind: CsidKind::Compliance,
-                request_id,
-                vat: &csr.vat,
-                invoice_types: &csr.invoice_types,
-                common_name: &csr.common_name,
-                token: &issued.token,
-                secret: &issued.secret,
-                cert_der: &cert_der,
-                issued_at_ms: now.timestamp_millis(),
-            },
-        )
-        .map_err(internal)?;
-    match stored {
-        Some(_) => Ok(issued),
-        None => Err(bodies::invalid_otp()),
-    }
-}
-
-fn issue_production(state: &GatewayState, csr: &CheckedCsr, otp: Option<&str>) -> Result<Issued, Response> {
-    let shared = &state.shared;
-    let now = shared.clock.now();
-    let cert_der = shared.authorities.issue_production(&csr.request, now).map_err(internal)?;
-    let request_id = shared.store.next_request_id(now.timestamp_millis()).map_err(internal)?;
-    let issued = Issued { request_id, token: token_for(&cert_der), secret: new_secret() };
     let new = NewCsid {
         gateway: state.gateway,
-        kind: CsidKind::Production,
+        kind,
         request_id,
         vat: &csr.vat,
         invoice_types: &csr.invoice_types,
@@ -218,7 +192,7 @@ fn compliance_inner(state: &GatewayState, headers: &HeaderMap, body: &Bytes) -> 
     if otp.as_ref().is_some_and(|(_, vat)| *vat != checked.vat) {
         return Err(bodies::invalid_otp());
     }
-    let issued = issue_compliance(state, &checked, otp.as_ref().map(|(code, _)| code.as_str()))?;
+    let issued = issue(state, &checked, otp.as_ref().map(|(code, _)| code.as_str()), CsidKind::Compliance)?;
     Ok(bodies::compliance_issued(issued.request_id, &issued.token, &issued.secret))
 }
 
@@ -289,7 +263,7 @@ fn production_csids_inner(state: &GatewayState, headers: &HeaderMap, body: &Byte
     if state.gateway == Gateway::Sandbox && ccsid.vat == SANDBOX_FIXED_PCSID_VAT {
         return sandbox_fixed_pcsid(state, &csr);
     }
-    let issued = issue_production(state, &csr, None)?;
+    let issued = issue(state, &csr, None, CsidKind::Production)?;
     Ok(bodies::production_issued(issued.request_id, &issued.token, &issued.secret))
 }
 
@@ -369,9 +343,9 @@ fn renew_inner(state: &GatewayState, headers: &HeaderMap, body: &Bytes) -> Answe
     }
     let otp_code = otp.as_ref().map(|(code, _)| code.as_str());
     if state.shared.renewal_requires_compliance.load(Ordering::SeqCst) {
-        let issued = issue_compliance(state, &checked, otp_code)?;
+        let issued = issue(state, &checked, otp_code, CsidKind::Compliance)?;
         return Ok(bodies::renewal_not_compliant(issued.request_id, &issued.token, &issued.secret));
     }
-    let issued = issue_production(state, &checked, otp_code)?;
+    let issued = issue(state, &checked, otp_code, CsidKind::Production)?;
     Ok(bodies::production_issued(issued.request_id, &issued.token, &issued.secret))
 }
