@@ -343,6 +343,17 @@ impl<'a> Onboarding<'a> {
         self.preflight_report(unit, &csr_pem, request)
     }
 
+    /// What `onboard` and `renew` answer once the PCSID is kept.
+    fn issued(&self, unit: &Unit, state: &OnboardingState, pcsid: IssuedCsid) -> Issued {
+        Issued {
+            unit_id: unit.id.clone(),
+            environment: self.environment(),
+            pcsid_request_id: pcsid.request_id,
+            pcsid_expires_at: state.pcsid_expires_at,
+            certificate_pem: pcsid.certificate_pem,
+        }
+    }
+
     /// Signs the unit's CSR with the key stored under `key_name` (made when
     /// there is none) and runs the pre-flight on it and the OTP; refuses an
     /// OTP a call may already have spent.
@@ -528,13 +539,7 @@ impl<'a> Onboarding<'a> {
                 state.renewal_csr_pem = None;
                 state.last_error = None;
                 self.enter(state, Step::Issued)?;
-                Ok(Issued {
-                    unit_id: unit.id.clone(),
-                    environment: self.environment(),
-                    pcsid_request_id: issued.request_id,
-                    pcsid_expires_at: state.pcsid_expires_at,
-                    certificate_pem: issued.certificate_pem,
-                })
+                Ok(self.issued(unit, state, issued))
             }
             Err(error) => {
                 match error.gateway().map(|g| &g.code) {
@@ -594,13 +599,7 @@ impl<'a> Onboarding<'a> {
                 state.renewal_csr_pem = None;
                 state.otp_in_doubt_hash = None;
                 self.enter(&mut state, Step::Issued)?;
-                Ok(Issued {
-                    unit_id: unit.id.clone(),
-                    environment: self.environment(),
-                    pcsid_request_id: issued.request_id,
-                    pcsid_expires_at: state.pcsid_expires_at,
-                    certificate_pem: issued.certificate_pem,
-                })
+                Ok(self.issued(unit, &state, issued))
             }
             Ok(Renewal::ChecksRequired(ccsid)) => {
                 self.mark_key_issued(unit, &call.key)?;
