@@ -15,7 +15,8 @@
 #    processes mapping it: the fair sum, but lower while other programs map
 #    the same libraries, e.g. another copy of the app or of WebKit, which the
 #    script counts and prints), private memory (pages no other process
-#    shares: independent of what else runs) and the RSS sum. Measured after
+#    maps: a lower bound, which also drops when other programs share more)
+#    and the RSS sum. Measured after
 #    IDLE_SECONDS (default 3) at the home screen, and again after opening
 #    every screen of the home navigation and coming back. Beside those, the
 #    distinct resident memory: every physical page any of these processes
