@@ -16,9 +16,9 @@
 #    the same libraries, e.g. another copy of the app or of WebKit, which the
 #    script counts and prints), private memory (pages no other process
 #    maps: a lower bound, which also drops when other programs share more)
-#    and the RSS sum. Measured after
-#    IDLE_SECONDS (default 3) at the home screen, and again after opening
-#    every screen of the home navigation and coming back. Beside those, the
+#    and the RSS sum. Measured after IDLE_SECONDS (default 3) at the home
+#    screen, and again after opening every screen of the home navigation and
+#    coming back. Beside those, the
 #    distinct resident memory: every physical page any of these processes
 #    maps, counted once (from /proc/<pid>/pagemap, needs root): what PSS would
 #    sum to if nothing else mapped their libraries, an upper bound that other
