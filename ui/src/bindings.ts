@@ -90,8 +90,8 @@ export const commands = {
 	/**  The newest runs first. */
 	diagnosticsHistory: () => typedError<PastRun[], CommandError>(__TAURI_INVOKE("diagnostics_history")),
 	/**
-	 *  Writes the last run's report as HTML (for people) and JSON (for tools)
-	 *  into `reports/` in the data directory.
+	 *  Writes the last run's report as HTML (for people, in the UI's language)
+	 *  and JSON (for tools) into `reports/` in the data directory.
 	 */
 	saveDiagnosticsReport: () => typedError<SavedReport, CommandError>(__TAURI_INVOKE("save_diagnostics_report")),
 	/**  Writes the PHP probe page for the real gateway, with a fresh token. */
