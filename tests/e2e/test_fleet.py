@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import OUTPUT, WAIT_SECONDS
@@ -144,6 +145,19 @@ def test_csv_import_refuses_a_bad_row_then_imports_the_valid_rows_with_their_csr
     assert names == [TAXPAYER] * 3
     assert csrs == 3
     assert "PRIVATE KEY" not in home.page_source
+
+
+def test_a_csv_file_over_the_cap_is_refused_before_it_is_read(home, tmp_path):
+    open_fleet(home, "import")
+    huge = tmp_path / "units.csv"
+    with open(huge, "wb") as file:
+        file.truncate(8 * 1024 * 1024 + 1)  # sparse: one byte over fatoora-batch's UNITS_CSV cap
+    # The app runs on this machine: the path is given as it is, not uploaded.
+    with home.file_detector_context(UselessFileDetector):
+        home.find_element(By.ID, "csv-file").send_keys(str(huge))
+    problem = home.find_element(By.ID, "csv-problem")
+    assert "units.csv is larger than 8 MiB, so it was not read" in problem.text, problem.text
+    assert home.find_element(By.ID, "csv-text").get_attribute("value") == "", "nothing read into the text box"
 
 
 def test_batch_onboarding_survives_a_fault_mid_batch_and_retries_only_the_failed_units(home, data_dir):

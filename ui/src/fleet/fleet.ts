@@ -11,6 +11,9 @@ import type {
 } from "../bindings";
 import type { Language } from "../i18n";
 
+/** fatoora-batch's UNITS_CSV cap (8 MiB): checked before the file is read, so a wrong pick never crosses the IPC whole. */
+export const UNITS_CSV_MAX_BYTES = 8 * 1024 * 1024;
+
 export const STATES = [
   "csr-ready",
   "waiting-for-otp",
