@@ -265,6 +265,18 @@ impl Store {
         &self.path
     }
 
+    /// Replaces this store's whole content with the database file at
+    /// `source`, page by page through SQLite's online backup API. Swapping
+    /// the files instead (and deleting the -wal and -shm beside them) pulls
+    /// them from under any other connection to the store, in this process
+    /// or another: those go on writing into a WAL nobody reads, and a file
+    /// created later may reuse the old inode number, which SQLite tracks
+    /// locks by. Here they see the new content at their next read.
+    pub fn replace_with(&mut self, source: &Path) -> Result<(), StoreError> {
+        self.conn.restore(rusqlite::MAIN_DB, source, None::<fn(rusqlite::backup::Progress)>)?;
+        Ok(())
+    }
+
     /// For reads and single statements. Several statements that belong
     /// together go through [`Store::transaction`].
     pub fn connection(&self) -> &Connection {
@@ -433,6 +445,22 @@ mod tests {
             .next()
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("{file}: name must start with NNNN_"))
+    }
+
+    #[test]
+    fn replace_with_brings_the_new_content_to_connections_already_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, other) = (dir.path().join("store.sqlite3"), dir.path().join("other.sqlite3"));
+        let mut store = Store::open_file(&path).unwrap();
+        let reader = Store::open_file(&path).unwrap();
+        store.set_setting("language", "en").unwrap();
+        Store::open_file(&other).unwrap().set_setting("language", "ar").unwrap();
+        assert_eq!(reader.setting::<String>("language").unwrap().as_deref(), Some("en"));
+
+        store.replace_with(&other).unwrap();
+        assert_eq!(reader.setting::<String>("language").unwrap().as_deref(), Some("ar"));
+        store.set_setting("language", "fr").unwrap();
+        assert_eq!(reader.setting::<String>("language").unwrap().as_deref(), Some("fr"), "one database still, not two");
     }
 
     #[test]

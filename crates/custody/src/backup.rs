@@ -157,14 +157,7 @@ pub fn restore(backup: &Path, passphrase: &Passphrase, target: &DataDir, secrets
     for (name, secret) in &restored_secrets {
         secrets.put(name, secret)?;
     }
-    for suffix in ["-wal", "-shm"] {
-        let side = std::path::PathBuf::from(format!("{}{suffix}", destination.display()));
-        match std::fs::remove_file(&side) {
-            Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(io(&side)(error)),
-            _ => {}
-        }
-    }
-    staged.persist(&destination).map_err(|e| CustodyError::Io { path: destination.clone(), source: e.error })?;
+    Store::open(target)?.replace_with(staged.path())?;
     tracing::info!(units, secrets = restored_secrets.len(), "backup restored");
     Ok(RestoreSummary { created_at: payload.created_at, units, secrets: restored_secrets.len() })
 }
