@@ -8,9 +8,11 @@ built by `tauri build --debug` (or FATOORA_APP_BINARY pointing at one).
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import time
 import tomllib
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,23 @@ def wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
         except OSError:
             time.sleep(0.05)  # polling a condition with a deadline, not a timed wait
     pytest.fail(f"tauri-driver did not listen on port {port}:\n{log.read_text()}")
+
+
+@contextmanager
+def app_database(data_dir: Path, writable: bool = False):
+    """The app's SQLite store, read (or written) with Python's own SQLite and
+    closed on leaving. `with sqlite3.connect(...)` alone only commits: the
+    connection stays open, and one left open in this process keeps SQLite's
+    shared-memory index of a -shm file the app may since have deleted, which
+    every later connection here then shares, so it reads a stale snapshot
+    (the fleet import "lost" after the custody tests)."""
+    path = data_dir / "fatoora-onboard.sqlite3"
+    db = sqlite3.connect(path) if writable else sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        with db:
+            yield db
+    finally:
+        db.close()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ command's answer, not in the page, the log files or the database."""
 import json
 import os
 import re
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import OUTPUT, REPO, WAIT_SECONDS
+from conftest import OUTPUT, REPO, WAIT_SECONDS, app_database
 
 VAT = "399999999900003"
 ISSUED_CN = "TST-886431145-custody-e2e"
@@ -54,7 +53,7 @@ def new_csr(data_dir: Path, common_name: str, serial: str) -> None:
 
 
 def unit_names(data_dir: Path) -> set[str]:
-    with sqlite3.connect(f"file:{data_dir / 'fatoora-onboard.sqlite3'}?mode=ro", uri=True) as db:
+    with app_database(data_dir) as db:
         return {row[0] for row in db.execute("SELECT common_name FROM units")}
 
 

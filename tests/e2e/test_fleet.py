@@ -12,7 +12,6 @@ expiry); each starts from the home screen.
 import json
 import os
 import shutil
-import sqlite3
 import ssl
 import subprocess
 import time
@@ -25,7 +24,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import OUTPUT, WAIT_SECONDS
+from conftest import OUTPUT, WAIT_SECONDS, app_database
 
 VAT = "310122393500003"
 TAXPAYER = "مؤسسة النخبة للتجارة"
@@ -41,8 +40,8 @@ CSV = "\n".join([HEADER, *ROWS]) + "\n"
 NOTIFICATION_DAEMON = Path("/usr/lib/notification-daemon/notification-daemon")
 
 
-def database(data_dir: Path) -> sqlite3.Connection:
-    return sqlite3.connect(data_dir / "fatoora-onboard.sqlite3")
+def database(data_dir: Path):
+    return app_database(data_dir, writable=True)
 
 
 def my_units(data_dir: Path) -> list[str]:

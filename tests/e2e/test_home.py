@@ -2,13 +2,12 @@
 webview's locks (CSP, capabilities)."""
 
 import json
-import sqlite3
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import OUTPUT, WAIT_SECONDS
+from conftest import OUTPUT, WAIT_SECONDS, app_database
 
 
 def text_of(driver, element_id: str) -> str:
@@ -51,8 +50,7 @@ def test_switching_to_arabic_turns_the_page_right_to_left(home, app_version):
 
 def stored_setting(data_dir, key: str):
     """A setting as the store holds it, read with Python's own SQLite."""
-    uri = f"file:{data_dir / 'fatoora-onboard.sqlite3'}?mode=ro"
-    with sqlite3.connect(uri, uri=True) as db:
+    with app_database(data_dir) as db:
         row = db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
     return json.loads(row[0]) if row else None
 

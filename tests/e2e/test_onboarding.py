@@ -13,7 +13,6 @@ Secrets: the OTP never reaches the log file, the store or the page once sent.
 
 import os
 import re
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import OUTPUT, WAIT_SECONDS
+from conftest import OUTPUT, WAIT_SECONDS, app_database
 
 DEMO_VAT = "399999999900003"
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -127,7 +126,7 @@ def assert_otp_nowhere(driver, data_dir, otp: str):
     assert not holds_otp(logs, otp), "the OTP is in the log file"
     for path in data_dir.glob("*.sqlite3*"):
         assert not holds_otp(path.read_bytes().decode("latin-1"), otp), f"the OTP is in {path.name}"
-    with sqlite3.connect(data_dir / "fatoora-onboard.sqlite3") as db:
+    with app_database(data_dir) as db:
         for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
             for row in db.execute(f'SELECT * FROM "{table}"'):
                 assert not any(holds_otp(str(value), otp) for value in row), f"the OTP is in table {table}"

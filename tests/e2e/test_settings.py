@@ -6,13 +6,12 @@ are the same after going to another environment and back.
 Each test ends in `local` again, so the other test files keep running
 against the bundled simulator."""
 
-import sqlite3
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import OUTPUT, WAIT_SECONDS
+from conftest import OUTPUT, WAIT_SECONDS, app_database
 
 KEYCHAIN_NAMESPACE = "sa.fatoora-onboard"
 INVOKE = """
@@ -56,7 +55,7 @@ def keychain_secret(name: str):
 
 
 def local_rows(data_dir):
-    with sqlite3.connect(f"file:{data_dir / 'fatoora-onboard.sqlite3'}?mode=ro", uri=True) as db:
+    with app_database(data_dir) as db:
         return db.execute("SELECT * FROM unit_keys WHERE environment = 'local' ORDER BY unit_id").fetchall()
 
 

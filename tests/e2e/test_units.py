@@ -3,14 +3,13 @@ languages, save (key into the Secret Service, CSR into the store), the saved
 unit in the list, and the key never in the page."""
 
 import re
-import sqlite3
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import OUTPUT, WAIT_SECONDS
+from conftest import OUTPUT, WAIT_SECONDS, app_database
 
 GOOD = {
     "organizationName": "Maximum Speed Tech Supply LTD",
@@ -99,7 +98,7 @@ def test_bad_vat_is_explained_under_its_field_then_the_unit_is_saved(home, data_
 
     page = home.page_source
     assert "PRIVATE KEY" not in page
-    with sqlite3.connect(f"file:{data_dir / 'fatoora-onboard.sqlite3'}?mode=ro", uri=True) as db:
+    with app_database(data_dir) as db:
         (stored_pem,) = db.execute(
             "SELECT csr_pem FROM unit_keys JOIN units ON units.id = unit_keys.unit_id "
             "WHERE units.common_name = ? AND unit_keys.environment = 'local'",
