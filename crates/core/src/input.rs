@@ -44,6 +44,13 @@ impl Cap {
     fn too_large(&self, path: Option<PathBuf>) -> InputError {
         InputError::TooLarge { what: self.what, limit: self.bytes, path }
     }
+
+    /// The bytes read under this cap from `path`, as UTF-8 text; the message
+    /// names the input and the path, never its content (it may be an OTP
+    /// list or a passphrase).
+    pub fn text(&self, bytes: Vec<u8>, path: &Path) -> Result<String, InputError> {
+        String::from_utf8(bytes).map_err(|_| InputError::NotText { what: self.what, path: path.to_owned() })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +59,8 @@ pub enum InputError {
     TooLarge { what: InputKind, limit: u64, path: Option<PathBuf> },
     #[error("cannot read the {} {}: {source}", .what.en, .path.display())]
     Io { what: InputKind, path: PathBuf, source: std::io::Error },
+    #[error("the {} {} is not UTF-8 text", .what.en, .path.display())]
+    NotText { what: InputKind, path: PathBuf },
 }
 
 impl InputError {
@@ -78,6 +87,10 @@ impl InputError {
             InputError::Io { what, path, source } => Localized::new(
                 format!("Cannot read the {} {} ({source}). Check the path and the file's permissions.", what.en, path.display()),
                 format!("تعذّرت قراءة {} {} ({source}). تحقّق من المسار ومن صلاحيات الملف.", what.ar, ltr(path.display()), source = isolate(source)),
+            ),
+            InputError::NotText { what, path } => Localized::new(
+                format!("The {} {} is not UTF-8 text. Save it as plain text (UTF-8) and try again.", what.en, path.display()),
+                format!("ليس في {} {} نصٌّ بترميز UTF-8. احفظ الملف نصًّا عاديًا (UTF-8) ثم أعد المحاولة.", what.ar, ltr(path.display())),
             ),
         }
     }
@@ -108,6 +121,7 @@ pub fn read_capped(path: &Path, cap: Cap) -> Result<Vec<u8>, InputError> {
     read_capped_from(file, cap).map_err(|error| match error {
         InputError::TooLarge { what, limit, .. } => InputError::TooLarge { what, limit, path: Some(path.to_owned()) },
         InputError::Io { source, .. } => io(source),
+        not_text @ InputError::NotText { .. } => not_text,
     })
 }
 
@@ -151,6 +165,16 @@ mod tests {
     use super::*;
 
     const SMALL: Cap = Cap::new("test file", "ملف الاختبار", 16);
+
+    #[test]
+    fn text_that_is_not_utf8_is_refused_naming_the_input_and_path_not_the_content() {
+        let path = Path::new("/tmp/otps.txt");
+        assert_eq!(SMALL.text(b"123456".to_vec(), path).unwrap(), "123456");
+        let message = SMALL.text(b"123456\xff".to_vec(), path).unwrap_err().explain();
+        assert!(message.en.contains("The test file /tmp/otps.txt is not UTF-8 text"), "{}", message.en);
+        assert!(message.ar.contains("ملف الاختبار \u{2066}/tmp/otps.txt\u{2069}") && message.ar.contains("UTF-8"), "{}", message.ar);
+        assert!(!message.en.contains("123456") && !message.ar.contains("123456"));
+    }
 
     #[test]
     fn exactly_the_cap_is_read_one_more_byte_is_refused() {

@@ -35,13 +35,9 @@ const PASSPHRASE_FILE: Cap = Cap::new("passphrase file", "ملف عبارة ال
 pub(crate) fn passphrase(file: Option<&Path>, variable: &str) -> anyhow::Result<Passphrase> {
     let text = match file {
         Some(path) => {
-            let bytes = read_capped(path, PASSPHRASE_FILE).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
-            let text = String::from_utf8(bytes).map_err(|_| {
-                anyhow!(
-                    "The passphrase file {} is not UTF-8 text.\nملف عبارة المرور ‎{}‎ ليس بترميز UTF-8.",
-                    path.display(),
-                    path.display()
-                )
+            let text = read_capped(path, PASSPHRASE_FILE).and_then(|bytes| PASSPHRASE_FILE.text(bytes, path)).map_err(|e| {
+                let message = e.explain();
+                anyhow!("{}\n{}", message.en, message.ar)
             })?;
             text.lines().next().unwrap_or_default().to_owned()
         }

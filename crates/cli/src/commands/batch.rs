@@ -51,13 +51,7 @@ const OTP_LIST: Cap = Cap::new("OTP list", "قائمة رموز التحقق (OT
 
 /// Never quotes the list: it holds OTPs.
 fn read_otp_list(path: &Path) -> Result<String, Localized> {
-    let bytes = read_input(path, OTP_LIST).map_err(|error| error.explain())?;
-    String::from_utf8(bytes).map_err(|_| {
-        Localized::new(
-            format!("The OTP list {} is not UTF-8 text. Save it as plain text, one OTP or UNIT,OTP per line.", path.display()),
-            format!("قائمة رموز التحقق (OTP) ‎{}‎ ليست بترميز UTF-8. احفظها كنص عادي: رمز تحقق واحد أو UNIT,OTP في كل سطر.", path.display()),
-        )
-    })
+    read_input(path, OTP_LIST).and_then(|bytes| OTP_LIST.text(bytes, path)).map_err(|error| error.explain())
 }
 
 /// `batch expiring --within SPAN` and `units --expiring SPAN`: the units

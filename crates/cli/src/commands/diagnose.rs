@@ -109,10 +109,8 @@ fn options(args: &DiagnoseArgs) -> Result<DiagnoseOptions, Localized> {
         }.message())?;
     }
     if let Some(path) = &args.ca_file {
-        let bytes = read_capped(path, CA_FILE).map_err(|e| e.explain())?;
-        let name = path.display().to_string();
-        let text = String::from_utf8(bytes).map_err(|_| TargetError::BadCaFile { path: name.clone(), reason: "not PEM text".into() }.message())?;
-        options.extra_roots = parse_ca_pem(&text, &name).map_err(|e| e.message())?;
+        let text = read_capped(path, CA_FILE).and_then(|bytes| CA_FILE.text(bytes, path)).map_err(|e| e.explain())?;
+        options.extra_roots = parse_ca_pem(&text, &path.display().to_string()).map_err(|e| e.message())?;
     }
     Ok(options)
 }

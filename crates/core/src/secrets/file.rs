@@ -203,7 +203,7 @@ fn read_envelope(path: &Path) -> Result<Option<Envelope>, SecretError> {
         Ok(bytes) => Envelope::parse(&bytes, FORMAT).map(Some).map_err(|error| envelope_error(path, error)),
         Err(InputError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(InputError::Io { source, .. }) => Err(SecretError::Io { path: path.to_owned(), source }),
-        Err(too_large @ InputError::TooLarge { .. }) => Err(corrupt(path, too_large.to_string())),
+        Err(refused @ (InputError::TooLarge { .. } | InputError::NotText { .. })) => Err(corrupt(path, refused.to_string())),
     }
 }
 
