@@ -40,6 +40,32 @@ impl Language {
             Language::Ar => "ar",
         }
     }
+
+    /// The writing direction, as HTML's `dir` attribute takes it.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Language::En => "ltr",
+            Language::Ar => "rtl",
+        }
+    }
+
+    /// The other of the two languages (a page in one shows the verdict in
+    /// the other too).
+    pub fn other(self) -> Language {
+        match self {
+            Language::En => Language::Ar,
+            Language::Ar => Language::En,
+        }
+    }
+
+    /// One of two fixed labels, for text that is not a whole [`Localized`]
+    /// message (a column name, a heading).
+    pub fn pick(self, en: &'static str, ar: &'static str) -> &'static str {
+        match self {
+            Language::En => en,
+            Language::Ar => ar,
+        }
+    }
 }
 
 /// A left-to-right run (a file path, URL, host name, address) inside an

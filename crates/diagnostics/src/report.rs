@@ -58,27 +58,24 @@ impl Report {
     /// reads and wraps left to right in the Arabic page.
     pub fn to_html_in(&self, language: Language) -> String {
         let v = &self.verdict;
-        let l = |en: &'static str, ar: &'static str| pick(language, en, ar);
+        let l = |en: &'static str, ar: &'static str| language.pick(en, ar);
         let mut body = String::new();
         let status_class = if v.problem { "bad" } else { "good" };
         let verdict_in = |lang: Language| {
             format!(
                 "<h1>{}</h1><p><b>{}</b> {}</p>",
                 esc(v.headline.get(lang)),
-                pick(lang, "Next step:", "الخطوة التالية:"),
+                lang.pick("Next step:", "الخطوة التالية:"),
                 esc(v.next_step.get(lang))
             )
         };
-        let other = match language {
-            Language::En => Language::Ar,
-            Language::Ar => Language::En,
-        };
+        let other = language.other();
         let _ = write!(
             body,
             r#"<section class="verdict {status_class}"><p class="class" dir="ltr">{class}</p>{first}<div dir="{dir}" lang="{code}">{second}</div></section>"#,
             class = esc(&v.class.id()),
             first = verdict_in(language),
-            dir = direction(other),
+            dir = other.dir(),
             code = other.code(),
             second = verdict_in(other),
         );
@@ -127,24 +124,10 @@ impl Report {
         format!(
             "<!DOCTYPE html><html lang=\"{}\" dir=\"{}\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"><title>{} — {}</title><style>{CSS}</style></head><body>{body}</body></html>\n",
             language.code(),
-            direction(language),
+            language.dir(),
             l("FATOORA connectivity report", "تقرير الاتصال ببوابة «فاتورة»"),
             esc(&self.target.host)
         )
-    }
-}
-
-fn pick(language: Language, en: &'static str, ar: &'static str) -> &'static str {
-    match language {
-        Language::En => en,
-        Language::Ar => ar,
-    }
-}
-
-fn direction(language: Language) -> &'static str {
-    match language {
-        Language::En => "ltr",
-        Language::Ar => "rtl",
     }
 }
 
@@ -183,7 +166,7 @@ fn ms(elapsed: u64) -> String {
 /// The evidence by section; labels and outcome words in `language`, the
 /// measured values as they are.
 fn sections(report: &Report, language: Language) -> Vec<Section> {
-    let l = |en: &'static str, ar: &'static str| pick(language, en, ar);
+    let l = |en: &'static str, ar: &'static str| language.pick(en, ar);
     let c = &report.configuration;
     let mut config = vec![
         row(l("Operating system", "نظام التشغيل"), &c.os, "", "", true),
