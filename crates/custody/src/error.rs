@@ -1,12 +1,11 @@
 use std::path::PathBuf;
 
+use fatoora_core::i18n::{isolate, ltr};
 use fatoora_core::input::{InputError, KIB, human_size};
 use fatoora_core::secrets::SecretError;
-use fatoora_core::store::{StoreError, rusqlite};
-use fatoora_core::i18n::{isolate, ltr};
-use fatoora_core::{Environment, Localized};
-
 use fatoora_core::secrets::envelope::KdfWindow;
+use fatoora_core::store::{StoreError, rusqlite};
+use fatoora_core::{Environment, Localized};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CustodyError {
