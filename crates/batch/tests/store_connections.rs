@@ -15,7 +15,7 @@ fn units(store: &Store) -> Vec<String> {
 #[test]
 fn a_long_lived_store_keeps_seeing_writes_while_others_open_and_close_the_file() {
     let Ok(sqlite3) = which_sqlite3() else {
-        eprintln!("skipped: no sqlite3 command to read the file from another process (apt install sqlite3)");
+        fatoora_core::skip::skip("no sqlite3 command to read the file from another process (apt-get install sqlite3)");
         return;
     };
     let dir = tempfile::tempdir().unwrap();

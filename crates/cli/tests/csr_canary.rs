@@ -139,7 +139,7 @@ fn private_keys_stay_in_the_encrypted_file_store() {
 #[test]
 fn private_keys_stay_in_the_os_keychain() {
     if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() || KeyringStore::default().probe().is_err() {
-        eprintln!("skipping private_keys_stay_in_the_os_keychain: no unlocked Secret Service (run under dbus-run-session with gnome-keyring)");
+        fatoora_core::skip::skip("no unlocked Secret Service (run under scripts/with-secret-service.sh)");
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -31,7 +31,7 @@ fn xmllint_c14n11(xml: &str) -> Option<Vec<u8>> {
 fn xmllint_present(test: &str) -> bool {
     let present = Command::new("xmllint").arg("--version").output().is_ok();
     if !present {
-        eprintln!("skipping {test}: xmllint is not installed (apt-get install libxml2-utils)");
+        fatoora_core::skip::skip(format_args!("{test}: xmllint is not installed (apt-get install libxml2-utils)"));
     }
     present
 }

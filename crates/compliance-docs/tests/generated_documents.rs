@@ -133,7 +133,7 @@ fn pem_and_headerless_credentials_read_the_same() {
     let certificate_der = B64.decode(certificate_text.trim()).unwrap();
     let key_der = B64.decode(key_text.trim()).unwrap();
     let Some(certificate_pem) = openssl(&["x509", "-inform", "DER", "-outform", "PEM"], &certificate_der) else {
-        eprintln!("skipping pem_and_headerless_credentials_read_the_same: openssl is not installed");
+        fatoora_core::skip::skip("openssl is not installed (apt-get install openssl)");
         return;
     };
     let sec1_pem = openssl(&["ec", "-inform", "DER", "-outform", "PEM"], &key_der).unwrap();

@@ -33,11 +33,11 @@ fn runs(program: &str, argument: &str) -> bool {
 fn saxon_or_skip(test: &str) -> Option<PathBuf> {
     let jar = saxon_jar();
     if !runs("java", "-version") {
-        eprintln!("skipping {test}: java is not installed (apt-get install default-jre-headless)");
+        fatoora_core::skip::skip(format_args!("{test}: java is not installed (apt-get install default-jre-headless)"));
         return None;
     }
     if !jar.is_file() {
-        eprintln!("skipping {test}: Saxon-HE not found at {} (apt-get install libsaxonhe-java, or set SAXON_JAR)", jar.display());
+        fatoora_core::skip::skip(format_args!("{test}: Saxon-HE not found at {} (apt-get install libsaxonhe-java, or set SAXON_JAR)", jar.display()));
         return None;
     }
     Some(jar)
@@ -46,7 +46,7 @@ fn saxon_or_skip(test: &str) -> Option<PathBuf> {
 fn xmllint_or_skip(test: &str) -> bool {
     let available = runs("xmllint", "--version");
     if !available {
-        eprintln!("skipping {test}: xmllint is not installed (apt-get install libxml2-utils)");
+        fatoora_core::skip::skip(format_args!("{test}: xmllint is not installed (apt-get install libxml2-utils)"));
     }
     available
 }

@@ -9,6 +9,7 @@ pub mod logging;
 pub mod paths;
 pub mod reference;
 pub mod secrets;
+pub mod skip;
 pub mod store;
 pub mod values;
 

@@ -14,14 +14,14 @@ pub fn zatca_reference_dir() -> Option<PathBuf> {
     candidate.join("SPEC.md").is_file().then_some(candidate)
 }
 
-/// For tests: the reference directory, or `None` after printing why the
-/// caller is skipping.
+/// For tests: the reference directory, or `None` after [`crate::skip::skip`]
+/// said why (a failure under `FATOORA_REQUIRE_ALL=1`).
 pub fn zatca_reference_dir_or_skip(test: &str) -> Option<PathBuf> {
     let dir = zatca_reference_dir();
     if dir.is_none() {
-        eprintln!(
-            "skipping {test}: ZATCA reference files not found (set {REFERENCE_DIR_VAR} to the shared/zatca folder)"
-        );
+        crate::skip::skip(format_args!(
+            "{test} needs ZATCA's reference files, not found (set {REFERENCE_DIR_VAR} to the shared/zatca folder)"
+        ));
     }
     dir
 }

@@ -60,9 +60,7 @@ fn exercise(store: &dyn SecretStore) {
 #[test]
 fn the_real_secret_service_stores_reads_and_deletes() {
     if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-        eprintln!(
-            "skipping the_real_secret_service_stores_reads_and_deletes: no D-Bus session (run under scripts/with-secret-service.sh)"
-        );
+        fatoora_core::skip::skip("no D-Bus session (run under scripts/with-secret-service.sh)");
         return;
     }
     let store = KeyringStore::new(unique("sa.fatoora-onboard.test"));

@@ -237,7 +237,7 @@ fn restore_puts_the_keys_into_the_os_keychain() {
     use fatoora_core::secrets::KeyringStore;
     let keychain = KeyringStore::new(format!("sa.fatoora-onboard.custody-test-{}", std::process::id()));
     if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() || keychain.probe().is_err() {
-        eprintln!("skipping restore_puts_the_keys_into_the_os_keychain: no unlocked Secret Service (run under scripts/with-secret-service.sh)");
+        fatoora_core::skip::skip("no unlocked Secret Service (run under scripts/with-secret-service.sh)");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -111,7 +111,7 @@ async fn openssl_3_reads_the_pkcs12_without_its_legacy_provider_and_the_key_matc
 #[tokio::test]
 async fn java_keytool_lists_the_key_entry() {
     if Command::new("keytool").arg("-help").output().is_err() {
-        eprintln!("skipping java_keytool_lists_the_key_entry: no keytool (apt-get install default-jdk-headless)");
+        fatoora_core::skip::skip("no keytool (apt-get install default-jre-headless)");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

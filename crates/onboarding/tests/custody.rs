@@ -44,7 +44,7 @@ async fn otps_and_secrets_never_reach_the_log() {
 #[tokio::test]
 async fn onboarding_with_the_real_keychain() {
     if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-        eprintln!("skipping onboarding_with_the_real_keychain: no D-Bus session (run under scripts/with-secret-service.sh)");
+        fatoora_core::skip::skip("no D-Bus session (run under scripts/with-secret-service.sh)");
         return;
     }
     let lab = lab().await;

@@ -154,9 +154,7 @@ mod tests {
     #[test]
     fn a_secret_of_exactly_the_limit_is_stored_whole() {
         if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-            eprintln!(
-                "skipping a_secret_of_exactly_the_limit_is_stored_whole: no D-Bus session (run under scripts/with-secret-service.sh)"
-            );
+            crate::skip::skip("no D-Bus session (run under scripts/with-secret-service.sh)");
             return;
         }
         let store = store();

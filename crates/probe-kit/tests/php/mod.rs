@@ -16,7 +16,7 @@ use crate::lab::netns::in_namespace;
 pub fn php_available(test: &str) -> bool {
     let found = Command::new("php").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
     if !found {
-        eprintln!("SKIP {test}: php is not installed (apt-get install -y php-cli)");
+        fatoora_core::skip::skip(format_args!("{test}: php is not installed (apt-get install php-cli)"));
     }
     found
 }
