@@ -20,8 +20,8 @@ fi
 # Tauri 2 on Linux (WebKitGTK 4.1), the OS keychain (Secret Service), the
 # end-to-end tests (Xvfb, WebKitWebDriver, Selenium), screenshots, and the
 # tools the team's tests check their outputs with (openssl, xmllint, Saxon,
-# network-namespace labs, sqlite3 to read the store from outside), libxml2 for the simulator's XSD check (libclang for
-# its generated bindings).
+# network-namespace labs, sqlite3 to read the store from outside), libxml2
+# for the simulator's XSD check (libclang for its generated bindings).
 apt_packages=(
   libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev libgtk-3-dev libsoup-3.0-dev
   librsvg2-dev libayatana-appindicator3-dev libdbus-1-dev build-essential pkg-config
