@@ -1,7 +1,7 @@
 //! The UBL 2.1 document itself: which kinds exist, what goes on them, and
 //! totals computed in halalas so they add up exactly.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, TimeDelta};
 use fatoora_core::values::InvoiceTypes;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
@@ -221,14 +221,17 @@ impl Buyer {
     }
 }
 
+/// Arabia Standard Time, the KSA local time of ZATCA's documents.
+pub const KSA_UTC_OFFSET_HOURS: i64 = 3;
+
 /// Everything that goes into one document before it is signed.
 #[derive(Debug, Clone)]
 pub struct DocumentSpec {
     pub kind: DocumentKind,
     pub id: String,
     pub uuid: String,
-    /// UTC; written with a `Z` time so it is never later than ZATCA's
-    /// local date (BR-KSA-04).
+    /// The instant of issue in UTC. The document states it in KSA local
+    /// time with no zone, as the SDK does (see [`DocumentSpec::issued_local`]).
     pub issued_at: NaiveDateTime,
     /// Invoice counter value (ICV).
     pub counter: u64,
@@ -243,12 +246,33 @@ pub struct DocumentSpec {
 }
 
 impl DocumentSpec {
-    pub fn issue_date(&self) -> String {
-        self.issued_at.format("%Y-%m-%d").to_string()
+    /// The issue instant in KSA local time (AST, UTC+03:00 all year; the
+    /// kingdom keeps no daylight saving). ZATCA's XML Implementation Standard
+    /// (data type "Time") says times "shall not include time zone information
+    /// if the time is local in the KSA", with `Z` only as the UTC
+    /// alternative; BR-KSA-70 reads `hh:mm:ss` as AST. All 19 SDK samples
+    /// write `IssueTime` that way, and QR tag 3 as `IssueDate`T`IssueTime`
+    /// with no zone (as does the QR in ZATCA's compliance-invoice API
+    /// example), so a parser that follows the samples accepts the document.
+    pub fn issued_local(&self) -> NaiveDateTime {
+        self.issued_at + TimeDelta::hours(KSA_UTC_OFFSET_HOURS)
     }
 
+    /// `cbc:IssueDate`, the KSA local date.
+    pub fn issue_date(&self) -> String {
+        self.issued_local().format("%Y-%m-%d").to_string()
+    }
+
+    /// `cbc:IssueTime`: `hh:mm:ss`, KSA local, no zone designator.
     pub fn issue_time(&self) -> String {
-        self.issued_at.format("%H:%M:%SZ").to_string()
+        self.issued_local().format("%H:%M:%S").to_string()
+    }
+
+    /// `IssueDate`T`IssueTime`: QR tag 3, and `xades:SigningTime` (the SDK
+    /// samples write that one with no zone too; that it is local time as
+    /// well is our reading [INF]).
+    pub fn issue_timestamp(&self) -> String {
+        format!("{}T{}", self.issue_date(), self.issue_time())
     }
 
     pub fn totals(&self) -> Totals {
@@ -296,9 +320,9 @@ impl DocumentSpec {
             text(w, "cbc:UUID", &self.counter.to_string())
         })?;
         attachment(w, "PIH", &self.previous_hash)?;
-        if self.kind.is_simplified() {
-            attachment(w, "QR", qr)?;
-        }
+        // Standard documents too: all 14 standard SDK samples and the
+        // request example of ZATCA's compliance-invoice API carry one.
+        attachment(w, "QR", qr)?;
         w.create_element("cac:Signature").write_inner_content(|w| {
             text(w, "cbc:ID", "urn:oasis:names:specification:ubl:signature:Invoice")?;
             text(w, "cbc:SignatureMethod", "urn:oasis:names:specification:ubl:dsig:enveloped:xades")

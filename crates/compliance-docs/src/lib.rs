@@ -1,6 +1,7 @@
 //! Compliance sample documents for FATOORA's compliance checks: UBL 2.1
 //! invoices, credit and debit notes built from the unit's own seller data,
-//! hashed, signed (XAdES B-B) and, when simplified, given their QR code.
+//! hashed, signed (XAdES B-B) and given their QR code, as ZATCA's SDK
+//! samples have them.
 //! Also the checks that prove it on ZATCA's own signed samples.
 //!
 //! For onboarding: the seller comes from the unit, the certificate from the

@@ -1,5 +1,7 @@
-//! The QR code of simplified documents (SPEC.md 3.3 item 7): TLV with a
-//! one-byte tag and a one-byte length counted in UTF-8 bytes, then base64.
+//! The QR code (SPEC.md 3.3 item 7): TLV with a one-byte tag and a one-byte
+//! length counted in UTF-8 bytes, then base64. Every document carries one:
+//! the 14 standard SDK samples with tags 1 to 8, the 5 simplified ones with
+//! tag 9 as well.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -13,7 +15,8 @@ pub const MAX_QR_CHARS: usize = 1000;
 pub struct QrCode {
     pub seller_name: String,
     pub vat_number: String,
-    /// `IssueDate` `T` `IssueTime`, no zone, as the SDK writes it.
+    /// `IssueDate` `T` `IssueTime`, KSA local time with no zone, as the SDK
+    /// samples write it.
     pub timestamp: String,
     pub total_with_vat: String,
     pub vat_total: String,

@@ -121,36 +121,34 @@ fn note_reason(kind: DocumentKind) -> &'static str {
 }
 
 
-/// Hash, sign, and (for simplified documents) add the QR code. The key must
-/// belong to `certificate`; [`generate_documents`] checks that once.
+/// Hash, sign and add the QR code: tags 1 to 8 on every document, tag 9
+/// (the CA's signature of the certificate) on simplified ones only, as in
+/// the SDK samples. The key must belong to `certificate`;
+/// [`generate_documents`] checks that once.
 pub fn sign_document(spec: &DocumentSpec, certificate: &SigningCertificate, key: &SigningKey) -> Result<SignedDocument> {
     let hash = invoice_hash(&spec.render("", ""))?;
     let hash_base64 = hash.base64();
     let signature: Signature = key.sign(&hash.0);
     let signature_base64 = B64.encode(signature.to_der().as_bytes());
-    let qr = if spec.kind.is_simplified() {
-        let totals = spec.totals();
-        QrCode {
-            seller_name: spec.seller.name.clone(),
-            vat_number: spec.seller.vat_number.as_str().to_string(),
-            timestamp: format!("{}T{}", spec.issue_date(), spec.issue_time()),
-            total_with_vat: format_halalas(totals.with_vat_halalas()),
-            vat_total: format_halalas(totals.vat_halalas),
-            invoice_hash: hash_base64.clone(),
-            signature: signature_base64.clone(),
-            public_key: certificate.public_key_der()?,
-            certificate_signature: Some(certificate.signature_der().to_vec()),
-        }
-        .to_base64()?
-    } else {
-        String::new()
-    };
-    let signing_time = spec.issued_at.format("%Y-%m-%dT%H:%M:%S").to_string();
+    let totals = spec.totals();
+    let timestamp = spec.issue_timestamp();
+    let qr = QrCode {
+        seller_name: spec.seller.name.clone(),
+        vat_number: spec.seller.vat_number.as_str().to_string(),
+        timestamp: timestamp.clone(),
+        total_with_vat: format_halalas(totals.with_vat_halalas()),
+        vat_total: format_halalas(totals.vat_halalas),
+        invoice_hash: hash_base64.clone(),
+        signature: signature_base64.clone(),
+        public_key: certificate.public_key_der()?,
+        certificate_signature: spec.kind.is_simplified().then(|| certificate.signature_der().to_vec()),
+    }
+    .to_base64()?;
     let block = ubl_extensions(&SignatureParts {
         invoice_hash: &hash_base64,
         signature_value: &signature_base64,
         certificate,
-        signing_time: &signing_time,
+        signing_time: &timestamp,
     });
     let xml = spec.render(&block, &qr);
     let request = ComplianceRequest { invoice_hash: hash_base64, uuid: spec.uuid.clone(), invoice: B64.encode(xml.as_bytes()) };

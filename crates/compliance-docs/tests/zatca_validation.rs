@@ -57,9 +57,17 @@ type Finding = (String, String);
 /// Runs one rule file over every XML file in `input` in a single JVM and
 /// returns the failed assertions per file name. Panics unless every file got
 /// a report with fired rules, so a silent no-op cannot pass.
+///
+/// The JVM runs on Riyadh time: the rules compare zone-less dates and times
+/// with `current-date()` (BR-KSA-04) and `current-dateTime()` (BR-KSA-98),
+/// and a zone-less `IssueTime` is KSA local time (XML Implementation
+/// Standard, data type "Time"). That ZATCA's own validator runs on that
+/// clock is our inference [INF]; on a UTC clock a document issued after
+/// 21:00 UTC would carry tomorrow's date.
 fn schematron(jar: &Path, rules: &Path, input: &Path) -> BTreeMap<String, Vec<Finding>> {
     let output_dir = tempfile::tempdir().unwrap();
     let output = Command::new("java")
+        .arg("-Duser.timezone=Asia/Riyadh")
         .arg("-jar")
         .arg(jar)
         .arg(format!("-s:{}", input.display()))
