@@ -25,6 +25,7 @@ mod gateway;
 mod invoice_check;
 mod onboarding;
 mod pki;
+mod seen;
 mod server;
 mod store;
 mod xsd;
@@ -40,13 +41,14 @@ use tokio::sync::watch;
 
 pub use admin::{AdminClient, AdminClientError, MintedOtps};
 pub use clock::Clock;
-pub use faults::{Fault, FaultRule, HUGE_BODY_BYTES};
+pub use faults::{ChaosReport, ChaosRule, Fault, FaultRule, HUGE_BODY_BYTES, RequestMatch};
 pub use gateway::{
     CoreTemplates, Gateway, OtpPurpose, SANDBOX_FIXED_PCSID_VAT, SANDBOX_ONBOARDING_OTP, SANDBOX_RENEWAL_OTP,
     SANDBOX_REQUEST_ID,
 };
 pub use invoice_check::{InvoiceFacts, InvoiceFinding, InvoiceReport, Severity, canonical_invoice, verify_invoice};
-pub use store::{CsidKind, IssuedCsid, OTP_VALIDITY_MS};
+pub use seen::SeenRequest;
+pub use store::{CsidKind, IssuedCsid, OTP_VALIDITY_MS, OtpRecord};
 pub use xsd::{INVOICE_XSD, SCHEMAS_IN_REFERENCE, XsdOutcome, XsdValidator, default_schema_dir};
 
 /// File in the data directory that tells other processes (the CLI's
@@ -185,6 +187,9 @@ pub(crate) struct Shared {
     pub authorities: pki::CsidAuthorities,
     pub core_templates: CoreTemplates,
     pub fault: Mutex<Option<FaultRule>>,
+    /// Drawn from when `fault` does not apply.
+    pub chaos: Mutex<Option<faults::Chaos>>,
+    pub seen: seen::Seen,
     pub renewal_requires_compliance: AtomicBool,
     pub admin_token: String,
     pub xsd: XsdValidator,
@@ -219,6 +224,8 @@ impl Simulator {
             authorities,
             core_templates: config.core_templates,
             fault: Mutex::new(None),
+            chaos: Mutex::new(None),
+            seen: seen::Seen::default(),
             renewal_requires_compliance: AtomicBool::new(false),
             admin_token,
             xsd: XsdValidator::new(config.schema_dir.as_deref()),
@@ -366,6 +373,29 @@ impl Admin {
         *self.shared.fault.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
+    /// Draws a random fault for each following gateway request that no
+    /// [`FaultRule`] catches (see [`ChaosRule`]); replaces an earlier rule
+    /// and its counts.
+    pub fn set_chaos(&self, rule: ChaosRule) {
+        *self.shared.chaos.lock().unwrap_or_else(|p| p.into_inner()) = Some(faults::Chaos::new(rule));
+    }
+
+    /// What the chaos rule injected so far (`None`: no rule set).
+    pub fn chaos_report(&self) -> Option<ChaosReport> {
+        self.shared.chaos.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(faults::Chaos::report)
+    }
+
+    /// Stops the chaos rule; returns what it injected.
+    pub fn clear_chaos(&self) -> Option<ChaosReport> {
+        self.shared.chaos.lock().unwrap_or_else(|p| p.into_inner()).take().map(|chaos| chaos.report())
+    }
+
+    /// The simulator's record of an OTP it minted for `env`'s gateway: how
+    /// often a gateway request presented it, and whether it was consumed.
+    pub fn otp_record(&self, env: Environment, code: &str) -> Result<Option<OtpRecord>, SimulatorError> {
+        Ok(self.shared.store.find_otp(Gateway::for_environment(env), code)?)
+    }
+
     pub fn advance_clock(&self, by: std::time::Duration) {
         self.shared.clock.advance(by);
     }
@@ -382,5 +412,11 @@ impl Admin {
 
     pub fn issued_csids(&self) -> Result<Vec<IssuedCsid>, SimulatorError> {
         Ok(self.shared.store.list_csids()?)
+    }
+
+    /// The gateway requests received so far (the newest [`seen::KEPT`]),
+    /// including those a fault holds or drops.
+    pub fn seen_requests(&self) -> Vec<SeenRequest> {
+        self.shared.seen.list()
     }
 }

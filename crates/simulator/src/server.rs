@@ -127,9 +127,18 @@ fn accepts_v2(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("V2"))
 }
 
-fn take_fault(shared: &Shared) -> Option<Fault> {
+fn take_fault(shared: &Shared, method: &str, path: &str) -> Option<Fault> {
     let mut slot = shared.fault.lock().unwrap_or_else(|p| p.into_inner());
     let rule = slot.as_mut()?;
+    if let Some(only) = rule.only.as_mut() {
+        if !only.matches(method, path) {
+            return None;
+        }
+        if only.skip > 0 {
+            only.skip -= 1;
+            return None;
+        }
+    }
     let fault = rule.fault.clone();
     match rule.times.as_mut() {
         Some(0) => {
@@ -154,7 +163,11 @@ fn dropped() -> Response {
 }
 
 async fn apply_fault(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let Some(fault) = take_fault(&shared) else {
+    shared.seen.record(&request);
+    admin::record_otp_presentation(&shared, &request);
+    let fault = take_fault(&shared, request.method().as_str(), request.uri().path())
+        .or_else(|| shared.chaos.lock().unwrap_or_else(|p| p.into_inner()).as_mut().and_then(|chaos| chaos.draw()));
+    let Some(fault) = fault else {
         return next.run(request).await;
     };
     tracing::info!(?fault, path = %request.uri().path(), "simulator fault applied");
@@ -164,6 +177,10 @@ async fn apply_fault(State(shared): State<Arc<Shared>>, request: Request, next: 
             next.run(request).await
         }
         Fault::Hang => std::future::pending().await,
+        Fault::HangAfterProcessing => {
+            let _processed = next.run(request).await;
+            std::future::pending().await
+        }
         Fault::ResetBeforeProcessing => dropped(),
         Fault::ResetAfterProcessing => {
             let _processed = next.run(request).await;

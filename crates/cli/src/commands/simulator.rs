@@ -183,7 +183,11 @@ async fn control(cli: &Cli, action: &SimulatorAction, dir: PathBuf) -> anyhow::R
                     return Ok(exit::BAD_INPUT);
                 }
             };
-            client.set_fault(&FaultRule { fault, times: *times }).await
+            let rule = match times {
+                Some(n) => FaultRule::times(fault, *n),
+                None => FaultRule::always(fault),
+            };
+            client.set_fault(&rule).await
         }
         SimulatorAction::ClearFault => client.clear_fault().await,
         SimulatorAction::AdvanceClock { seconds } => client.advance_clock(*seconds).await,
