@@ -84,6 +84,10 @@ impl InvoiceFinding {
         Self { severity: Severity::Error, code, category, message: message.into() }
     }
 
+    fn warning(code: &'static str, category: &'static str, message: impl Into<String>) -> Self {
+        Self { severity: Severity::Warning, code, category, message: message.into() }
+    }
+
     fn to_json(&self) -> Value {
         let (kind, status) = match self.severity {
             Severity::Error => ("ERROR", "ERROR"),
@@ -250,6 +254,11 @@ pub fn verify_invoice(xml_bytes: &[u8], ccsid_der: Option<&[u8]>) -> InvoiceRepo
         seller_vat,
     };
     let mut findings = Vec::new();
+    let issue_timestamp = format!(
+        "{}T{}",
+        text_of(child(root, NS_CBC, "IssueDate")).unwrap_or_default(),
+        text_of(child(root, NS_CBC, "IssueTime")).unwrap_or_default()
+    );
     let mut error = |code, category, message: &str| findings.push(InvoiceFinding::error(code, category, message));
 
     // [INF] codes: the KSA rule ids for type code and subtype as in the SDK's schematron.
@@ -296,15 +305,18 @@ pub fn verify_invoice(xml_bytes: &[u8], ccsid_der: Option<&[u8]>) -> InvoiceRepo
     let cert_digest = STANDARD.encode(hex::encode(Sha256::digest(cert_text.as_bytes())));
     let stated_cert_digest = find(&doc, NS_XADES, "CertDigest").next().and_then(|n| text_of(child(n, NS_DS, "DigestValue")));
     if stated_cert_digest.as_deref() != Some(cert_digest.as_str()) {
-        // [INF] code: ZATCA's old example names this check Signing-Certificate-Digest-Value.
-        error("Signing-Certificate-Digest-Value", "SIGNATURE_ERRORS", "Wrong signingCertificateDigestValue");
+        // Code, category and text as a live body shows them (sulaman0/zacta-phase2
+        // issue #1); that the gateway names the CertDigest check so is [INF].
+        error("certificate-hashing", "CERTIFICATE_ERRORS", "Invalid certificate hashing");
     }
     let properties = find(&doc, NS_XADES, "SignedProperties").next().and_then(|n| signed_properties_digest(xml, n));
     let stated_properties = reference_digest(&doc, |r| r.attribute("URI") == Some("#xadesSignedProperties"));
     if properties.is_none() || properties != stated_properties {
+        // CERTIFICATE_ERRORS in every live body reported (wes4m/zatca-xml-js
+        // #57 and #58, Saleh7/php-zatca-xml #19, SallaApp/ZATCA #50 and #52).
         error(
             "signed-properties-hashing",
-            "SIGNATURE_ERRORS",
+            "CERTIFICATE_ERRORS",
             "Invalid signed properties hashing, SignedProperties with id='xadesSignedProperties'",
         );
     }
@@ -314,6 +326,7 @@ pub fn verify_invoice(xml_bytes: &[u8], ccsid_der: Option<&[u8]>) -> InvoiceRepo
         .find(|n| is_qr_reference(*n))
         .and_then(|n| child(n, NS_CAC, "Attachment"))
         .and_then(|n| text_of(child(n, NS_CBC, "EmbeddedDocumentBinaryObject")));
+    let mut qr_time_differs = false;
     match (qr.as_deref().map(qr_tags), facts.simplified) {
         (None, false) => {}
         (None, true) | (Some(None), _) => error(
@@ -323,6 +336,7 @@ pub fn verify_invoice(xml_bytes: &[u8], ccsid_der: Option<&[u8]>) -> InvoiceRepo
         ),
         (Some(Some(tags)), _) => {
             let tag = |t: u8| tags.iter().find(|(k, _)| *k == t).map(|(_, v)| v.as_slice());
+            qr_time_differs = tag(3) != Some(issue_timestamp.as_bytes());
             if tag(6) != Some(invoice_hash.as_bytes()) {
                 error("invoiceHash_QRCODE_INVALID", "QRCODE_VALIDATION", "Invoice xml hash does not match with qr code invoice xml hash");
             }
@@ -368,6 +382,16 @@ pub fn verify_invoice(xml_bytes: &[u8], ccsid_der: Option<&[u8]>) -> InvoiceRepo
             let kind = if facts.simplified { "Simplified" } else { "Standard" };
             error("certificate-permissions", "CERTIFICATE_ERRORS", &format!("Compliance CSID does not cover {kind} documents"));
         }
+    }
+    if qr_time_differs {
+        // Live: a tag 3 with `Z` beside a zone-less IssueTime, or the reverse,
+        // draws this warning (odoo/odoo#143379, Saleh7/php-zatca-xml#34); that
+        // the gateway compares the two texts exactly is [INF].
+        findings.push(InvoiceFinding::warning(
+            "invoiceTimeStamp_QRCODE_INVALID",
+            "QRCODE_VALIDATION",
+            "Time on QR Code does not match with Invoice Issue Time (KSA-25). If ZATCA's SDK was used to generate QR Code, kindly use the latest version of SDK",
+        ));
     }
     InvoiceReport { facts: Some(facts), findings }
 }

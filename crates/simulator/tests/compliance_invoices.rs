@@ -60,10 +60,16 @@ fn sign(xml: &str, key: &SigningKey, token: &str) -> (String, String) {
 
     if out.contains("<cbc:ID>QR</cbc:ID>") {
         let spki = cert.tbs_certificate().subject_public_key_info().to_der().unwrap();
+        let issued = |name: &str| {
+            let open = format!("<cbc:{name}>");
+            let from = xml.find(&open).unwrap() + open.len();
+            xml[from..from + xml[from..].find('<').unwrap()].to_owned()
+        };
+        let timestamp = format!("{}T{}", issued("IssueDate"), issued("IssueTime"));
         let qr = tlv(&[
             (1, "Maximum Speed Tech Supply LTD".as_bytes()),
             (2, VAT.as_bytes()),
-            (3, b"2022-09-07T12:21:28"),
+            (3, timestamp.as_bytes()),
             (4, b"4.60"),
             (5, b"0.60"),
             (6, hash_b64.as_bytes()),

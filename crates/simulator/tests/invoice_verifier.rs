@@ -114,3 +114,66 @@ fn canonical_form_matches_xmllint_c14n11() {
         assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs), "{}", file.display());
     }
 }
+
+/// `xml` with its QR payload replaced by the same tags, tag 3 set to `time`.
+/// The QR is outside the signed hash, so the document stays validly signed.
+fn with_qr_time(xml: &str, time: &str) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    let open = r#"<cbc:EmbeddedDocumentBinaryObject mimeCode="text/plain">"#;
+    let anchor = xml.find("<cbc:ID>QR</cbc:ID>").unwrap();
+    let start = anchor + xml[anchor..].find(open).unwrap() + open.len();
+    let end = start + xml[start..].find('<').unwrap();
+    let tlv = STANDARD.decode(xml[start..end].trim()).unwrap();
+    let (mut rewritten, mut at) = (Vec::new(), 0);
+    while at < tlv.len() {
+        let (tag, length) = (tlv[at], usize::from(tlv[at + 1]));
+        let value = if tag == 3 { time.as_bytes() } else { &tlv[at + 2..at + 2 + length] };
+        rewritten.extend([tag, u8::try_from(value.len()).unwrap()]);
+        rewritten.extend_from_slice(value);
+        at += 2 + length;
+    }
+    format!("{}{}{}", &xml[..start], STANDARD.encode(rewritten), &xml[end..])
+}
+
+/// The live gateway warns when QR tag 3 is not `IssueDate`T`IssueTime`,
+/// e.g. a `Z` on one side only (odoo/odoo#143379); standard documents'
+/// QR is checked as well.
+#[test]
+fn a_qr_time_other_than_the_issue_time_is_a_warning() {
+    let Some((dir, _)) = samples("a_qr_time_other_than_the_issue_time_is_a_warning") else { return };
+    for (sample, issued) in [
+        ("Simplified/Invoice/Simplified_Invoice.xml", "2022-08-17T17:41:08"),
+        ("Standard/Invoice/Standard_Invoice.xml", "2022-09-07T12:21:28"),
+    ] {
+        let xml = std::fs::read_to_string(dir.join("sdk/Samples").join(sample)).unwrap();
+        assert!(verify_invoice(with_qr_time(&xml, issued).as_bytes(), None).findings.is_empty(), "{sample}: same time, no finding");
+        let report = verify_invoice(with_qr_time(&xml, &format!("{issued}Z")).as_bytes(), None);
+        assert!(report.passed(), "{sample}: a warning does not fail the document: {:?}", report.findings);
+        let found: Vec<_> = report.findings.iter().map(|f| (f.severity, f.code, f.category)).collect();
+        assert_eq!(found, [(Severity::Warning, "invoiceTimeStamp_QRCODE_INVALID", "QRCODE_VALIDATION")], "{sample}");
+    }
+}
+
+/// Categories as live bodies carry them: `signed-properties-hashing` and
+/// `certificate-hashing` are CERTIFICATE_ERRORS (simulator README).
+#[test]
+fn signed_properties_and_certificate_digest_errors_are_certificate_errors() {
+    let Some((dir, _)) = samples("signed_properties_and_certificate_digest_errors_are_certificate_errors") else { return };
+    let xml = std::fs::read_to_string(dir.join("sdk/Samples/Simplified/Invoice/Simplified_Invoice.xml")).unwrap();
+    let change_after = |anchor: &str, open: &str| {
+        let from = xml.find(anchor).unwrap();
+        let at = from + xml[from..].find(open).unwrap() + open.len() + 5;
+        let mut changed = xml.clone().into_bytes();
+        changed[at] = if changed[at] == b'1' { b'2' } else { b'1' };
+        changed
+    };
+    for (anchor, open, code) in [
+        ("<xades:SignedSignatureProperties>", "<xades:SigningTime>", "signed-properties-hashing"),
+        ("<xades:CertDigest>", "<ds:DigestValue>", "certificate-hashing"),
+    ] {
+        let report = verify_invoice(&change_after(anchor, open), None);
+        let found: Vec<_> = report.findings.iter().map(|f| (f.severity, f.code, f.category)).collect();
+        assert!(found.contains(&(Severity::Error, code, "CERTIFICATE_ERRORS")), "{anchor}: {found:?}");
+    }
+}
