@@ -166,6 +166,7 @@ fn pkcs12(certificate_pem: &str, key: &k256::SecretKey, alias: &str, passphrase:
 }
 
 fn create_private_dir(out: &Path) -> Result<(), CustodyError> {
+    #[cfg_attr(not(unix), allow(unused_mut))] // only Unix sets a mode
     let mut builder = std::fs::DirBuilder::new();
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);

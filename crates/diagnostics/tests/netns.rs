@@ -6,6 +6,9 @@
 //! The delay test also needs `tc` netem (kernel module sch_netem), the
 //! dual-stack one `ip6tables` and `dnsmasq`; each skips, saying why, without.
 
+// Linux-only: network namespaces, iptables and tc exist on Linux only.
+#![cfg(target_os = "linux")]
+
 mod lab;
 
 use std::io::{BufRead, BufReader};

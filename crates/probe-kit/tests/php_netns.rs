@@ -11,6 +11,9 @@
 //! removed when the test ends, also when it fails. Needs root, `ip netns`,
 //! `iptables` and php-cli (CI has all); skips with the reason otherwise.
 
+// Linux-only: network namespaces, and the PHP the lab runs is Debian's php-cli.
+#![cfg(target_os = "linux")]
+
 #[path = "../../diagnostics/tests/lab/mod.rs"]
 mod lab;
 mod php;

@@ -3,6 +3,10 @@
 //! copied). Skips with a reason when php is not installed
 //! (`apt-get install -y php-cli`, also in scripts/install-deps.sh).
 
+// Linux-only: the pages run under Debian's php-cli, which the Windows check
+// (scripts/test-windows.sh) does not have under Wine.
+#![cfg(target_os = "linux")]
+
 #[path = "../../diagnostics/tests/lab/mod.rs"]
 mod lab;
 mod php;

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+// Network namespaces exist on Linux only.
+#[cfg(target_os = "linux")]
 pub mod netns;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
