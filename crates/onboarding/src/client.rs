@@ -62,6 +62,11 @@ pub enum Target {
     /// The bundled simulator: its base URL (as it reports it) and its CA
     /// certificate(s) in PEM, trusted for this target only.
     Local { base_url: String, ca_pem: String },
+    /// The bundled simulator standing in for one of ZATCA's environments at
+    /// that environment's path (`/simulation`, `/developer-portal`), so the
+    /// environment's CSR template and gateway rules run end to end without
+    /// ZATCA. Trust as for `Local`.
+    Simulated { environment: Environment, base_url: String, ca_pem: String },
 }
 
 impl Target {
@@ -69,6 +74,7 @@ impl Target {
         match self {
             Target::Zatca(environment) => *environment,
             Target::Local { .. } => Environment::Local,
+            Target::Simulated { environment, .. } => *environment,
         }
     }
 }
@@ -78,6 +84,7 @@ impl fmt::Debug for Target {
         match self {
             Target::Zatca(environment) => write!(f, "Zatca({environment})"),
             Target::Local { base_url, .. } => write!(f, "Local({base_url})"),
+            Target::Simulated { environment, base_url, .. } => write!(f, "Simulated({environment}, {base_url})"),
         }
     }
 }
@@ -385,7 +392,7 @@ impl FatooraClient {
                 let base = environment.zatca_base_url().expect("a ZATCA environment has a base URL");
                 (tls, base)
             }
-            Target::Local { base_url, ca_pem } => {
+            Target::Local { base_url, ca_pem } | Target::Simulated { base_url, ca_pem, .. } => {
                 use rustls::pki_types::CertificateDer;
                 use rustls::pki_types::pem::PemObject as _;
                 let mut roots = rustls::RootCertStore::empty();
@@ -407,7 +414,7 @@ impl FatooraClient {
             .timeout(options.total_timeout)
             .user_agent(concat!("fatoora-onboard/", env!("CARGO_PKG_VERSION")))
             .http1_only();
-        if matches!(target, Target::Local { .. }) {
+        if matches!(target, Target::Local { .. } | Target::Simulated { .. }) {
             // The simulator listens on loopback; a system proxy must not see it.
             builder = builder.no_proxy();
         }
