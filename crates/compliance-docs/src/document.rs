@@ -254,6 +254,9 @@ impl DocumentSpec {
     /// write `IssueTime` that way, and QR tag 3 as `IssueDate`T`IssueTime`
     /// with no zone (as does the QR in ZATCA's compliance-invoice API
     /// example), so a parser that follows the samples accepts the document.
+    /// Odoo writes both in Asia/Riyadh time after the live gateway warned
+    /// `invoiceTimeStamp_QRCODE_INVALID` on a `Z` in the QR only
+    /// (odoo/odoo#143379, #241075) [V-code].
     pub fn issued_local(&self) -> NaiveDateTime {
         self.issued_at + TimeDelta::hours(KSA_UTC_OFFSET_HOURS)
     }
