@@ -19,19 +19,21 @@ use std::fmt;
 use chrono::{DateTime, TimeZone, Utc};
 use fatoora_compliance_docs::{DocsError, SellerProfile, SigningCertificate, generate_documents, signing_key_from_text};
 use fatoora_compliance_docs::profile::{Address, PartyIdentification};
-use fatoora_core::i18n::ltr;
 use fatoora_core::secrets::{SecretError, SecretName, SecretStore, Sensitive};
 use fatoora_core::store::rusqlite::{self, Connection};
 use fatoora_core::values::{InvoiceTypes, Otp, VatNumber};
 use fatoora_core::{Environment, Localized, Store};
-use fatoora_csr::{BuildError, KeyError, UnitKey, UnitProfile, build_csr, lint_csr};
+use fatoora_csr::{KeyError, UnitKey, UnitProfile, build_csr, lint_csr};
 use serde::Serialize;
 
-use crate::catalogue::{Endpoint, ErrorCode, Explanation};
-use crate::client::{CallError, CallRecord, ComplianceRequest, Credentials, FatooraClient, IssuedCsid, Reach, Renewal};
+use crate::catalogue::{Endpoint, ErrorCode};
+use crate::client::{CallError, ComplianceRequest, Credentials, Exchange, FatooraClient, IssuedCsid, Reach, Renewal};
 use crate::journal::{self, OtpFingerprint, OtpHasher, OtpUse};
 use crate::preflight::{self, CsrFacts, OtpAnswers, Overrides, PreflightInput, PreflightReport, Reachability};
 use crate::state::{self, OnboardingState, Step, StoredCsid};
+
+mod error;
+pub use error::FlowError;
 
 /// SecretStore name of the salt for OTP hashes (see [`crate::journal`]).
 pub const OTP_SALT_SECRET: &str = "onboarding/otp-salt";
@@ -93,111 +95,6 @@ pub struct Issued {
     pub pcsid_request_id: String,
     pub pcsid_expires_at: Option<DateTime<Utc>>,
     pub certificate_pem: String,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum FlowError {
-    #[error("pre-flight checks failed")]
-    Preflight(PreflightReport),
-    #[error("{endpoint}: {error}")]
-    Call { endpoint: Endpoint, error: CallError },
-    #[error("this OTP was sent in a run that ended without an answer; it may be spent")]
-    OtpInDoubt,
-    #[error("unit {unit} has no production CSID in {environment} to renew")]
-    NotIssued { unit: String, environment: Environment },
-    #[error("unit {unit} is already onboarded in {environment}")]
-    AlreadyIssued { unit: String, environment: Environment },
-    #[error("unit {unit} is mid-renewal in {environment}; continue with `renew`")]
-    RenewalInProgress { unit: String, environment: Environment },
-    #[error("the client is for {client}, but the unit's CSR is for {unit}")]
-    EnvironmentMismatch { client: Environment, unit: Environment },
-    #[error("the private key {name} is missing from the secret store")]
-    KeyMissing { name: String },
-    #[error("the unit id {0:?} may only use letters, digits, '.', '_' and '-'")]
-    BadUnitId(String),
-    #[error("the CSR could not be built: {0}")]
-    Csr(#[from] BuildError),
-    #[error("the key could not be used: {0}")]
-    Key(#[from] KeyError),
-    #[error("the compliance documents could not be prepared: {0}")]
-    Documents(#[from] DocsError),
-    #[error("{0}")]
-    Field(#[from] fatoora_core::values::FieldError),
-    #[error("secret store: {0}")]
-    Secret(#[from] SecretError),
-    #[error("units: {0}")]
-    Units(#[from] fatoora_csr::units::UnitError),
-    #[error("database: {0}")]
-    Store(#[from] rusqlite::Error),
-}
-
-impl FlowError {
-    /// Plain words and a next step, in both languages.
-    pub fn explain(&self) -> Explanation {
-        let plain = |what: Localized, next: Localized| Explanation { what_happened: what, next_step: next, retry_may_help: false };
-        match self {
-            FlowError::Preflight(report) => {
-                let failed: Vec<_> = report.checks.iter().filter(|c| c.outcome != preflight::Outcome::Passed).collect();
-                plain(
-                    Localized::new(
-                        format!("Nothing was sent to ZATCA: {}", failed.iter().map(|c| c.message.en.as_str()).collect::<Vec<_>>().join(" ")),
-                        format!("لم يُرسل شيء إلى الهيئة: {}", failed.iter().map(|c| c.message.ar.as_str()).collect::<Vec<_>>().join(" ")),
-                    ),
-                    Localized::new("Fix the points above, then try again; the OTP was not used.", "أصلح النقاط أعلاه ثم أعد المحاولة؛ لم يُستخدم رمز التحقق."),
-                )
-            }
-            FlowError::Call { endpoint, error } => error.explain(*endpoint),
-            FlowError::OtpInDoubt => plain(
-                Localized::new(
-                    "This OTP was sent to ZATCA in an earlier run that stopped before an answer came back, so ZATCA may already have used it. The app does not send it again.",
-                    "أُرسل رمز التحقق هذا إلى الهيئة في تشغيل سابق توقف قبل وصول الرد، لذا ربما استخدمته الهيئة بالفعل. لن يرسله التطبيق مرة أخرى.",
-                ),
-                Localized::new("Generate a new OTP in the FATOORA portal and continue with it; the unit's key and CSR stay the same.", "أنشئ رمز تحقق جديدًا من بوابة «فاتورة» وتابع به؛ يبقى مفتاح الوحدة وطلبها كما هما."),
-            ),
-            FlowError::NotIssued { .. } => plain(
-                Localized::new("This unit has no production CSID in this environment, so there is nothing to renew.", "لا تملك هذه الوحدة معرّف ختم تشفيري للإنتاج في هذه البيئة، فلا يوجد ما يُجدَّد."),
-                Localized::new("Onboard the unit first.", "اربط الوحدة أولًا."),
-            ),
-            FlowError::AlreadyIssued { .. } => plain(
-                Localized::new("This unit is already onboarded in this environment.", "هذه الوحدة مرتبطة بالفعل في هذه البيئة."),
-                Localized::new("To get a new certificate, use renewal with a renewal OTP.", "للحصول على شهادة جديدة استخدم التجديد برمز تحقق خاص بالتجديد."),
-            ),
-            FlowError::RenewalInProgress { .. } => plain(
-                Localized::new("A renewal of this unit is under way.", "تجديد هذه الوحدة جارٍ."),
-                Localized::new("Continue it with renew.", "تابعه عبر التجديد."),
-            ),
-            FlowError::EnvironmentMismatch { client, unit } => plain(
-                Localized::new(format!("The unit's CSR is made for {unit}, not {client}."), format!("طلب توقيع الشهادة للوحدة مُعدّ لبيئة {unit} وليس {client}.")),
-                Localized::new("Choose the unit's environment, or prepare the unit for this one.", "اختر بيئة الوحدة، أو جهّز الوحدة لهذه البيئة."),
-            ),
-            FlowError::KeyMissing { name } => plain(
-                Localized::new(format!("The unit's private key ({name}) is no longer in the keychain."), format!("المفتاح الخاص بالوحدة ({}) لم يعد موجودًا في سلسلة المفاتيح.", ltr(name))),
-                Localized::new("Restore the keychain from a backup; otherwise the unit must be onboarded again with a new OTP.", "استعد سلسلة المفاتيح من نسخة احتياطية؛ وإلا فيجب ربط الوحدة من جديد برمز تحقق جديد."),
-            ),
-            FlowError::BadUnitId(_) => plain(
-                Localized::new("The unit id may only use letters, digits, '.', '_' and '-'.", "يجب أن يتكوّن معرّف الوحدة من حروف لاتينية وأرقام و'.' و'_' و'-' فقط."),
-                Localized::new("Choose another unit id.", "اختر معرّفًا آخر للوحدة."),
-            ),
-            FlowError::Csr(error) => plain(error.explain(), Localized::new("Fix the unit's details.", "أصلح بيانات الوحدة.")),
-            FlowError::Key(error) => plain(error.explain(), Localized::new("Check the keychain.", "راجِع سلسلة المفاتيح.")),
-            FlowError::Documents(error) => plain(error.message(), Localized::new("Report this with the support message.", "أبلغ عن ذلك مع رسالة الدعم.")),
-            FlowError::Field(error) => plain(error.message.clone(), Localized::new("Correct the field.", "صحّح الحقل.")),
-            FlowError::Units(error) => plain(error.explain(), Localized::new("Try again; the app resumes where it stopped.", "أعد المحاولة؛ يستأنف التطبيق من حيث توقف.")),
-            FlowError::Secret(error) => plain(error.explain(), Localized::new("Check the keychain, then continue; the app resumes where it stopped.", "راجِع سلسلة المفاتيح ثم تابع؛ يستأنف التطبيق من حيث توقف.")),
-            FlowError::Store(error) => plain(
-                Localized::new(format!("A database operation failed ({error})."), format!("فشلت عملية في قاعدة البيانات ({error}).")),
-                Localized::new("Try again; the app resumes where it stopped.", "أعد المحاولة؛ يستأنف التطبيق من حيث توقف."),
-            ),
-        }
-    }
-
-    /// The ZATCA code behind the failure, when the gateway sent one.
-    pub fn zatca_code(&self) -> Option<String> {
-        match self {
-            FlowError::Call { error: CallError::Gateway(error), .. } => Some(error.code.zatca_code()),
-            _ => None,
-        }
-    }
 }
 
 /// Runs onboarding and renewal for one environment: the client's.
@@ -358,14 +255,18 @@ impl<'a> Onboarding<'a> {
     /// there is none) and runs the pre-flight on it and the OTP; refuses an
     /// OTP a call may already have spent.
     fn prepare_otp_call(&self, unit: &Unit, state: &OnboardingState, request: &Request<'_>, key_name: &SecretName) -> Result<OtpCall, FlowError> {
+        // Before the pre-flight: its "already sent" check would refuse this
+        // OTP too, without saying that the earlier run never got an answer.
+        if let Ok(otp) = Otp::parse(request.otp_text)
+            && state.otp_in_doubt_hash.as_deref() == Some(self.hasher.fingerprint(&otp).hash.as_str())
+        {
+            return Err(FlowError::OtpInDoubt);
+        }
         let key = self.key(key_name, true)?;
         let csr_pem = build_csr(&unit.profile, &key)?.to_pem();
         let report = self.run_preflight(unit, &csr_pem, request)?;
         let otp = report.otp.expect("pre-flight passed, so the OTP parsed");
         let fingerprint = self.hasher.fingerprint(&otp);
-        if state.otp_in_doubt_hash.as_deref() == Some(fingerprint.hash.as_str()) {
-            return Err(FlowError::OtpInDoubt);
-        }
         Ok(OtpCall { key, csr_pem, otp, fingerprint })
     }
 
@@ -377,10 +278,25 @@ impl<'a> Onboarding<'a> {
         self.enter(state, step)
     }
 
-    fn journal_otp_call(&self, unit: &Unit, request: &Request<'_>, call: &OtpCall, record: &CallRecord) -> Result<(), FlowError> {
-        let otp_use = OtpUse { fingerprint: call.fingerprint.clone(), generated_at: request.answers.generated_at, portal: request.answers.portal };
-        journal::record(self.conn, &unit.id, record, Some(&otp_use), None)?;
-        Ok(())
+    fn otp_use(request: &Request<'_>, call: &OtpCall) -> OtpUse {
+        OtpUse { fingerprint: call.fingerprint.clone(), generated_at: request.answers.generated_at, portal: request.answers.portal }
+    }
+
+    /// Sends one request with its journal row written first, as "may have
+    /// reached ZATCA, no answer": a run killed mid-request leaves exactly
+    /// that in the journal. The answer then completes the row.
+    async fn journaled<T>(
+        &self,
+        unit: &Unit,
+        endpoint: Endpoint,
+        otp: Option<&OtpUse>,
+        document: Option<&str>,
+        send: impl Future<Output = Exchange<T>>,
+    ) -> Result<Exchange<T>, FlowError> {
+        let row = journal::in_flight(self.conn, &unit.id, self.environment(), endpoint, &self.client.url(endpoint), otp, document)?;
+        let exchange = send.await;
+        journal::complete(self.conn, row, &exchange.record)?;
+        Ok(exchange)
     }
 
     /// An OTP call that failed: answered or never sent, the OTP is no longer
@@ -459,8 +375,8 @@ impl<'a> Onboarding<'a> {
         state.csr_pem = Some(call.csr_pem.clone());
         self.enter_otp_in_doubt(state, &call, Step::Ccsid)?;
 
-        let exchange = self.client.compliance_csid(&call.csr_pem, &call.otp).await;
-        self.journal_otp_call(unit, request, &call, &exchange.record)?;
+        let otp_use = Self::otp_use(request, &call);
+        let exchange = self.journaled(unit, Endpoint::Compliance, Some(&otp_use), None, self.client.compliance_csid(&call.csr_pem, &call.otp)).await?;
         match exchange.result {
             Ok(issued) => {
                 state.ccsid = Some(self.keep(unit, "ccsid", &issued)?);
@@ -508,8 +424,7 @@ impl<'a> Onboarding<'a> {
                 uuid: document.request.uuid.clone(),
                 invoice: document.request.invoice.clone(),
             };
-            let exchange = self.client.compliance_check(&credentials, &body).await;
-            journal::record(self.conn, &unit.id, &exchange.record, None, Some(slug))?;
+            let exchange = self.journaled(unit, Endpoint::ComplianceInvoices, None, Some(slug), self.client.compliance_check(&credentials, &body)).await?;
             let (status, warnings) = match exchange.result {
                 Ok(check) => (check.status, check.warnings),
                 Err(CallError::Gateway(error)) if error.code == ErrorCode::SubmittedBefore => ("SUBMITTED-BEFORE".to_owned(), vec![]),
@@ -525,8 +440,7 @@ impl<'a> Onboarding<'a> {
     async fn request_pcsid(&self, unit: &Unit, state: &mut OnboardingState, checks: Step) -> Result<Issued, FlowError> {
         let ccsid = state.ccsid.clone().expect("the PCSID step has a CCSID");
         let credentials = self.credentials(&ccsid)?;
-        let exchange = self.client.production_csid(&credentials, &ccsid.request_id).await;
-        journal::record(self.conn, &unit.id, &exchange.record, None, None)?;
+        let exchange = self.journaled(unit, Endpoint::ProductionCsids, None, None, self.client.production_csid(&credentials, &ccsid.request_id)).await?;
         match exchange.result {
             Ok(issued) => {
                 let stored = self.keep(unit, "pcsid", &issued)?;
@@ -561,6 +475,32 @@ impl<'a> Onboarding<'a> {
         }
     }
 
+    /// Makes the renewal's new key before anything is sent (the CLI does it
+    /// before its reachability probe), or finds the one an earlier run made.
+    pub fn prepare_renewal(&self, unit: &Unit) -> Result<(), FlowError> {
+        self.check_unit(unit)?;
+        let mut state = self.state(&unit.id)?.ok_or_else(|| FlowError::NotIssued { unit: unit.id.clone(), environment: self.environment() })?;
+        match state.step {
+            Step::Issued | Step::Renewal => self.renewal_key(unit, &mut state).map(|_| ()),
+            Step::RenewalChecks | Step::RenewalPcsid => Ok(()),
+            _ => Err(FlowError::NotIssued { unit: unit.id.clone(), environment: self.environment() }),
+        }
+    }
+
+    /// A renewal key is new, stored and recorded before its CSR is sent; a
+    /// renewal resumed after a failure or a kill reuses it (its CSR was never
+    /// accepted). The old key stays the unit's until the new PCSID is kept.
+    fn renewal_key(&self, unit: &Unit, state: &mut OnboardingState) -> Result<SecretName, FlowError> {
+        if let Some(name) = &state.renewal_key_name {
+            return secret_name(name.clone());
+        }
+        let name = self.key_secret(unit, &format!("private-key-{}", Utc::now().format("%Y%m%dT%H%M%S%3f")))?;
+        self.key(&name, true)?;
+        state.renewal_key_name = Some(name.to_string());
+        state::save(self.conn, state)?;
+        Ok(name)
+    }
+
     /// Renews the unit's PCSID with a renewal OTP and a CSR for a new key,
     /// or resumes a renewal under way.
     pub async fn renew(&self, unit: &Unit, request: &Request<'_>) -> Result<Issued, FlowError> {
@@ -574,21 +514,15 @@ impl<'a> Onboarding<'a> {
             _ => return Err(FlowError::NotIssued { unit: unit.id.clone(), environment: self.environment() }),
         }
         let pcsid = state.pcsid.clone().ok_or_else(|| FlowError::NotIssued { unit: unit.id.clone(), environment: self.environment() })?;
-
-        // A renewal key is new; a renewal resumed after a failure reuses the
-        // one already made (its CSR was never accepted).
-        let key_name = match &state.renewal_key_name {
-            Some(name) => secret_name(name.clone())?,
-            None => self.key_secret(unit, &format!("private-key-{}", Utc::now().format("%Y%m%dT%H%M%S%3f")))?,
-        };
+        let key_name = self.renewal_key(unit, &mut state)?;
         let call = self.prepare_otp_call(unit, &state, request, &key_name)?;
         state.renewal_key_name = Some(key_name.to_string());
         state.renewal_csr_pem = Some(call.csr_pem.clone());
         self.enter_otp_in_doubt(&mut state, &call, Step::Renewal)?;
 
         let credentials = self.credentials(&pcsid)?;
-        let exchange = self.client.renew(&credentials, &call.csr_pem, &call.otp).await;
-        self.journal_otp_call(unit, request, &call, &exchange.record)?;
+        let otp_use = Self::otp_use(request, &call);
+        let exchange = self.journaled(unit, Endpoint::RenewProductionCsids, Some(&otp_use), None, self.client.renew(&credentials, &call.csr_pem, &call.otp)).await?;
         match exchange.result {
             Ok(Renewal::Renewed(issued)) => {
                 self.mark_key_issued(unit, &call.key)?;

@@ -182,6 +182,56 @@ pub fn record(
     Ok(conn.last_insert_rowid())
 }
 
+/// Writes the row of a request about to be sent, as "may have reached
+/// ZATCA, no answer": what stays if this process dies before the answer.
+/// [`complete`] fills in what happened.
+pub fn in_flight(
+    conn: &Connection,
+    unit_id: &str,
+    environment: Environment,
+    endpoint: Endpoint,
+    url: &str,
+    otp: Option<&OtpUse>,
+    document: Option<&str>,
+) -> rusqlite::Result<i64> {
+    let call = CallRecord {
+        environment,
+        endpoint,
+        url: url.to_owned(),
+        started_at: Utc::now(),
+        duration_ms: 0,
+        attempts: 1,
+        status: None,
+        zatca_codes: Vec::new(),
+        request_id: None,
+        reach: Reach::MayHaveReached,
+        failure: None,
+    };
+    record(conn, unit_id, &call, otp, document)
+}
+
+/// Completes an [`in_flight`] row with the call as it ended.
+pub fn complete(conn: &Connection, row: i64, call: &CallRecord) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE onboarding_journal SET url = ?2, started_at = ?3, duration_ms = ?4, attempts = ?5, http_status = ?6,
+             zatca_codes = ?7, request_id = ?8, reach = ?9, transport_failure = ?10
+         WHERE id = ?1",
+        params![
+            row,
+            call.url,
+            timestamp(call.started_at),
+            i64::try_from(call.duration_ms).unwrap_or(i64::MAX),
+            call.attempts,
+            call.status,
+            serde_json::to_string(&call.zatca_codes).expect("strings serialise"),
+            call.request_id,
+            reach_id(call.reach),
+            call.failure.map(failure_id),
+        ],
+    )?;
+    Ok(())
+}
+
 const COLUMNS: &str = "id, unit_id, environment, endpoint, url, started_at, duration_ms, attempts, http_status,
     zatca_codes, request_id, reach, transport_failure, otp_hash, otp_last_digit, otp_generated_at, otp_portal, document";
 
@@ -304,6 +354,24 @@ pub(crate) mod tests {
         assert_eq!(otp_uses(&conn, &hasher.fingerprint(&otp)).unwrap().len(), 1);
         let other = Otp::parse("012346").unwrap();
         assert!(otp_uses(&conn, &hasher.fingerprint(&other)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_request_is_journaled_as_in_flight_until_its_answer_completes_the_row() {
+        let conn = database();
+        let hasher = OtpHasher::new(vec![3; SALT_BYTES]);
+        let otp_use = OtpUse { fingerprint: hasher.fingerprint(&Otp::parse("222222").unwrap()), generated_at: None, portal: None };
+        let row = in_flight(&conn, "u", Environment::Simulation, Endpoint::Compliance, "https://x/compliance", Some(&otp_use), None).unwrap();
+        let pending = &entries(&conn, Some("u")).unwrap()[0];
+        assert_eq!((pending.reach, pending.http_status), (Reach::MayHaveReached, None));
+        assert_eq!(otp_uses(&conn, &otp_use.fingerprint).unwrap().len(), 1, "an OTP in flight counts as possibly spent");
+
+        complete(&conn, row, &call(Endpoint::Compliance, Reach::Answered, Some(400))).unwrap();
+        let entries = entries(&conn, Some("u")).unwrap();
+        assert_eq!(entries.len(), 1, "completed in place, not a second row");
+        assert_eq!((entries[0].reach, entries[0].http_status), (Reach::Answered, Some(400)));
+        assert_eq!(entries[0].request_id.as_deref(), Some("1234567890123"));
+        assert_eq!(entries[0].otp_last_digit, Some('2'), "the OTP columns stay");
     }
 
     #[test]

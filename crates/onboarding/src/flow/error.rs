@@ -1,0 +1,118 @@
+//! Why the onboarding flow stopped, in plain words and with a next step
+//! in both languages.
+
+use fatoora_compliance_docs::DocsError;
+use fatoora_core::i18n::ltr;
+use fatoora_core::secrets::SecretError;
+use fatoora_core::store::rusqlite;
+use fatoora_core::{Environment, Localized};
+use fatoora_csr::{BuildError, KeyError};
+
+use crate::catalogue::{Endpoint, Explanation};
+use crate::client::CallError;
+use crate::preflight::{self, PreflightReport};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error("pre-flight checks failed")]
+    Preflight(PreflightReport),
+    #[error("{endpoint}: {error}")]
+    Call { endpoint: Endpoint, error: CallError },
+    #[error("this OTP was sent in a run that ended without an answer; it may be spent")]
+    OtpInDoubt,
+    #[error("unit {unit} has no production CSID in {environment} to renew")]
+    NotIssued { unit: String, environment: Environment },
+    #[error("unit {unit} is already onboarded in {environment}")]
+    AlreadyIssued { unit: String, environment: Environment },
+    #[error("unit {unit} is mid-renewal in {environment}; continue with `renew`")]
+    RenewalInProgress { unit: String, environment: Environment },
+    #[error("the client is for {client}, but the unit's CSR is for {unit}")]
+    EnvironmentMismatch { client: Environment, unit: Environment },
+    #[error("the private key {name} is missing from the secret store")]
+    KeyMissing { name: String },
+    #[error("the unit id {0:?} may only use letters, digits, '.', '_' and '-'")]
+    BadUnitId(String),
+    #[error("the CSR could not be built: {0}")]
+    Csr(#[from] BuildError),
+    #[error("the key could not be used: {0}")]
+    Key(#[from] KeyError),
+    #[error("the compliance documents could not be prepared: {0}")]
+    Documents(#[from] DocsError),
+    #[error("{0}")]
+    Field(#[from] fatoora_core::values::FieldError),
+    #[error("secret store: {0}")]
+    Secret(#[from] SecretError),
+    #[error("units: {0}")]
+    Units(#[from] fatoora_csr::units::UnitError),
+    #[error("database: {0}")]
+    Store(#[from] rusqlite::Error),
+}
+
+impl FlowError {
+    /// Plain words and a next step, in both languages.
+    pub fn explain(&self) -> Explanation {
+        let plain = |what: Localized, next: Localized| Explanation { what_happened: what, next_step: next, retry_may_help: false };
+        match self {
+            FlowError::Preflight(report) => {
+                let failed: Vec<_> = report.checks.iter().filter(|c| c.outcome != preflight::Outcome::Passed).collect();
+                plain(
+                    Localized::new(
+                        format!("Nothing was sent to ZATCA: {}", failed.iter().map(|c| c.message.en.as_str()).collect::<Vec<_>>().join(" ")),
+                        format!("لم يُرسل شيء إلى الهيئة: {}", failed.iter().map(|c| c.message.ar.as_str()).collect::<Vec<_>>().join(" ")),
+                    ),
+                    Localized::new("Fix the points above, then try again; the OTP was not used.", "أصلح النقاط أعلاه ثم أعد المحاولة؛ لم يُستخدم رمز التحقق."),
+                )
+            }
+            FlowError::Call { endpoint, error } => error.explain(*endpoint),
+            FlowError::OtpInDoubt => plain(
+                Localized::new(
+                    "This OTP was sent to ZATCA in an earlier run that stopped before an answer came back, so ZATCA may already have used it. The app does not send it again.",
+                    "أُرسل رمز التحقق هذا إلى الهيئة في تشغيل سابق توقف قبل وصول الرد، لذا ربما استخدمته الهيئة بالفعل. لن يرسله التطبيق مرة أخرى.",
+                ),
+                Localized::new("Generate a new OTP in the FATOORA portal and continue with it; the unit's key and CSR stay the same.", "أنشئ رمز تحقق جديدًا من بوابة «فاتورة» وتابع به؛ يبقى مفتاح الوحدة وطلبها كما هما."),
+            ),
+            FlowError::NotIssued { .. } => plain(
+                Localized::new("This unit has no production CSID in this environment, so there is nothing to renew.", "لا تملك هذه الوحدة معرّف ختم تشفيري للإنتاج في هذه البيئة، فلا يوجد ما يُجدَّد."),
+                Localized::new("Onboard the unit first.", "اربط الوحدة أولًا."),
+            ),
+            FlowError::AlreadyIssued { .. } => plain(
+                Localized::new("This unit is already onboarded in this environment.", "هذه الوحدة مرتبطة بالفعل في هذه البيئة."),
+                Localized::new("To get a new certificate, use renewal with a renewal OTP.", "للحصول على شهادة جديدة استخدم التجديد برمز تحقق خاص بالتجديد."),
+            ),
+            FlowError::RenewalInProgress { .. } => plain(
+                Localized::new("A renewal of this unit is under way.", "تجديد هذه الوحدة جارٍ."),
+                Localized::new("Continue it with renew.", "تابعه عبر التجديد."),
+            ),
+            FlowError::EnvironmentMismatch { client, unit } => plain(
+                Localized::new(format!("The unit's CSR is made for {unit}, not {client}."), format!("طلب توقيع الشهادة للوحدة مُعدّ لبيئة {unit} وليس {client}.")),
+                Localized::new("Choose the unit's environment, or prepare the unit for this one.", "اختر بيئة الوحدة، أو جهّز الوحدة لهذه البيئة."),
+            ),
+            FlowError::KeyMissing { name } => plain(
+                Localized::new(format!("The unit's private key ({name}) is no longer in the keychain."), format!("المفتاح الخاص بالوحدة ({}) لم يعد موجودًا في سلسلة المفاتيح.", ltr(name))),
+                Localized::new("Restore the keychain from a backup; otherwise the unit must be onboarded again with a new OTP.", "استعد سلسلة المفاتيح من نسخة احتياطية؛ وإلا فيجب ربط الوحدة من جديد برمز تحقق جديد."),
+            ),
+            FlowError::BadUnitId(_) => plain(
+                Localized::new("The unit id may only use letters, digits, '.', '_' and '-'.", "يجب أن يتكوّن معرّف الوحدة من حروف لاتينية وأرقام و'.' و'_' و'-' فقط."),
+                Localized::new("Choose another unit id.", "اختر معرّفًا آخر للوحدة."),
+            ),
+            FlowError::Csr(error) => plain(error.explain(), Localized::new("Fix the unit's details.", "أصلح بيانات الوحدة.")),
+            FlowError::Key(error) => plain(error.explain(), Localized::new("Check the keychain.", "راجِع سلسلة المفاتيح.")),
+            FlowError::Documents(error) => plain(error.message(), Localized::new("Report this with the support message.", "أبلغ عن ذلك مع رسالة الدعم.")),
+            FlowError::Field(error) => plain(error.message.clone(), Localized::new("Correct the field.", "صحّح الحقل.")),
+            FlowError::Units(error) => plain(error.explain(), Localized::new("Try again; the app resumes where it stopped.", "أعد المحاولة؛ يستأنف التطبيق من حيث توقف.")),
+            FlowError::Secret(error) => plain(error.explain(), Localized::new("Check the keychain, then continue; the app resumes where it stopped.", "راجِع سلسلة المفاتيح ثم تابع؛ يستأنف التطبيق من حيث توقف.")),
+            FlowError::Store(error) => plain(
+                Localized::new(format!("A database operation failed ({error})."), format!("فشلت عملية في قاعدة البيانات ({error}).")),
+                Localized::new("Try again; the app resumes where it stopped.", "أعد المحاولة؛ يستأنف التطبيق من حيث توقف."),
+            ),
+        }
+    }
+
+    /// The ZATCA code behind the failure, when the gateway sent one.
+    pub fn zatca_code(&self) -> Option<String> {
+        match self {
+            FlowError::Call { error: CallError::Gateway(error), .. } => Some(error.code.zatca_code()),
+            _ => None,
+        }
+    }
+}
