@@ -49,6 +49,8 @@ pub struct Session {
 pub fn session(cli: &Cli, env: Option<Environment>) -> anyhow::Result<(DataDir, Session)> {
     let data_dir = DataDir::resolve(cli.data_dir.as_deref()).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
     let store = Store::open(&data_dir).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
+    // The redacting log file, as `csr` and the app keep it; best effort.
+    let _ = fatoora_core::logging::init(&data_dir);
     let backend = SecretBackend::from_env().map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
     let secrets = open_secret_store(&data_dir, backend).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
     let environment = match env {
@@ -128,10 +130,20 @@ pub fn run(cli: &Cli, args: &OnboardArgs, renew: bool) -> anyhow::Result<u8> {
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let outcome = runtime.block_on(async {
-        let reachability = reachability(&session.store, session.environment, local.as_ref()).await;
         let flow = Onboarding::new(&session.store, session.secrets.as_ref(), &client)
             .map_err(|e| anyhow!("{}", e.explain().what_happened.en))?
             .with_progress(&print_progress);
+        // The new key is made and recorded before the probe, so a run
+        // stopped from here on reuses it, and the user sees it happen.
+        if renew {
+            if let Err(error) = flow.prepare_renewal(&unit) {
+                return Ok(Err(error));
+            }
+            if !json {
+                eprintln!("» New key ready; the current one stays in use until the new CSID arrives / المفتاح الجديد جاهز؛ يبقى الحالي مستخدمًا حتى يصل المعرّف الجديد");
+            }
+        }
+        let reachability = reachability(&session.store, session.environment, local.as_ref()).await;
         let request = Request {
             otp_text: &args.otp,
             answers: answers(args),
