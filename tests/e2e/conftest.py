@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.support.ui import WebDriverWait
 
 REPO = Path(__file__).resolve().parents[2]
 OUTPUT = REPO / "test-output" / "e2e"
@@ -26,6 +27,43 @@ NATIVE_DRIVER = "/usr/bin/WebKitWebDriver"
 # 2-core machine can take several seconds. Waits end as soon as the
 # condition holds; this only bounds how long a broken app can hang a run.
 WAIT_SECONDS = 30
+
+
+def require(condition, reason: str) -> None:
+    """Skips the calling test, saying why, unless `condition` holds: the one
+    way a test here depends on what a machine may lack (as
+    `fatoora_core::skip::skip` on the Rust side). The reason is appended to
+    $FATOORA_SKIP_LOG for scripts/test.sh's summary; under
+    FATOORA_REQUIRE_ALL=1 (CI) the test fails instead, so a green run means
+    every test ran."""
+    if condition:
+        return
+    test = os.environ.get("PYTEST_CURRENT_TEST", "a test").rsplit(" (", 1)[0]
+    line = f"SKIPPED {test}: {reason}"
+    if os.environ.get("FATOORA_REQUIRE_ALL") == "1":
+        pytest.fail(f"{line}\nFATOORA_REQUIRE_ALL=1: every test must run here; install what it needs")
+    log = os.environ.get("FATOORA_SKIP_LOG")
+    if log:
+        with open(log, "a") as file:
+            file.write(line + "\n")
+    pytest.skip(reason)
+
+
+def shown_now(driver, selector: str) -> bool:
+    """Whether the page has a match for the CSS selector right now. For
+    absence: find_elements would first wait the implicit wait out. Call it
+    once a condition that rules the element in or out has been waited for."""
+    return driver.execute_script("return document.querySelector(arguments[0]) !== null", selector)
+
+
+def first_shown(driver, *ids: str, timeout: float = WAIT_SECONDS) -> str:
+    """Waits for whichever of the elements `ids` appears first (a result or
+    an error) and returns its id; asking for each in turn would wait the
+    implicit wait out on every one that does not come."""
+    script = "return arguments[0].find((id) => document.getElementById(id) !== null) ?? null"
+    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(
+        lambda d: d.execute_script(script, list(ids)), f"none of {ids} appeared"
+    )
 
 
 def app_binary() -> Path:

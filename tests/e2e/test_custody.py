@@ -19,7 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import OUTPUT, REPO, WAIT_SECONDS, app_database
+from conftest import OUTPUT, REPO, WAIT_SECONDS, app_database, first_shown
 
 VAT = "399999999900003"
 ISSUED_CN = "TST-886431145-custody-e2e"
@@ -102,14 +102,6 @@ def type_into(driver, element_id: str, text: str) -> None:
         box.send_keys(text)
 
 
-def wait_for_any(driver, *ids: str) -> str:
-    """The id of the first of `ids` on the page (a result or an error)."""
-    found = WebDriverWait(driver, WAIT_SECONDS).until(
-        lambda d: next((i for i in ids if d.find_elements(By.ID, i)), None)
-    )
-    return found
-
-
 def screenshot(driver, element_id: str, name: str) -> None:
     driver.execute_script("document.getElementById(arguments[0]).scrollIntoView({block: 'center'})", element_id)
     driver.save_screenshot(str(OUTPUT / f"custody-{name}.png"))
@@ -129,7 +121,7 @@ def test_backup_then_restore_brings_back_the_backed_up_units(home, data_dir, iss
     type_into(home, "backup-repeated", BACKUP_PASSPHRASE)
     screenshot(home, "custody-backup-title", "backup-form-en")
     home.find_element(By.ID, "backup-submit").click()
-    assert wait_for_any(home, "backup-done", "custody-backup-error") == "backup-done", home.find_element(By.ID, "custody-backup-error").text
+    assert first_shown(home, "backup-done", "custody-backup-error") == "backup-done", home.find_element(By.ID, "custody-backup-error").text
     assert str(backup_file) in home.find_element(By.ID, "backup-done").text
     assert home.find_element(By.ID, "backup-passphrase").get_attribute("value") == "", "the passphrase is cleared"
     screenshot(home, "backup-done", "backup-done-en")
@@ -150,7 +142,7 @@ def test_backup_then_restore_brings_back_the_backed_up_units(home, data_dir, iss
     assert not home.find_element(By.ID, "restore-submit").is_enabled(), "restore needs the replace confirmation"
     home.find_element(By.ID, "restore-replace").click()
     home.find_element(By.ID, "restore-submit").click()
-    assert wait_for_any(home, "custody-restore-error", "restore-done") == "custody-restore-error"
+    assert first_shown(home, "custody-restore-error", "restore-done") == "custody-restore-error"
     refusal = home.find_element(By.ID, "custody-restore-error").text
     assert "Nothing was restored or overwritten" in refusal, refusal
     assert not re.search("[\u0600-\u06FF]", refusal), "in the UI language only: " + refusal
@@ -159,7 +151,7 @@ def test_backup_then_restore_brings_back_the_backed_up_units(home, data_dir, iss
 
     type_into(home, "restore-passphrase", BACKUP_PASSPHRASE)
     home.find_element(By.ID, "restore-submit").click()
-    assert wait_for_any(home, "restore-done", "custody-restore-error") == "restore-done", home.find_element(By.ID, "custody-restore-error").text
+    assert first_shown(home, "restore-done", "custody-restore-error") == "restore-done", home.find_element(By.ID, "custody-restore-error").text
     after = unit_names(data_dir)
     assert ISSUED_CN in after and LATER_CN not in after
     screenshot(home, "restore-done", "restore-done-en")
@@ -189,7 +181,7 @@ def export(driver, folder: Path, plain: bool) -> dict:
         if not driver.find_element(By.ID, "export-understood").is_selected():
             driver.find_element(By.ID, "export-understood").click()
     driver.find_element(By.ID, "export-submit").click()
-    assert wait_for_any(driver, "export-done", "custody-export-error") == "export-done", driver.find_element(By.ID, "custody-export-error").text
+    assert first_shown(driver, "export-done", "custody-export-error") == "export-done", driver.find_element(By.ID, "custody-export-error").text
     files = {li.get_attribute("data-file"): li.get_attribute("data-sensitive") == "true"
              for li in driver.find_elements(By.CSS_SELECTOR, "#export-files li")}
     exported = Path(driver.find_element(By.CSS_SELECTOR, "#export-done bdi.path").text)
@@ -303,7 +295,7 @@ def test_custody_in_arabic_shows_the_refusal_in_arabic_only(home, data_dir, issu
     type_into(home, "restore-passphrase", WRONG_PASSPHRASE)
     home.find_element(By.ID, "restore-replace").click()
     home.find_element(By.ID, "restore-submit").click()
-    assert wait_for_any(home, "custody-restore-error", "restore-done") == "custody-restore-error"
+    assert first_shown(home, "custody-restore-error", "restore-done") == "custody-restore-error"
     refusal = home.find_element(By.ID, "custody-restore-error").text
     assert "لم يُستعد أو يُستبدل أي شيء" in refusal, refusal
     # No English left in Arabic mode (the core's wording has no Latin letter).

@@ -20,9 +20,8 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import OUTPUT, WAIT_SECONDS, app_database
+from conftest import OUTPUT, WAIT_SECONDS, app_database, first_shown, require, shown_now
 
 DEMO_VAT = "399999999900003"
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -55,9 +54,8 @@ def in_language(driver, language: str):
 def open_onboarding(driver):
     driver.find_element(By.ID, "open-onboarding").click()
     driver.find_element(By.ID, "onboarding-screen")
-    problem = driver.find_elements(By.ID, "onboarding-problem")
-    assert not problem, problem[0].text
-    driver.find_element(By.ID, "onboarding-units")
+    if first_shown(driver, "onboarding-units", "onboarding-problem") == "onboarding-problem":
+        pytest.fail(driver.find_element(By.ID, "onboarding-problem").text)
 
 
 def shot(driver, name: str):
@@ -111,9 +109,7 @@ def type_otp(driver, otp: str):
 
 def send_and_wait(driver):
     driver.find_element(By.ID, "onboarding-send").click()
-    WebDriverWait(driver, WAIT_SECONDS * 4).until(
-        lambda d: d.find_elements(By.ID, "onboarding-result") or d.find_elements(By.ID, "onboarding-failure")
-    )
+    first_shown(driver, "onboarding-result", "onboarding-failure", timeout=WAIT_SECONDS * 4)
 
 
 def holds_otp(text: str, otp: str) -> bool:
@@ -224,7 +220,7 @@ def test_journey_4_a_failure_is_explained_then_resumed(home, data_dir, language)
     type_otp(home, wrong)
     send_and_wait(home)
     assert home.find_element(By.CSS_SELECTOR, "#preflight li[data-check='otp-unused']").get_attribute("data-outcome") == "failed"
-    assert not home.find_elements(By.ID, "failure-code"), "nothing reached the gateway"
+    assert not shown_now(home, "#failure-code"), "nothing reached the gateway"
     shot(home, f"preflight-blocked-{language}")
 
     # Resume with a good OTP: the key and CSR kept, the unit onboarded.
@@ -259,8 +255,7 @@ def test_renewal_through_the_wizard_with_a_renewal_otp(home, data_dir):
     """The portal's "Renew existing" tile: a renewal OTP, minted by the CLI
     from the app's own in-process simulator (one simulator per data folder)."""
     cli = cli_binary()
-    if not cli.is_file():
-        pytest.skip(f"no CLI binary at {cli}: cargo build -p fatoora-onboard-cli")
+    require(cli.is_file(), f"no CLI binary at {cli}: cargo build -p fatoora-onboard-cli")
     unit = save_unit(home, "renew")
     open_onboarding(home)
     choose_unit(home, unit)

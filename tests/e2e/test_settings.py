@@ -11,7 +11,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import OUTPUT, WAIT_SECONDS, app_database
+from conftest import OUTPUT, WAIT_SECONDS, app_database, require, shown_now
 
 KEYCHAIN_NAMESPACE = "sa.fatoora-onboard"
 INVOKE = """
@@ -46,7 +46,7 @@ def keychain_secret(name: str):
         gi.require_version("Secret", "1")
         from gi.repository import Secret
     except (ImportError, ValueError) as error:
-        pytest.skip(f"cannot read the keychain without libsecret's GObject bindings (python3-gi gir1.2-secret-1): {error}")
+        require(False, f"cannot read the keychain without libsecret's GObject bindings (python3-gi gir1.2-secret-1): {error}")
     schema = Secret.Schema.new(
         "org.fatooraonboard.e2e", Secret.SchemaFlags.DONT_MATCH_NAME,
         {"service": Secret.SchemaAttributeType.STRING, "username": Secret.SchemaAttributeType.STRING},
@@ -99,8 +99,7 @@ def shot(driver, name: str, show: str | None = None) -> None:
 
 
 def confirmation_shown(driver) -> bool:
-    # A script, not find_elements, which would wait the implicit wait out first.
-    return driver.execute_script("return document.getElementById('environment-confirm') !== null")
+    return shown_now(driver, "#environment-confirm")
 
 
 def confirm(driver, environment: str):

@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import OUTPUT, WAIT_SECONDS, app_database
+from conftest import OUTPUT, WAIT_SECONDS, app_database, shown_now
 
 GOOD = {
     "organizationName": "Maximum Speed Tech Supply LTD",
@@ -43,12 +43,6 @@ def messages_under(driver, field: str) -> str:
     box = driver.find_element(By.ID, f"unit-{field}")
     described_by = box.get_attribute("aria-describedby")
     return driver.find_element(By.ID, described_by).text
-
-
-def shown_now(driver, selector: str) -> bool:
-    """Whether the page has a match right now (find_elements would wait the
-    implicit wait out before saying no)."""
-    return driver.execute_script("return document.querySelector(arguments[0]) !== null", selector)
 
 
 def vat_error_shown(driver) -> bool:
