@@ -4,6 +4,7 @@
 mod commands;
 mod custody;
 mod diagnostics;
+mod expiry;
 mod fleet;
 mod navigation;
 mod onboarding;
@@ -30,7 +31,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         onboarding::start_rehearsal,
         // fleet
         fleet::fleet_overview,
-        fleet::expiry_reminders,
+        expiry::expiry_reminders,
         fleet::units_csv_template,
         fleet::check_units_csv,
         fleet::import_units_csv,
@@ -61,12 +62,12 @@ pub fn run() {
     #[cfg(target_os = "linux")]
     paint_tiles_on_the_cpu();
     let builder = specta_builder();
-    tauri::Builder::default()
-        .plugin(navigation::guard())
-        // CSID expiry reminders, sent from Rust only: the webview gets none
-        // of the plugin's permissions.
-        .plugin(tauri_plugin_notification::init())
-        .manage(shell::Shell::start())
+    let app = tauri::Builder::default().plugin(navigation::guard());
+    // CSID expiry reminders, sent from Rust only: the webview gets none of
+    // the plugin's permissions. Linux sends over D-Bus itself (expiry.rs).
+    #[cfg(not(target_os = "linux"))]
+    let app = app.plugin(tauri_plugin_notification::init());
+    app.manage(shell::Shell::start())
         .manage(diagnostics::Diagnostics::default())
         .invoke_handler(builder.invoke_handler())
         .run(tauri::generate_context!())

@@ -1,113 +1,97 @@
-//! `fatoora-onboard onboard` killed with SIGKILL while its compliance-CSID
-//! request is on the wire: the state was written before sending, so the next
-//! run refuses to send that OTP again and says ZATCA may have used it (en+ar);
-//! a new OTP then finishes the onboarding with the same key and CSR.
+//! `fatoora-onboard onboard` killed with SIGKILL at every step boundary and
+//! inside every request (the request held at the simulator), then resumed
+//! with the same command. Each time: the private key is the same (its public
+//! key read back from the secrets file, and found in the issued PCSID), no
+//! OTP reaches the simulator twice (a run killed while it was in flight
+//! refuses it in English and Arabic; a new one finishes), the unit ends
+//! issued, and the journal has one row per request the simulator received.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+mod kill_harness;
 
-use fatoora_core::Environment;
-use fatoora_simulator::{Fault, FaultRule, OtpPurpose, Simulator, SimulatorConfig};
+use fatoora_simulator::OtpPurpose;
+use kill_harness::{Bench, Hold, KillPoint, otp_command, text};
 
-const BIN: &str = env!("CARGO_BIN_EXE_fatoora-onboard");
-const VAT: &str = "399999999900003";
-const COMMON_NAME: &str = "TST-kill-399999999900003";
+const CCSID: Hold = Hold { method: "POST", path: "/compliance", skip: 0 };
+const PCSID: Hold = Hold { method: "POST", path: "/production/csids", skip: 0 };
 
-fn command(home: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .args(args)
-        .env("FATOORA_ONBOARD_HOME", home)
-        .env("FATOORA_ONBOARD_SECRET_STORE", "file")
-        .env("FATOORA_ONBOARD_PASSPHRASE", "secrets file passphrase")
-        .stdin(Stdio::null());
-    command
+/// The compliance check after `passed` documents went through.
+const fn check(passed: u32) -> Hold {
+    Hold { method: "POST", path: "/compliance/invoices", skip: passed }
 }
 
-fn run(home: &Path, args: &[&str]) -> Output {
-    command(home, args).output().unwrap()
+/// What the same command does after the kill.
+enum Resumed {
+    /// The OTP may be spent: refused, and a new OTP finishes.
+    RefusesOtpInDoubt,
+    /// Goes on without the OTP, skipping the documents already passed.
+    Finishes { passed_earlier: usize },
+    /// Nothing left to do.
+    AlreadyOnboarded,
 }
 
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
+async fn kill_then_resume(point: KillPoint, resumed: Resumed) {
+    let bench = Bench::new().await;
+    let otp = bench.mint(OtpPurpose::Onboard);
+    let command = otp_command("onboard", &otp);
+    bench.run_killed(&command, &point);
 
-fn onboard_args(otp: &str) -> Vec<String> {
-    ["onboard", "--unit", COMMON_NAME, "--otp", otp, "--otp-age", "1", "--otp-portal", "local"].map(str::to_owned).to_vec()
-}
+    let killed = bench.state();
+    let key_name = killed.column("key_name");
+    let key = bench.key_fingerprint(&key_name);
+    assert_eq!(killed.otp_in_doubt(), matches!(resumed, Resumed::RefusesOtpInDoubt), "in doubt only while the CCSID request was cut off");
 
-fn state_column(home: &Path, column: &str) -> Option<String> {
-    onboarding_row(home)
-        .lines().find_map(|line| line.strip_prefix(&format!("{column}=")).map(str::to_owned))
-}
-
-/// The unit's onboarding row, read with the sqlite3 CLI: software we did not write.
-fn onboarding_row(home: &Path) -> String {
-    let output = Command::new("sqlite3")
-        .arg("-line")
-        .arg(home.join("fatoora-onboard.sqlite3"))
-        .arg("SELECT step, key_name, otp_in_doubt_hash IS NOT NULL AS in_doubt FROM onboarding_state")
-        .output()
-        .expect("the sqlite3 command runs");
-    String::from_utf8_lossy(&output.stdout).lines().map(|l| l.trim().replace(" = ", "=")).collect::<Vec<_>>().join("\n")
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_killed_run_never_resends_its_otp_and_a_new_one_finishes_with_the_same_key() {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path();
-    let simulator = Simulator::start(SimulatorConfig::new(home.join("simulator"))).await.unwrap();
-
-    let prepared = run(home, &[
-        "csr", "new", "--env", "local", "--vat", VAT, "--common-name", COMMON_NAME, "--org", "Maximum Speed Tech Supply LTD",
-        "--unit", "Riyadh Branch", "--serial", "1-TST|2-TST|3-kill", "--invoice-types", "1100", "--address", "RRRD2929",
-        "--category", "Supply activities",
-    ]);
-    assert!(prepared.status.success(), "{}", text(&prepared));
-
-    let otp = simulator.admin().mint_otp(Environment::Local, VAT, OtpPurpose::Onboard).unwrap();
-    // Every gateway answer is delayed, long enough that the kill below lands
-    // while `POST /compliance` waits, short of the reachability probe's 10 s.
-    simulator.admin().set_fault(FaultRule::always(Fault::latency(Duration::from_secs(4))));
-    let mut child = command(home, &onboard_args(&otp).iter().map(String::as_str).collect::<Vec<_>>())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The CLI prints the step after writing it (with the OTP in doubt) and
-    // before sending: kill it at that line.
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        let read = stderr.read_line(&mut line).unwrap();
-        assert!(read > 0, "the CLI ended before the CCSID step:\n{seen}");
-        seen.push_str(&line);
-        if line.contains("Compliance CSID") {
-            break;
+    let again = bench.run(&command);
+    let said = text(&again);
+    assert!(!said.contains(&otp), "the OTP is never echoed");
+    match resumed {
+        Resumed::RefusesOtpInDoubt => {
+            assert_eq!(again.status.code(), Some(1), "{said}");
+            assert!(said.contains("may already have used it") && said.contains("ربما استخدمته"), "{said}");
+            assert!(said.contains("Generate a new OTP"), "{said}");
+            let new_otp = bench.mint(OtpPurpose::Onboard);
+            let finished = bench.run(&otp_command("onboard", &new_otp));
+            assert!(finished.status.success(), "{}", text(&finished));
+            assert_eq!(bench.times_presented(&new_otp), 1);
+        }
+        Resumed::Finishes { passed_earlier } => {
+            assert!(again.status.success(), "{said}");
+            assert_eq!(said.matches("(passed earlier)").count(), passed_earlier, "{said}");
+        }
+        Resumed::AlreadyOnboarded => {
+            assert_eq!(again.status.code(), Some(1), "{said}");
+            assert!(said.contains("already onboarded") && said.contains("مرتبطة بالفعل"), "{said}");
         }
     }
-    child.kill().unwrap(); // SIGKILL
-    assert!(!child.wait().unwrap().success());
-    simulator.admin().clear_fault();
 
-    let killed = onboarding_row(home);
-    assert!(killed.contains("step=ccsid") && killed.contains("in_doubt=1"), "{killed}");
-    let key_before = state_column(home, "key_name").expect("the key is recorded before sending");
+    assert_eq!(bench.times_presented(&otp), 1, "the first OTP reached the simulator once");
+    let issued = bench.state();
+    assert_eq!(issued.step(), "issued");
+    assert_eq!(issued.column("key_name"), key_name, "the same key throughout");
+    assert_eq!(bench.key_fingerprint(&key_name), key, "the key's bytes are unchanged");
+    assert_eq!(bench.latest_pcsid_key_fingerprint(), key, "the PCSID certifies that key");
+    bench.assert_journal_tells_the_story(point.hold);
+}
 
-    let resumed = run(home, &onboard_args(&otp).iter().map(String::as_str).collect::<Vec<_>>());
-    assert_eq!(resumed.status.code(), Some(1), "{}", text(&resumed));
-    let said = text(&resumed);
-    assert!(said.contains("may already have used it") && said.contains("ربما استخدمته"), "{said}");
-    assert!(said.contains("Generate a new OTP"), "{said}");
-    assert!(!said.contains(&otp), "the OTP is never echoed");
+/// One test per kill point: name, progress line to kill at, request held
+/// at the simulator (if any), what the resumed command does.
+macro_rules! kill_points {
+    ($($name:ident: $line:literal, $hold:expr => $resumed:expr;)*) => {$(
+        #[tokio::test(flavor = "multi_thread")]
+        async fn $name() {
+            kill_then_resume(KillPoint { line: $line, hold: $hold }, $resumed).await;
+        }
+    )*};
+}
 
-    let new_otp = simulator.admin().mint_otp(Environment::Local, VAT, OtpPurpose::Onboard).unwrap();
-    let finished = run(home, &onboard_args(&new_otp).iter().map(String::as_str).collect::<Vec<_>>());
-    assert!(finished.status.success(), "{}", text(&finished));
-    assert!(text(&finished).contains("Onboarded"));
-    assert_eq!(state_column(home, "key_name").as_deref(), Some(key_before.as_str()), "the same key throughout");
-    assert!(onboarding_row(home).contains("step=issued"));
+kill_points! {
+    ccsid_in_flight: "» Compliance CSID", Some(CCSID) => Resumed::RefusesOtpInDoubt;
+    ccsid_stored: "» Compliance checks", Some(check(0)) => Resumed::Finishes { passed_earlier: 0 };
+    after_document_1: "  1/6 ", Some(check(1)) => Resumed::Finishes { passed_earlier: 1 };
+    after_document_2: "  2/6 ", Some(check(2)) => Resumed::Finishes { passed_earlier: 2 };
+    after_document_3: "  3/6 ", Some(check(3)) => Resumed::Finishes { passed_earlier: 3 };
+    after_document_4: "  4/6 ", Some(check(4)) => Resumed::Finishes { passed_earlier: 4 };
+    after_document_5: "  5/6 ", Some(check(5)) => Resumed::Finishes { passed_earlier: 5 };
+    after_document_6: "  6/6 ", Some(PCSID) => Resumed::Finishes { passed_earlier: 0 };
+    pcsid_in_flight: "» Production CSID", Some(PCSID) => Resumed::Finishes { passed_earlier: 0 };
+    pcsid_stored: "» Onboarded", None => Resumed::AlreadyOnboarded;
 }
