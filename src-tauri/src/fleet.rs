@@ -1,14 +1,13 @@
 //! The Fleet screen's commands: every taxpayer's units and credentials at a
-//! glance, CSID expiry reminders (in the window and as OS notifications),
-//! CSV import of units with a key and CSR for each, and batch onboarding
-//! with one OTP per unit. The library crate `fatoora-batch` does the work.
+//! glance, CSV import of units with a key and CSR for each, and batch
+//! onboarding with one OTP per unit (the expiry reminders are in `expiry`).
+//! The library crate `fatoora-batch` does the work.
 //!
 //! OTPs go one way only: the window sends them to `run_batch_onboarding`;
 //! nothing returned or streamed here carries one, except the rehearsal OTPs
 //! the `local` simulator mints for a demo batch (its portal stand-in).
 
 use chrono::{DateTime, Utc};
-use fatoora_batch::expiry::{self, Notifier};
 use fatoora_batch::fleet::{self, CredentialState};
 use fatoora_batch::import::{self, ImportCheck, ImportError};
 use fatoora_batch::run::{self, Assignment, BatchEvent, BatchOptions, Outcome, UnitResult};
@@ -20,7 +19,7 @@ use fatoora_onboarding::flow::Progress;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::ipc::Channel;
-use tauri::{AppHandle, State};
+use tauri::State;
 
 use crate::commands::EnvironmentInfo;
 use crate::shell::{CommandError, LocalizedText, OtpPurpose, Shell};
@@ -38,7 +37,7 @@ fn open_secrets(data_dir: &DataDir) -> Result<Box<dyn SecretStore>, CommandError
 
 /// Runs blocking work (key generation, SQLite, a batch driven to its end)
 /// off the window's threads.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T, CommandError> + Send + 'static) -> Result<T, CommandError> {
+pub(crate) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T, CommandError> + Send + 'static) -> Result<T, CommandError> {
     tauri::async_runtime::spawn_blocking(work).await.map_err(|error| CommandError {
         message: LocalizedText { en: format!("The operation stopped unexpectedly ({error})."), ar: format!("توقفت العملية على نحو غير متوقع ({error}).") },
     })?
@@ -86,7 +85,7 @@ fn state_id(state: CredentialState) -> String {
     serde_json::to_value(state).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
-fn days(value: i64) -> i32 {
+pub(crate) fn days(value: i64) -> i32 {
     i32::try_from(value).unwrap_or(if value < 0 { i32::MIN } else { i32::MAX })
 }
 
@@ -138,62 +137,6 @@ pub fn fleet_overview(shell: State<'_, Shell>) -> Result<FleetOverview, CommandE
         Ok(())
     })?;
     result.expect("set above")
-}
-
-// ---------------------------------------------------------------- expiry
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
-pub struct ExpiryReminder {
-    pub unit_id: String,
-    pub common_name: Option<String>,
-    pub vat_number: Option<String>,
-    pub environment: EnvironmentInfo,
-    /// RFC 3339, UTC.
-    pub expires_at: String,
-    pub days_left: i32,
-    /// 30, 7 or 1 (days), 0 once expired.
-    pub threshold_days: i32,
-}
-
-/// The OS notification through the Tauri notification plugin. The plugin
-/// hands the notification to the desktop's notification server and does not
-/// report whether one showed it: "sent" means handed over.
-struct OsNotifier<'a>(&'a AppHandle);
-
-impl Notifier for OsNotifier<'_> {
-    fn notify(&self, title: &str, body: &str) -> Result<(), String> {
-        use tauri_plugin_notification::NotificationExt;
-        self.0.notification().builder().title(title).body(body).show().map_err(|error| error.to_string())
-    }
-}
-
-fn reminders(store: &Store, notifier: &dyn Notifier, now: DateTime<Utc>) -> Result<Vec<ExpiryReminder>, fatoora_core::store::StoreError> {
-    expiry::notify_due(store, notifier, now)?;
-    let expiring = expiry::expiring(store, chrono::Duration::days(expiry::REMINDER_DAYS[0]), now)?;
-    Ok(expiring
-        .into_iter()
-        .filter_map(|unit| {
-            Some(ExpiryReminder {
-                threshold_days: days(unit.reminder?),
-                unit_id: unit.unit_id,
-                common_name: unit.common_name,
-                vat_number: unit.vat_number,
-                environment: unit.environment.into(),
-                expires_at: unit.expires_at.to_rfc3339(),
-                days_left: days(unit.days_left),
-            })
-        })
-        .collect())
-}
-
-/// The CSIDs that expire within 30 days or have expired, soonest first, for
-/// the banner; each newly crossed 30/7/1-day threshold (or expiry) is also
-/// sent once as an OS notification. The home screen asks at start-up, so
-/// the notifications go out when the app starts.
-#[tauri::command]
-#[specta::specta]
-pub fn expiry_reminders(app: AppHandle, shell: State<'_, Shell>) -> Result<Vec<ExpiryReminder>, CommandError> {
-    shell.with_store(|store| reminders(store, &OsNotifier(&app), Utc::now()))
 }
 
 // ---------------------------------------------------------------- CSV import
@@ -579,21 +522,10 @@ pub async fn run_batch_onboarding(
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
-
     use fatoora_core::secrets::MemorySecretStore;
-    use fatoora_onboarding::state::{self, OnboardingState, Step};
+    use fatoora_onboarding::state::Step;
 
     use super::*;
-
-    struct Counted(RefCell<Vec<String>>);
-
-    impl Notifier for Counted {
-        fn notify(&self, title: &str, _body: &str) -> Result<(), String> {
-            self.0.borrow_mut().push(title.to_owned());
-            Ok(())
-        }
-    }
 
     const CSV_HEADER: &str = "organization_name,vat_number,organization_unit,common_name,serial,invoice_types,address,business_category,country\n";
 
@@ -620,23 +552,6 @@ mod tests {
         assert_eq!(report.skipped_lines, [3]);
         let fleet = overview(&store, Utc::now()).unwrap();
         assert_eq!(fleet.taxpayers[0].units[0].credentials[0].state, "csr-ready");
-    }
-
-    #[test]
-    fn the_banner_lists_expiring_csids_and_notifies_each_threshold_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&DataDir::at(dir.path())).unwrap();
-        let now = Utc::now();
-        let mut record = OnboardingState::new("u-1", Environment::Local);
-        record.step = Step::Issued;
-        record.pcsid_expires_at = Some(now + chrono::Duration::days(6));
-        state::save(store.connection(), &record).unwrap();
-        let notifier = Counted(RefCell::new(Vec::new()));
-        let first = reminders(&store, &notifier, now).unwrap();
-        assert_eq!((first.len(), first[0].threshold_days, first[0].days_left), (1, 7, 5));
-        let again = reminders(&store, &notifier, now).unwrap();
-        assert_eq!(again.len(), 1, "the banner stays while the CSID is near expiry");
-        assert_eq!(notifier.0.borrow().len(), 1, "the OS notification does not repeat");
     }
 
     #[test]

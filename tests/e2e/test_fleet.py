@@ -2,8 +2,9 @@
 CSV import (a bad row refused by line and column, Arabic names, valid rows
 only, a key and CSR each), batch onboarding with a simulator fault mid-batch
 and a retry of only the failed units, the overview's states, search and
-filter, the expiry banner and its OS notification (once per threshold), in
-English and Arabic.
+filter, the expiry banner and its OS notification (once per threshold, and
+said in the banner when no notification server answers), in English and
+Arabic.
 
 The tests run in file order and build on each other (import → batch →
 expiry); each starts from the home screen.
@@ -11,11 +12,12 @@ expiry); each starts from the home screen.
 
 import json
 import os
-import shutil
+import select
 import ssl
 import subprocess
-import time
+import sys
 import urllib.request
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import OUTPUT, WAIT_SECONDS, app_database
+from conftest import OUTPUT, WAIT_SECONDS, app_database, require, shown_now
 
 VAT = "310122393500003"
 TAXPAYER = "مؤسسة النخبة للتجارة"
@@ -37,7 +39,8 @@ ROWS = [
     "Bad VAT Co,12345,Branch,POS-X-12345,1-FLT|2-POS|3-0009,1100,RRRD2929,Retail,SA",
 ]
 CSV = "\n".join([HEADER, *ROWS]) + "\n"
-NOTIFICATION_DAEMON = Path("/usr/lib/notification-daemon/notification-daemon")
+NOTIFICATION_SERVER = Path(__file__).with_name("notification_server.py")
+NOTIFICATIONS = "org.freedesktop.Notifications"
 
 
 def database(data_dir: Path):
@@ -237,7 +240,7 @@ def reminded_units(driver) -> list[str]:
         """
         const done = arguments[arguments.length - 1];
         window.__TAURI_INTERNALS__.invoke("expiry_reminders")
-          .then((reminders) => done(reminders.map((r) => r.unit_id)), (error) => done(String(error)));
+          .then((answer) => done(answer.reminders.map((r) => r.unit_id)), (error) => done(String(error)));
         """
     )
     assert isinstance(answer, list), answer
@@ -266,65 +269,101 @@ def seed_expiry(data_dir: Path, unit: str, expires_at: datetime) -> None:
         )
 
 
-@pytest.fixture
-def notifications():
-    """A desktop notification server on the test's D-Bus session (the one
-    the app uses), and a record of the Notify calls it receives. Skips the
-    checks that need it when there is no session bus or no server binary."""
-    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") or not NOTIFICATION_DAEMON.exists() or not shutil.which("dbus-monitor"):
-        yield None
-        return
-    log = OUTPUT / "fleet-notifications.log"
-    with open(log, "w") as sink:
-        monitor = subprocess.Popen(
-            ["dbus-monitor", "--session", "interface='org.freedesktop.Notifications',member='Notify'"],
-            stdout=sink, stderr=subprocess.STDOUT,
-        )
-        server = subprocess.Popen([str(NOTIFICATION_DAEMON)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def bus_has(name: str) -> bool:
+    """Whether a program owns `name` on the test's D-Bus session, or D-Bus
+    would start one that does."""
+    def ask(method: str) -> str:
+        return subprocess.run(
+            ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+             f"org.freedesktop.DBus.{method}", *([f"string:{name}"] if method == "NameHasOwner" else [])],
+            capture_output=True, text=True, check=True, timeout=WAIT_SECONDS,
+        ).stdout
+    return "boolean true" in ask("NameHasOwner") or f'"{name}"' in ask("ListActivatableNames")
+
+
+@contextmanager
+def notification_server():
+    """A desktop notification server on the test's D-Bus session, the one
+    the app uses (notification_server.py). Yields the Notify calls it has
+    answered so far, as a function."""
+    require(os.environ.get("DBUS_SESSION_BUS_ADDRESS"),
+            "no D-Bus session for the notification server: run inside scripts/with-secret-service.sh (scripts/test.sh does)")
+    record = OUTPUT / "fleet-notifications.jsonl"
+    record.write_text("")
+    server = subprocess.Popen([sys.executable, str(NOTIFICATION_SERVER), str(record)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        yield log
+        started, _, _ = select.select([server.stdout], [], [], WAIT_SECONDS)
+        ready = server.stdout.readline() if started else ""
+        assert ready == "ready\n", f"the notification server did not start: {ready}{server.stdout.read() if server.poll() is not None else ''}"
+        yield lambda: [json.loads(line) for line in record.read_text().splitlines()]
     finally:
-        for process in (server, monitor):
-            process.terminate()
-            process.wait(timeout=WAIT_SECONDS)
+        server.terminate()
+        server.wait(timeout=WAIT_SECONDS)
 
 
-def wait_for_text(path: Path, *needles: str) -> str:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        text = path.read_text()
-        if all(needle in text for needle in needles):
-            return text
-        time.sleep(0.1)  # polling a file for a condition, with a deadline
-    pytest.fail(f"{needles} not in {path}:\n{path.read_text()}")
+def app_log(data_dir: Path) -> str:
+    return "".join(log.read_text() for log in sorted((data_dir / "logs").glob("fatoora-onboard*.log*")))
 
 
-def test_expiry_banner_and_one_os_notification_per_threshold(home, data_dir, notifications):
+def reminders_recorded(data_dir: Path, *units: str) -> list[tuple]:
+    with database(data_dir) as db:
+        marks = ", ".join("?" * len(units))
+        return db.execute(f"SELECT unit_id, threshold_days FROM expiry_reminders WHERE unit_id IN ({marks}) ORDER BY threshold_days", units).fetchall()
+
+
+def set_direction(driver, direction: str) -> None:
+    driver.find_element(By.ID, "language-switch").click()
+    WebDriverWait(driver, WAIT_SECONDS).until(lambda d: d.execute_script("return document.documentElement.dir") == direction)
+
+
+def test_expiry_banner_and_one_os_notification_per_threshold(home, data_dir):
     first, second, _ = my_units(data_dir)
     now = datetime.now(timezone.utc)
     seed_expiry(data_dir, first, now + timedelta(days=5, hours=2))
     seed_expiry(data_dir, second, now - timedelta(days=1))
 
+    # No notification server on the session: the desktop answers that none
+    # runs, the banner says so in the user's language, nothing counts as sent.
+    assert not bus_has(NOTIFICATIONS), f"a program owns (or D-Bus would start one for) {NOTIFICATIONS} on the test's session"
     home.refresh()
-    banner = home.find_element(By.ID, "expiry-banner")
-    assert banner.get_attribute("data-level") == "expired"
-    assert f"POS-1-{VAT}" in banner.text and "5 days left" in banner.text
-    assert f"POS-2-{VAT}" in banner.text and "expired on" in banner.text
-    assert {item.get_attribute("data-threshold") for item in banner.find_elements(By.CSS_SELECTOR, "li")} >= {"7", "0"}
-    shot(home, "banner-home-en")
+    problem = home.find_element(By.ID, "expiry-notification-problem")
+    assert "did not show this reminder as a notification" in problem.text and "ServiceUnknown" in problem.text, problem.text
+    assert reminders_recorded(data_dir, first, second) == []
+    assert "expiry notification not shown" in app_log(data_dir)
+    shot(home, "banner-no-notification-en")
+    set_direction(home, "rtl")
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: "لم يعرض سطح المكتب" in d.find_element(By.ID, "expiry-notification-problem").text)
+    shot(home, "banner-no-notification-ar")
+    set_direction(home, "ltr")
 
-    with database(data_dir) as db:
-        reminded = db.execute("SELECT unit_id, threshold_days FROM expiry_reminders WHERE unit_id IN (?, ?) ORDER BY threshold_days", (first, second)).fetchall()
-    assert reminded == [(second, 0), (first, 7)]
-    if notifications:
-        seen = wait_for_text(notifications, "A CSID expires within 7 days", "A CSID has expired")
-        assert seen.count("A CSID expires within 7 days") == 1
+    with notification_server() as notified:
+        home.refresh()
+        banner = home.find_element(By.ID, "expiry-banner")
+        # The banner is drawn from the answer that came after the desktop's.
+        assert not shown_now(home, "#expiry-notification-problem")
+        assert banner.get_attribute("data-level") == "expired"
+        assert f"POS-1-{VAT}" in banner.text and "5 days left" in banner.text
+        assert f"POS-2-{VAT}" in banner.text and "expired on" in banner.text
+        assert {item.get_attribute("data-threshold") for item in banner.find_elements(By.CSS_SELECTOR, "li")} >= {"7", "0"}
+        shot(home, "banner-home-en")
 
-    # Started again: the banner stays, the notifications are not repeated.
-    home.refresh()
-    home.find_element(By.ID, "expiry-banner")
-    with database(data_dir) as db:
-        assert db.execute("SELECT count(*) FROM expiry_reminders WHERE unit_id IN (?, ?)", (first, second)).fetchone()[0] == 2
+        assert reminders_recorded(data_dir, first, second) == [(second, 0), (first, 7)]
+        shown = {n["summary"]: n for n in notified()}
+        assert sorted(shown) == ["A CSID expires within 7 days", "A CSID has expired"], notified()
+        assert f"POS-1-{VAT}" in shown["A CSID expires within 7 days"]["body"]
+        assert f"POS-2-{VAT}" in shown["A CSID has expired"]["body"]
+        assert {n["app_name"] for n in shown.values()} == {"Fatoora Onboard"}
+        # What the desktop answered is what the app recorded.
+        log = app_log(data_dir)
+        for notification in shown.values():
+            assert f"receipt=notification id {notification['id']}" in log, notification
+
+        # Started again: the banner stays, the notifications are not repeated.
+        home.refresh()
+        home.find_element(By.ID, "expiry-banner")
+        assert len(notified()) == 2, notified()
+        assert reminders_recorded(data_dir, first, second) == [(second, 0), (first, 7)]
 
     # The banner leads to the overview, where the states show.
     home.find_element(By.ID, "expiry-banner-open").click()

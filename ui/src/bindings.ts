@@ -47,9 +47,10 @@ export const commands = {
 	 *  The CSIDs that expire within 30 days or have expired, soonest first, for
 	 *  the banner; each newly crossed 30/7/1-day threshold (or expiry) is also
 	 *  sent once as an OS notification. The home screen asks at start-up, so
-	 *  the notifications go out when the app starts.
+	 *  the notifications go out when the app starts. Off the window's thread:
+	 *  the desktop's answer is waited for.
 	 */
-	expiryReminders: () => typedError<ExpiryReminder_Serialize[], CommandError>(__TAURI_INVOKE("expiry_reminders")),
+	expiryReminders: () => typedError<ExpiryReminders_Serialize, CommandError>(__TAURI_INVOKE("expiry_reminders")),
 	/**  The CSV template: the header and one example row. */
 	unitsCsvTemplate: () => __TAURI_INVOKE<string>("units_csv_template"),
 	/**
@@ -507,6 +508,28 @@ export type ExpiryReminder_Serialize = {
 	days_left: number,
 	/**  30, 7 or 1 (days), 0 once expired. */
 	threshold_days: number,
+};
+
+export type ExpiryReminders = ExpiryReminders_Serialize | ExpiryReminders_Deserialize;
+
+export type ExpiryReminders_Deserialize = {
+	/**  Soonest first. */
+	reminders: ExpiryReminder_Deserialize[],
+	/**
+	 *  Why the desktop did not show a reminder due as an OS notification
+	 *  just now, with its answer; none when every due one was shown.
+	 */
+	notification_problem?: LocalizedText | null,
+};
+
+export type ExpiryReminders_Serialize = {
+	/**  Soonest first. */
+	reminders: ExpiryReminder_Serialize[],
+	/**
+	 *  Why the desktop did not show a reminder due as an OS notification
+	 *  just now, with its answer; none when every due one was shown.
+	 */
+	notification_problem: LocalizedText | null,
 };
 
 export type Explained = {

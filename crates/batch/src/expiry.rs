@@ -2,7 +2,7 @@
 //! onboarding. The reminder thresholds are the app's (30, 7 and 1 days).
 
 use chrono::{DateTime, Duration, Utc};
-use fatoora_core::i18n::ltr;
+use fatoora_core::i18n::{isolate, ltr};
 use fatoora_core::{Environment, Localized, Store};
 use fatoora_onboarding::state;
 use serde::Serialize;
@@ -74,20 +74,54 @@ pub fn expiring(store: &Store, within: Duration, now: DateTime<Utc>) -> Result<V
     Ok(units)
 }
 
-/// Shows one OS notification. The app sends through the Tauri notification
-/// plugin; tests count the calls (no notification server under Xvfb).
+/// Shows one OS notification and says what the desktop answered.
 pub trait Notifier {
-    fn notify(&self, title: &str, body: &str) -> Result<(), String>;
+    /// `Ok` with the desktop's receipt (on Linux, the id its notification
+    /// server gave the notification) once shown.
+    fn notify(&self, title: &str, body: &str) -> Result<String, NotShown>;
 }
 
-/// A reminder shown as an OS notification by [`notify_due`].
+/// The desktop did not show a notification.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the desktop did not show the notification: {answer}")]
+pub struct NotShown {
+    /// What the desktop answered instead, e.g. D-Bus's ServiceUnknown when
+    /// no notification server runs.
+    pub answer: String,
+}
+
+impl NotShown {
+    pub fn explain(&self) -> Localized {
+        Localized::new(
+            format!(
+                "The desktop did not show this reminder as a notification ({}). The reminder stays here, and the app tries the notification again the next time it shows its reminders. To get them as notifications, run the app in a desktop session that has a notification service.",
+                self.answer
+            ),
+            format!(
+                "لم يعرض سطح المكتب هذا التذكير في تنبيه ({}). يبقى التذكير هنا، ويحاول التطبيق إرسال التنبيه مجددًا في المرة التالية التي يعرض فيها تذكيراته. لتصلك التذكيرات في تنبيهات، شغّل التطبيق في جلسة سطح مكتب فيها خدمة تنبيهات.",
+                isolate(&self.answer)
+            ),
+        )
+    }
+}
+
+/// A reminder due as an OS notification, see [`notify_due`].
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SentReminder {
+pub struct DueReminder {
     pub unit_id: String,
     pub environment: Environment,
     /// 30, 7, 1, or 0 for an expired CSID.
     pub threshold_days: i64,
+}
+
+/// What [`notify_due`] sent, and what the desktop did not show.
+#[derive(Debug, Default)]
+pub struct Notified {
+    /// Shown, and remembered in the store.
+    pub shown: Vec<DueReminder>,
+    /// Not shown, each with the desktop's answer; due again next time.
+    pub not_shown: Vec<(DueReminder, NotShown)>,
 }
 
 fn reminder_title(threshold_days: i64) -> Localized {
@@ -102,16 +136,18 @@ fn reminder_title(threshold_days: i64) -> Localized {
 /// threshold (30, 7, 1 days, expired) not yet notified for that certificate,
 /// in the user's language, and remembers it in the store so the next start
 /// stays quiet. Only the tightest threshold is sent: a CSID first seen with
-/// 5 days left gets the 7-day reminder, not the 30-day one as well. A
-/// notification that fails is not remembered, so the next start tries again.
-pub fn notify_due(store: &Store, notifier: &dyn Notifier, now: DateTime<Utc>) -> Result<Vec<SentReminder>, fatoora_core::store::rusqlite::Error> {
+/// 5 days left gets the 7-day reminder, not the 30-day one as well. Only
+/// what the desktop says it showed is remembered: the others are tried
+/// again on the next call.
+pub fn notify_due(store: &Store, notifier: &dyn Notifier, now: DateTime<Utc>) -> Result<Notified, fatoora_core::store::rusqlite::Error> {
     use fatoora_core::store::rusqlite::{OptionalExtension, params};
     let language = store.language().unwrap_or_default();
     let conn = store.connection();
-    let mut sent = Vec::new();
+    let mut notified = Notified::default();
     for unit in expiring(store, Duration::days(REMINDER_DAYS[0]), now)? {
         let Some(threshold_days) = unit.reminder else { continue };
-        let key = params![unit.unit_id, unit.environment.id(), unit.expires_at.to_rfc3339(), threshold_days];
+        let due = DueReminder { unit_id: unit.unit_id, environment: unit.environment, threshold_days };
+        let key = params![due.unit_id, due.environment.id(), unit.expires_at.to_rfc3339(), threshold_days];
         let already: Option<i64> = conn
             .query_row("SELECT 1 FROM expiry_reminders WHERE unit_id = ?1 AND environment = ?2 AND expires_at = ?3 AND threshold_days = ?4", key, |row| row.get(0))
             .optional()?;
@@ -120,14 +156,18 @@ pub fn notify_due(store: &Store, notifier: &dyn Notifier, now: DateTime<Utc>) ->
         }
         let title = reminder_title(threshold_days);
         match notifier.notify(title.get(language), unit.message.get(language)) {
-            Ok(()) => {
+            Ok(receipt) => {
                 conn.execute("INSERT INTO expiry_reminders (unit_id, environment, expires_at, threshold_days) VALUES (?1, ?2, ?3, ?4)", key)?;
-                sent.push(SentReminder { unit_id: unit.unit_id, environment: unit.environment, threshold_days });
+                tracing::info!(unit = %due.unit_id, threshold_days, %receipt, "expiry notification shown");
+                notified.shown.push(due);
             }
-            Err(error) => tracing::warn!(unit = %unit.unit_id, %error, "expiry notification not shown; the next start tries again"),
+            Err(error) => {
+                tracing::warn!(unit = %due.unit_id, threshold_days, %error, "expiry notification not shown; tried again next time");
+                notified.not_shown.push((due, error));
+            }
         }
     }
-    Ok(sent)
+    Ok(notified)
 }
 
 /// `30d`, `7d`, `36h`, `1w`: the span for `--expiring`.
@@ -171,12 +211,12 @@ mod tests {
     }
 
     impl Notifier for Recorder {
-        fn notify(&self, title: &str, body: &str) -> Result<(), String> {
+        fn notify(&self, title: &str, body: &str) -> Result<String, NotShown> {
             if !self.working.get() {
-                return Err("no notification server".into());
+                return Err(NotShown { answer: "no notification server".into() });
             }
             self.shown.borrow_mut().push((title.to_owned(), body.to_owned()));
-            Ok(())
+            Ok(format!("notification {}", self.shown.borrow().len()))
         }
     }
 
@@ -197,19 +237,19 @@ mod tests {
         issue(&store, "u-near", expires);
         issue(&store, "u-far", start + Duration::days(200));
         let notifier = Recorder { shown: Default::default(), working: true.into() };
-        let thresholds = |sent: Vec<SentReminder>| sent.into_iter().map(|r| (r.unit_id, r.threshold_days)).collect::<Vec<_>>();
+        let thresholds = |notified: Notified| notified.shown.into_iter().map(|r| (r.unit_id, r.threshold_days)).collect::<Vec<_>>();
 
         assert_eq!(thresholds(notify_due(&store, &notifier, start).unwrap()), [("u-near".to_owned(), 30)]);
-        assert!(notify_due(&store, &notifier, start + Duration::hours(1)).unwrap().is_empty());
+        assert!(notify_due(&store, &notifier, start + Duration::hours(1)).unwrap().shown.is_empty());
         // A restart: a new connection to the same file remembers.
         drop(store);
         let store = Store::open(&data_dir).unwrap();
-        assert!(notify_due(&store, &notifier, start + Duration::days(1)).unwrap().is_empty());
+        assert!(notify_due(&store, &notifier, start + Duration::days(1)).unwrap().shown.is_empty());
         assert_eq!(thresholds(notify_due(&store, &notifier, expires - Duration::days(6)).unwrap()), [("u-near".to_owned(), 7)]);
-        assert!(notify_due(&store, &notifier, expires - Duration::days(5)).unwrap().is_empty());
+        assert!(notify_due(&store, &notifier, expires - Duration::days(5)).unwrap().shown.is_empty());
         assert_eq!(thresholds(notify_due(&store, &notifier, expires - Duration::hours(12)).unwrap()), [("u-near".to_owned(), 1)]);
         assert_eq!(thresholds(notify_due(&store, &notifier, expires + Duration::hours(1)).unwrap()), [("u-near".to_owned(), 0)]);
-        assert!(notify_due(&store, &notifier, expires + Duration::days(3)).unwrap().is_empty());
+        assert!(notify_due(&store, &notifier, expires + Duration::days(3)).unwrap().shown.is_empty());
         let shown = notifier.shown.borrow();
         assert_eq!(shown.len(), 4);
         assert!(shown[0].0.contains("30 days") && shown[0].1.contains("u-near"), "{:?}", shown[0]);
@@ -224,16 +264,20 @@ mod tests {
         let now = Utc::now();
         issue(&store, "u-1", now + Duration::days(3));
         let notifier = Recorder { shown: Default::default(), working: false.into() };
-        assert!(notify_due(&store, &notifier, now).unwrap().is_empty());
+        let refused = notify_due(&store, &notifier, now).unwrap();
+        assert!(refused.shown.is_empty());
+        let (due, error) = &refused.not_shown[0];
+        assert_eq!((due.unit_id.as_str(), due.threshold_days), ("u-1", 7));
+        assert!(error.explain().ar.contains("no notification server"), "the desktop's answer, said in Arabic too");
         notifier.working.set(true);
-        assert_eq!(notify_due(&store, &notifier, now).unwrap().len(), 1, "the failed one is tried again");
+        assert_eq!(notify_due(&store, &notifier, now).unwrap().shown.len(), 1, "the failed one is tried again");
         assert!(notifier.shown.borrow()[0].0.contains("تنتهي"), "in the user's language");
 
         // Renewed: a year left, nothing to say; when that one nears its end, it is reminded afresh.
         let renewed = now + Duration::days(365);
         issue(&store, "u-1", renewed);
-        assert!(notify_due(&store, &notifier, now).unwrap().is_empty());
-        assert_eq!(notify_due(&store, &notifier, renewed - Duration::days(2)).unwrap()[0].threshold_days, 7);
+        assert!(notify_due(&store, &notifier, now).unwrap().shown.is_empty());
+        assert_eq!(notify_due(&store, &notifier, renewed - Duration::days(2)).unwrap().shown[0].threshold_days, 7);
     }
 
     #[test]

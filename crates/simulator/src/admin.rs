@@ -22,7 +22,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::faults::FaultRule;
+use crate::faults::{Chaos, ChaosReport, ChaosRule, FaultRule};
 use crate::gateway::{Gateway, OtpPurpose};
 use crate::{RUNTIME_FILE, RuntimeInfo, Shared, SimulatorError};
 
@@ -93,6 +93,7 @@ pub fn routes(shared: Arc<Shared>) -> Router {
         .route("/__admin/otps", post(mint))
         .route("/__admin/csids", get(csids))
         .route("/__admin/fault", put(set_fault).delete(clear_fault))
+        .route("/__admin/chaos", put(set_chaos).get(chaos_report).delete(clear_chaos))
         .route("/__admin/clock/advance", post(advance_clock))
         .route("/__admin/renewal", put(set_renewal))
         .layer(middleware::from_fn_with_state(shared.clone(), require_token))
@@ -159,6 +160,34 @@ async fn set_fault(State(shared): State<Arc<Shared>>, Json(rule): Json<FaultRule
 async fn clear_fault(State(shared): State<Arc<Shared>>) -> StatusCode {
     *shared.fault.lock().unwrap_or_else(|p| p.into_inner()) = None;
     StatusCode::NO_CONTENT
+}
+
+async fn set_chaos(State(shared): State<Arc<Shared>>, Json(rule): Json<ChaosRule>) -> StatusCode {
+    *shared.chaos.lock().unwrap_or_else(|p| p.into_inner()) = Some(Chaos::new(rule));
+    StatusCode::NO_CONTENT
+}
+
+/// `null` when no chaos rule is set.
+async fn chaos_report(State(shared): State<Arc<Shared>>) -> Json<Option<ChaosReport>> {
+    Json(shared.chaos.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(Chaos::report))
+}
+
+async fn clear_chaos(State(shared): State<Arc<Shared>>) -> Json<Option<ChaosReport>> {
+    Json(shared.chaos.lock().unwrap_or_else(|p| p.into_inner()).take().map(|chaos| chaos.report()))
+}
+
+/// Counts the OTP a gateway request carries in the simulator's record of
+/// OTP uses ([`crate::Admin::otp_record`]), before any fault: a request
+/// dropped or held still presented it.
+pub(crate) fn record_otp_presentation(shared: &Shared, request: &Request) {
+    let Some(otp) = request.headers().get("otp").and_then(|v| v.to_str().ok()).map(str::trim) else { return };
+    let path = request.uri().path();
+    let Some(gateway) = Gateway::ALL.into_iter().find(|g| path.starts_with(&format!("/e-invoicing/{}/", g.path_segment()))) else {
+        return;
+    };
+    if let Err(error) = shared.store.record_presentation(gateway, otp) {
+        tracing::warn!(%error, "the OTP presentation could not be recorded");
+    }
 }
 
 #[derive(Deserialize)]
@@ -286,6 +315,16 @@ impl AdminClient {
     pub async fn clear_fault(&self) -> Result<(), AdminClientError> {
         self.send::<serde_json::Value>(self.http.delete(format!("{}/__admin/fault", self.origin))).await?;
         Ok(())
+    }
+
+    pub async fn set_chaos(&self, rule: &ChaosRule) -> Result<(), AdminClientError> {
+        self.send::<serde_json::Value>(self.http.put(format!("{}/__admin/chaos", self.origin)).json(rule)).await?;
+        Ok(())
+    }
+
+    /// What the chaos rule injected so far (`None`: no rule set).
+    pub async fn chaos_report(&self) -> Result<Option<ChaosReport>, AdminClientError> {
+        Ok(self.send::<Option<ChaosReport>>(self.http.get(format!("{}/__admin/chaos", self.origin))).await?.flatten())
     }
 
     pub async fn advance_clock(&self, seconds: u64) -> Result<(), AdminClientError> {

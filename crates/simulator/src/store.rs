@@ -95,6 +95,8 @@ pub struct OtpRecord {
     pub purpose: OtpPurpose,
     pub created_ms: i64,
     pub used: bool,
+    /// Gateway requests that carried it.
+    pub presented: u32,
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -106,8 +108,9 @@ fn otp_key(gateway: Gateway, code: &str) -> String {
 }
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        "CREATE TABLE otps (
+    Migrations::new(vec![
+        M::up(
+            "CREATE TABLE otps (
             otp_key TEXT PRIMARY KEY,
             gateway TEXT NOT NULL,
             vat TEXT NOT NULL,
@@ -141,7 +144,11 @@ fn migrations() -> Migrations<'static> {
             csid_id INTEGER NOT NULL REFERENCES csids(id),
             secret TEXT NOT NULL
         );",
-    )])
+        ),
+        // How many gateway requests presented each OTP, whatever came of
+        // them: a client that sends one twice shows here.
+        M::up("ALTER TABLE otps ADD COLUMN presented INTEGER NOT NULL DEFAULT 0;"),
+    ])
 }
 
 const CSID_COLUMNS: &str =
@@ -213,7 +220,7 @@ impl Store {
         let conn = self.conn();
         let record = conn
             .query_row(
-                "SELECT vat, purpose, created_ms, used_ms FROM otps WHERE otp_key = ?1",
+                "SELECT vat, purpose, created_ms, used_ms, presented FROM otps WHERE otp_key = ?1",
                 params![otp_key(gateway, code)],
                 |row| {
                     let purpose: String = row.get(1)?;
@@ -223,11 +230,19 @@ impl Store {
                         purpose: purpose.parse().unwrap_or(OtpPurpose::Onboard),
                         created_ms: row.get(2)?,
                         used: used.is_some(),
+                        presented: row.get(4)?,
                     })
                 },
             )
             .optional()?;
         Ok(record)
+    }
+
+    /// Counts a gateway request that carried `code` (one the simulator never
+    /// minted is not counted).
+    pub fn record_presentation(&self, gateway: Gateway, code: &str) -> Result<(), StoreError> {
+        self.conn().execute("UPDATE otps SET presented = presented + 1 WHERE otp_key = ?1", params![otp_key(gateway, code)])?;
+        Ok(())
     }
 
     /// Marks the OTP used and records the CSID, atomically. `Ok(None)` when the
