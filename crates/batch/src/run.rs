@@ -17,7 +17,7 @@ use fatoora_core::{DataDir, Environment, Localized, Store};
 use fatoora_onboarding::catalogue::Explanation;
 use fatoora_onboarding::client::FatooraClient;
 use fatoora_onboarding::flow::{FlowError, Onboarding, Progress, ProgressSink, Request, Unit};
-use fatoora_onboarding::preflight::{OtpAnswers, Overrides, Reachability};
+use fatoora_onboarding::preflight::{CheckId, OtpAnswers, Outcome as CheckOutcome, Overrides, Reachability};
 use fatoora_onboarding::state::Step;
 use serde::Serialize;
 use tokio::sync::Semaphore;
@@ -222,6 +222,19 @@ pub async fn run_batch_reporting(
     report
 }
 
+/// Whether the unit's OTP may be spent, so that only a new one can go on:
+/// sent in this run without a definite refusal, or in an earlier one (a run
+/// killed mid-request leaves it in doubt; the pre-flight refuses an OTP the
+/// journal shows already sent).
+fn may_have_spent_the_otp(error: &FlowError) -> bool {
+    match error {
+        FlowError::Call { error, .. } => error.reach() != fatoora_onboarding::client::Reach::NotSent,
+        FlowError::OtpInDoubt => true,
+        FlowError::Preflight(report) => report.checks.iter().any(|check| check.id == CheckId::OtpUnused && check.outcome == CheckOutcome::Failed),
+        _ => false,
+    }
+}
+
 async fn onboard_one(data_dir: &DataDir, secrets: &dyn SecretStore, client: &FatooraClient, assignment: &Assignment, options: &BatchOptions, progress: ProgressSink<'_>) -> Outcome {
     let failed = |step: Option<Step>, error: &FlowError| Outcome::Failed {
         step,
@@ -229,8 +242,7 @@ async fn onboard_one(data_dir: &DataDir, secrets: &dyn SecretStore, client: &Fat
         explanation: error.explain(),
         // Only the compliance CSID request spends the OTP; a unit that stopped
         // later resumes without one.
-        otp_may_be_spent: matches!(step, None | Some(Step::Preflight | Step::Ccsid))
-            && matches!(error, FlowError::Call { error, .. } if error.reach() != fatoora_onboarding::client::Reach::NotSent),
+        otp_may_be_spent: matches!(step, None | Some(Step::Preflight | Step::Ccsid)) && may_have_spent_the_otp(error),
     };
     let store = match Store::open(data_dir) {
         Ok(store) => store,

@@ -12,20 +12,31 @@ use fatoora_core::secrets::MemorySecretStore;
 use fatoora_core::{DataDir, Environment, Localized, Store};
 use fatoora_onboarding::client::{ClientOptions, FatooraClient, Target};
 use fatoora_onboarding::preflight::Reachability;
-use fatoora_simulator::{Fault, FaultRule, OtpPurpose, Simulator, SimulatorConfig};
+use fatoora_simulator::{Fault, FaultRule, OtpPurpose, RunningSimulator, Simulator, SimulatorConfig};
 
 const VAT: &str = "399999999900003";
 const UNITS: usize = 8;
 
-#[tokio::test]
-async fn a_fault_mid_batch_fails_some_units_and_the_rerun_finishes_only_those() {
+/// The simulator, a store with `units` imported units, and a client whose
+/// whole-request limit is `timeout`.
+struct Bench {
+    _dir: tempfile::TempDir,
+    sim: RunningSimulator,
+    data: DataDir,
+    store: Store,
+    secrets: MemorySecretStore,
+    client: FatooraClient,
+    options: BatchOptions,
+}
+
+async fn bench(units: usize, timeout: Duration) -> Bench {
     let dir = tempfile::tempdir().unwrap();
     let sim = Simulator::start(SimulatorConfig::new(dir.path().join("sim"))).await.unwrap();
     let data = DataDir::at(dir.path().join("app"));
     let mut store = Store::open(&data).unwrap();
     let secrets = MemorySecretStore::default();
     let mut csv = String::from("organization_name,vat_number,organization_unit,common_name,serial,invoice_types,address,business_category,country\n");
-    for n in 0..UNITS {
+    for n in 0..units {
         csv.push_str(&format!("سلسلة متاجر المثال,{VAT},فرع {n},POS-{n},1-POS|2-V1|3-{n:04},1100,RRRD2929,Retail,SA\n"));
     }
     let check = check_csv(csv.as_bytes(), Environment::Local, &store).unwrap();
@@ -33,7 +44,7 @@ async fn a_fault_mid_batch_fails_some_units_and_the_rerun_finishes_only_those() 
 
     let client = FatooraClient::new(
         Target::Local { base_url: sim.base_url(Environment::Local), ca_pem: sim.ca_cert_pem().to_owned() },
-        ClientOptions { connect_timeout: Duration::from_secs(2), total_timeout: Duration::from_secs(10), retry_pause: Duration::from_millis(10), ..ClientOptions::default() },
+        ClientOptions { connect_timeout: Duration::from_secs(2), total_timeout: timeout, retry_pause: Duration::from_millis(10), ..ClientOptions::default() },
     )
     .unwrap();
     let options = BatchOptions {
@@ -42,15 +53,21 @@ async fn a_fault_mid_batch_fails_some_units_and_the_rerun_finishes_only_those() 
         portal: Environment::Local,
         reachability: Some(Reachability { ready: true, summary: Localized::new("up", "up") }),
     };
+    Bench { _dir: dir, sim, data, store, secrets, client, options }
+}
+
+#[tokio::test]
+async fn a_fault_mid_batch_fails_some_units_and_the_rerun_finishes_only_those() {
+    let Bench { sim, data, store, secrets, client, options, .. } = &bench(UNITS, Duration::from_secs(10)).await;
     let otp_list = |count: usize| (0..count).map(|_| sim.admin().mint_otp(Environment::Local, VAT, OtpPurpose::Onboard).unwrap() + "\n").collect::<String>();
 
     // The gateway answers 500 to the next three requests, whichever units send them.
-    let pending = pending_units(&store, Environment::Local).unwrap();
+    let pending = pending_units(store, Environment::Local).unwrap();
     assert_eq!(pending.len(), UNITS);
     let list = otp_list(UNITS);
     let assignments = assign(&list, &pending).unwrap();
     sim.admin().set_fault(FaultRule::times(Fault::InvalidRequest, 3));
-    let first = run_batch(&data, &secrets, &client, assignments, &options).await;
+    let first = run_batch(data, secrets, client, assignments, options).await;
     assert_eq!((first.issued, first.failed, first.already_issued), (UNITS - 3, 3, 0), "{:#?}", first.results);
     assert!(first.minutes_left > 0 && first.minutes_left <= 55);
     for result in &first.results {
@@ -63,7 +80,7 @@ async fn a_fault_mid_batch_fails_some_units_and_the_rerun_finishes_only_those() 
 
     // Run again with a fresh list: only the failed units are still pending
     // and get OTPs; the issued ones are skipped without a request.
-    let pending = pending_units(&store, Environment::Local).unwrap();
+    let pending = pending_units(store, Environment::Local).unwrap();
     let (mut pending_sorted, mut failed_sorted) = (pending.clone(), failed.clone());
     pending_sorted.sort();
     failed_sorted.sort();
@@ -73,20 +90,51 @@ async fn a_fault_mid_batch_fails_some_units_and_the_rerun_finishes_only_those() 
     let issued_unit = first.results.iter().find(|r| matches!(r.outcome, Outcome::Issued { .. })).unwrap().unit_id.clone();
     retry.extend(assign(&format!("{issued_unit},{}", otp_list(1)), &[]).unwrap());
     let sent_before = sim.admin().issued_csids().unwrap().len();
-    let second = run_batch(&data, &secrets, &client, retry, &options).await;
+    let second = run_batch(data, secrets, client, retry, options).await;
     assert_eq!((second.issued, second.failed, second.already_issued), (3, 0, 1), "{:#?}", second.results);
     assert_eq!(sim.admin().issued_csids().unwrap().len(), sent_before + 6, "a CCSID and a PCSID for each retried unit only");
-    assert!(pending_units(&store, Environment::Local).unwrap().is_empty());
+    assert!(pending_units(store, Environment::Local).unwrap().is_empty());
 
     // Expiry: every unit now has a production CSID with a notAfter.
-    let all = expiring(&store, chrono::Duration::days(36500), Utc::now()).unwrap();
+    let all = expiring(store, chrono::Duration::days(36500), Utc::now()).unwrap();
     assert_eq!(all.len(), UNITS);
     let soonest = all[0].expires_at;
     let five_days_before = soonest - chrono::Duration::days(5);
-    let due = expiring(&store, chrono::Duration::days(7), five_days_before).unwrap();
+    let due = expiring(store, chrono::Duration::days(7), five_days_before).unwrap();
     assert!(!due.is_empty() && due.iter().all(|u| u.reminder == Some(7)));
     assert!(due[0].message.en.contains("POS-") && due[0].message.ar.contains("POS-"));
     assert_eq!(reminder(soonest, soonest + chrono::Duration::seconds(1)), Some(0));
+}
+
+/// Whether the one unit's result asks for a new OTP.
+async fn asks_for_a_new_otp(b: &Bench, otp: &str) -> bool {
+    let assignments = assign(otp, &pending_units(&b.store, Environment::Local).unwrap()).unwrap();
+    let report = run_batch(&b.data, &b.secrets, &b.client, assignments, &b.options).await;
+    match &report.results[0].outcome {
+        Outcome::Failed { otp_may_be_spent, .. } => *otp_may_be_spent,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// An OTP sent once may be spent: the run that sent it and every later run
+/// given it again ask for a new one (the flow never sends it twice).
+#[tokio::test]
+async fn a_unit_whose_otp_may_be_spent_is_asked_for_a_new_one_on_every_run() {
+    let b = bench(1, Duration::from_millis(500)).await;
+    let admin = b.sim.admin();
+    // Answered with an error: spent as far as the app knows.
+    let refused = admin.mint_otp(Environment::Local, VAT, OtpPurpose::Onboard).unwrap();
+    admin.set_fault(FaultRule::times(Fault::TooManyRequests, 1).only("POST", "/compliance", 0));
+    assert!(asks_for_a_new_otp(&b, &refused).await, "429 on the CCSID request");
+    assert!(asks_for_a_new_otp(&b, &refused).await, "the pre-flight refuses it as already sent");
+    // No answer in time: in doubt.
+    let unanswered = admin.mint_otp(Environment::Local, VAT, OtpPurpose::Onboard).unwrap();
+    admin.set_fault(FaultRule::times(Fault::HangAfterProcessing, 1).only("POST", "/compliance", 0));
+    assert!(asks_for_a_new_otp(&b, &unanswered).await, "timed out");
+    assert!(asks_for_a_new_otp(&b, &unanswered).await, "in doubt");
+    for otp in [&refused, &unanswered] {
+        assert_eq!(admin.otp_record(Environment::Local, otp).unwrap().unwrap().presented, 1, "never sent twice");
+    }
 }
 
 #[test]
