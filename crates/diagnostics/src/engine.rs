@@ -16,7 +16,8 @@ use url::Url;
 use crate::dns::{self, Resolvers};
 use crate::http::{self, Via};
 use crate::model::*;
-use crate::options::{DiagnoseOptions, redact_url};
+use crate::options::DiagnoseOptions;
+use crate::proxy::redact_url;
 use crate::tls::{self, LazyTrust};
 use crate::{system, tcp, verdict};
 
@@ -46,6 +47,11 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// A GET with this run's trust store and resolvers.
+    fn get<'g>(&'g self, host: &'g str, port: u16, path: &'g str, via: Via<'g>) -> http::Get<'g> {
+        http::Get { trust: &self.trust, resolvers: &self.resolvers, host, port, path, via }
+    }
+
     fn started(&self, probe: &str) {
         self.emit(probe, ProbeState::Started);
     }
@@ -226,7 +232,7 @@ async fn http_probe(run: &Run<'_>, environment: Environment, via: Via<'_>) -> (H
     };
     let id = format!("http/{environment}/{}", if route == Route::Direct { "direct" } else { "proxy" });
     run.started(&id);
-    let answer = http::get(&run.trust, &run.resolvers, &target.host, target.port, &path, via, run.options.timeout).await;
+    let answer = http::get(run.get(&target.host, target.port, &path, via), run.options.timeout).await;
     run.finished(&id, answer.outcome.status().is_some_and(|s| !matches!(s, 403 | 429 | 500..)), http_summary(&answer.outcome));
     let probe = HttpProbe {
         environment,
@@ -266,14 +272,14 @@ async fn control_probe(run: &Run<'_>) -> Option<(ControlProbe, Dated)> {
             let timeout = run.options.timeout;
             match run.options.proxy.proxy_for(&host) {
                 Some(proxy) => {
-                    let answer = http::get(&run.trust, &run.resolvers, &host, port, &path, Via::Proxy(proxy), timeout).await;
+                    let answer = http::get(run.get(&host, port, &path, Via::Proxy(proxy)), timeout).await;
                     (Route::Proxy { proxy: redact_url(proxy.as_str()) }, answer)
                 }
                 None => {
                     let answer = match run.resolvers.resolve_any(&host, started + timeout).await {
                         Ok(ips) => {
                             let sockets: Vec<SocketAddr> = ips.into_iter().map(|ip| SocketAddr::new(ip, port)).collect();
-                            http::get(&run.trust, &run.resolvers, &host, port, &path, Via::Direct(&sockets), timeout).await
+                            http::get(run.get(&host, port, &path, Via::Direct(&sockets)), timeout).await
                         }
                         Err(e) => http::Answer {
                             outcome: HttpOutcome::Failed { stage: Stage::Dns, kind: FailureKind::NoAddress, detail: e },

@@ -7,7 +7,7 @@ use fatoora_core::Localized;
 use fatoora_core::store::rusqlite::{self, Connection, OptionalExtension, params};
 
 use crate::model::Report;
-use crate::verdict::VerdictClass;
+use crate::model::VerdictClass;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {

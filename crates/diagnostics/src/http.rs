@@ -16,7 +16,7 @@ use url::Url;
 
 use crate::dns::Resolvers;
 use crate::model::{FailureKind, HttpOutcome, Stage};
-use crate::options::redact_url;
+use crate::proxy::redact_url;
 use crate::tcp;
 use crate::tls::{self, HandshakeError, LazyTrust};
 
@@ -36,18 +36,20 @@ fn failed(stage: Stage, kind: FailureKind, detail: impl Into<String>) -> HttpOut
     HttpOutcome::Failed { stage, kind, detail: detail.into() }
 }
 
-pub(crate) async fn get(
-    trust: &LazyTrust,
-    resolvers: &Resolvers,
-    host: &str,
-    port: u16,
-    path: &str,
-    via: Via<'_>,
-    timeout: Duration,
-) -> Answer {
+/// One harmless GET: where it goes and how it gets there.
+pub(crate) struct Get<'a> {
+    pub trust: &'a LazyTrust,
+    pub resolvers: &'a Resolvers,
+    pub host: &'a str,
+    pub port: u16,
+    pub path: &'a str,
+    pub via: Via<'a>,
+}
+
+pub(crate) async fn get(request: Get<'_>, timeout: Duration) -> Answer {
     let started = Instant::now();
     let deadline = started + timeout;
-    let (outcome, dates) = match exchange(trust, resolvers, host, port, path, via, deadline).await {
+    let (outcome, dates) = match exchange(request, deadline).await {
         Ok((outcome, dates)) => (outcome, dates),
         Err(outcome) => (outcome, None),
     };
@@ -56,15 +58,8 @@ pub(crate) async fn get(
 
 type Dates = Option<(DateTime<Utc>, DateTime<Utc>)>;
 
-async fn exchange(
-    trust: &LazyTrust,
-    resolvers: &Resolvers,
-    host: &str,
-    port: u16,
-    path: &str,
-    via: Via<'_>,
-    deadline: Instant,
-) -> Result<(HttpOutcome, Dates), HttpOutcome> {
+async fn exchange(request: Get<'_>, deadline: Instant) -> Result<(HttpOutcome, Dates), HttpOutcome> {
+    let Get { trust, resolvers, host, port, path, via } = request;
     let stream = match via {
         Via::Direct(addresses) => {
             if addresses.is_empty() {

@@ -22,11 +22,10 @@ mod verdict;
 pub use engine::{Progress, ProbeState, ProgressEvent, diagnose};
 pub use model::*;
 pub use options::{
-    ALL_ZATCA_ENVIRONMENTS, DEFAULT_CONTROL_URL, DEFAULT_TIMEOUT, DiagnoseOptions, ProxySettings, Target, TargetError,
-    load_ca_file, parse_ca_pem, parse_resolver, redact_url,
+    ALL_ZATCA_ENVIRONMENTS, DEFAULT_CONTROL_URL, DEFAULT_TIMEOUT, DiagnoseOptions, Target, TargetError, load_ca_file,
+    parse_ca_pem, parse_resolver,
 };
-pub use proxy::{MacProxyValues, SystemProxy};
-pub use verdict::{Verdict, VerdictClass};
+pub use proxy::{MacProxyValues, ProxySettings, SystemProxy, redact_url};
 
 /// The onboarding pre-flight: can the gateway be reached right now? Run it
 /// before asking for an OTP, which is valid for one hour only.

@@ -5,10 +5,8 @@
 use std::net::{IpAddr, SocketAddr};
 
 use chrono::{DateTime, Utc};
-use fatoora_core::Environment;
+use fatoora_core::{Environment, Localized};
 use serde::Serialize;
-
-use crate::verdict::Verdict;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -264,4 +262,54 @@ impl HttpOutcome {
             HttpOutcome::Failed { .. } => None,
         }
     }
+}
+
+/// One verdict for the whole report, decided by the rule table in
+/// `verdict.rs` from the findings above.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictClass {
+    Healthy,
+    ProxyMisconfigured,
+    ProxyRequired,
+    NoInternet,
+    DnsNxdomain,
+    DnsServfail,
+    DnsTimeout,
+    DnsFailed,
+    TcpRefused,
+    TcpBlackHole,
+    NetworkUnreachable,
+    TlsStall,
+    TlsVersionRefused,
+    TlsFailed,
+    UntrustedChain,
+    #[serde(rename = "http_403")]
+    Http403,
+    #[serde(rename = "http_429")]
+    Http429,
+    #[serde(rename = "http_5xx")]
+    Http5xx,
+    ClockSkew,
+    Inconclusive,
+}
+
+impl VerdictClass {
+    pub fn id(self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    }
+
+    /// Whether onboarding can go ahead: the gateway answers HTTP and the
+    /// clock is right. An OTP is valid one hour; don't spend it otherwise.
+    pub fn allows_onboarding(self) -> bool {
+        matches!(self, VerdictClass::Healthy)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub class: VerdictClass,
+    pub problem: bool,
+    pub headline: Localized,
+    pub next_step: Localized,
 }

@@ -9,6 +9,8 @@ use fatoora_core::{Environment, Localized};
 use rustls::pki_types::CertificateDer;
 use url::Url;
 
+use crate::proxy::ProxySettings;
+
 /// The environments `--env all` covers: the three real FATOORA environments.
 pub const ALL_ZATCA_ENVIRONMENTS: [Environment; 3] =
     [Environment::Sandbox, Environment::Simulation, Environment::Production];
@@ -174,77 +176,6 @@ pub fn parse_ca_pem(pem: &str, source: &str) -> Result<Vec<CertificateDer<'stati
     Ok(certs)
 }
 
-/// The proxy the way `curl` and most HTTP clients pick it up: from the
-/// environment, else from the system's settings on Windows/macOS
-/// ([`ProxySettings::detect`]).
-#[derive(Debug, Clone, Default)]
-pub struct ProxySettings {
-    /// Every proxy-related variable that was set, value redacted.
-    pub variables: Vec<(String, String)>,
-    pub https_proxy: Option<Url>,
-    pub no_proxy: Vec<String>,
-    /// The OS's own proxy settings (Windows, macOS) as read, used when no
-    /// variable is set.
-    pub system: Option<crate::proxy::SystemProxy>,
-}
-
-const PROXY_VARIABLES: [&str; 8] =
-    ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"];
-
-impl ProxySettings {
-    pub fn from_env() -> Self {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let variables: Vec<(String, String)> = PROXY_VARIABLES
-            .iter()
-            .filter_map(|name| lookup(name).filter(|v| !v.trim().is_empty()).map(|v| (name.to_string(), v)))
-            .collect();
-        let value = |names: &[&str]| {
-            names.iter().find_map(|name| variables.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
-        };
-        let https_proxy = value(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]).and_then(|raw| {
-            // curl accepts a bare host:port; so do we.
-            Url::parse(&raw).ok().filter(|u| u.has_host()).or_else(|| Url::parse(&format!("http://{raw}")).ok())
-        });
-        let no_proxy = value(&["NO_PROXY", "no_proxy"])
-            .map(|v| v.split(',').map(|s| s.trim().trim_start_matches('.').to_ascii_lowercase()).filter(|s| !s.is_empty()).collect())
-            .unwrap_or_default();
-        let variables = variables.into_iter().map(|(n, v)| (n, redact_url(&v))).collect();
-        ProxySettings { variables, https_proxy, no_proxy, system: None }
-    }
-
-    pub fn with_proxy(url: Url) -> Self {
-        let shown = redact_url(url.as_str());
-        ProxySettings { variables: vec![("HTTPS_PROXY".into(), shown)], https_proxy: Some(url), no_proxy: vec![], system: None }
-    }
-
-    /// The proxy to use for `host`, unless NO_PROXY exempts it.
-    pub fn proxy_for(&self, host: &str) -> Option<&Url> {
-        let host = host.to_ascii_lowercase();
-        let exempt = self.no_proxy.iter().any(|rule| crate::proxy::bypasses(rule, &host));
-        if exempt { None } else { self.https_proxy.as_ref() }
-    }
-}
-
-/// Proxy URLs may carry a user name and password; reports never show them.
-/// A bare `user:password@host:port` (which curl accepts) parses as a URL
-/// with the scheme `user` and no host: only a URL with a host is trusted to
-/// have put its credentials where `Url` finds them.
-pub fn redact_url(raw: &str) -> String {
-    match Url::parse(raw) {
-        Ok(mut url) if url.has_host() && (!url.username().is_empty() || url.password().is_some()) => {
-            let _ = url.set_username("REDACTED");
-            let _ = url.set_password(None);
-            url.to_string()
-        }
-        Ok(url) if url.has_host() => url.to_string(),
-        _ if raw.contains('@') => format!("REDACTED@{}", raw.rsplit('@').next().unwrap_or_default()),
-        _ => raw.to_owned(),
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct DiagnoseOptions {
     pub target: Target,
@@ -309,32 +240,8 @@ mod tests {
     }
 
     #[test]
-    fn a_bare_user_password_host_proxy_is_redacted() {
-        for raw in ["carol:pw-9f3c1e@proxy.lan:3128", "carol:pw-9f3c1e@", "http://carol:pw-9f3c1e@proxy.lan:3128"] {
-            let shown = redact_url(raw);
-            assert!(!shown.contains("pw-9f3c1e") && !shown.contains("carol"), "{raw} shown as {shown}");
-        }
-        let p = ProxySettings::from_lookup(|n| (n == "HTTPS_PROXY").then(|| "carol:pw-9f3c1e@proxy.lan:3128".to_owned()));
-        assert!(p.variables.iter().all(|(_, v)| !v.contains("pw-9f3c1e")), "{:?}", p.variables);
-        assert_eq!(p.https_proxy.unwrap().password(), Some("pw-9f3c1e"));
-        assert_eq!(redact_url("http://proxy.lan:3128"), "http://proxy.lan:3128/");
-    }
-
-    #[test]
     fn ca_pem_text_without_a_certificate_is_refused_by_name() {
         let error = parse_ca_pem("not a certificate", "the local simulator's CA").unwrap_err();
         assert!(error.to_string().contains("the local simulator's CA"), "{error}");
-    }
-
-    #[test]
-    fn proxy_credentials_never_shown_and_no_proxy_respected() {
-        let p = ProxySettings::from_lookup(|n| match n {
-            "https_proxy" => Some("http://alice:s3cret@proxy.lan:3128".into()),
-            "NO_PROXY" => Some("localhost,.zatca.gov.sa".into()),
-            _ => None,
-        });
-        assert!(p.variables.iter().all(|(_, v)| !v.contains("s3cret") && !v.contains("alice")));
-        assert!(p.proxy_for("gw-fatoora.zatca.gov.sa").is_none());
-        assert_eq!(p.proxy_for("www.google.com").unwrap().password(), Some("s3cret"));
     }
 }

@@ -6,7 +6,8 @@ use chrono::{Local, Utc};
 use crate::dns::Resolvers;
 use crate::model::Configuration;
 use crate::tls::Trust;
-use crate::options::{DiagnoseOptions, redact_url};
+use crate::options::DiagnoseOptions;
+use crate::proxy::redact_url;
 
 pub(crate) fn os_description() -> String {
     format!("{} ({})", os_name(), std::env::consts::ARCH)
