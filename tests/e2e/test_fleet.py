@@ -286,8 +286,6 @@ def notification_server():
     """A desktop notification server on the test's D-Bus session, the one
     the app uses (notification_server.py). Yields the Notify calls it has
     answered so far, as a function."""
-    require(os.environ.get("DBUS_SESSION_BUS_ADDRESS"),
-            "no D-Bus session for the notification server: run inside scripts/with-secret-service.sh (scripts/test.sh does)")
     record = OUTPUT / "fleet-notifications.jsonl"
     record.write_text("")
     server = subprocess.Popen([sys.executable, str(NOTIFICATION_SERVER), str(record)],
@@ -313,11 +311,14 @@ def reminders_recorded(data_dir: Path, *units: str) -> list[tuple]:
 
 
 def set_direction(driver, direction: str) -> None:
+    """Switches the language, to the one written in `direction`."""
     driver.find_element(By.ID, "language-switch").click()
     WebDriverWait(driver, WAIT_SECONDS).until(lambda d: d.execute_script("return document.documentElement.dir") == direction)
 
 
 def test_expiry_banner_and_one_os_notification_per_threshold(home, data_dir):
+    require(os.environ.get("DBUS_SESSION_BUS_ADDRESS"),
+            "no D-Bus session for a notification server: run inside scripts/with-secret-service.sh (scripts/test.sh does)")
     first, second, _ = my_units(data_dir)
     now = datetime.now(timezone.utc)
     seed_expiry(data_dir, first, now + timedelta(days=5, hours=2))
@@ -408,8 +409,7 @@ def test_overview_search_and_filter(home, data_dir):
 
 
 def test_fleet_in_arabic(home, data_dir):
-    home.find_element(By.ID, "language-switch").click()
-    WebDriverWait(home, WAIT_SECONDS).until(lambda d: d.execute_script("return document.documentElement.dir") == "rtl")
+    set_direction(home, "rtl")
     banner = home.find_element(By.ID, "expiry-banner")
     assert "انتهت صلاحية" in banner.text
     # Dates in Arabic (month name, Arabic digits); VAT numbers stay ASCII, left to right.
