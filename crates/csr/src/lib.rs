@@ -22,9 +22,11 @@ pub mod units;
 
 pub use build::{BuildError, Csr, CsrFormat, build_csr};
 pub use key::{KEY_FILE, KeyError, UnitKey};
-pub use lint::{CsrLint, SANDBOX_VAT_NUMBER, lint_csr, lint_parsed, lint_profile};
+pub use lint::{CsrLint, lint_csr, lint_parsed, lint_profile};
 pub use parse::{
     CSR_FILE, CsrEncoding, CsrParseError, MAX_CSR_BYTES, ParsedAttribute, ParsedCsr, PublicKeyInfo, StringType,
     SubjectAltNameExtension, TemplateExtension, parse_csr, read_csr_file,
 };
-pub use profile::{CsrPreview, PreviewLine, PropertiesError, SDK_PROPERTIES_FILE, UnitProfile, read_sdk_properties_file};
+pub use profile::{
+    CsrPreview, PreviewLine, PropertiesError, SANDBOX_VAT_NUMBER, SDK_PROPERTIES_FILE, UnitProfile, read_sdk_properties_file,
+};

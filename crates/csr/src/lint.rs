@@ -9,10 +9,7 @@ use serde::Serialize;
 
 use crate::layout;
 use crate::parse::{ParsedAttribute, ParsedCsr, StringType, parse_csr};
-use crate::profile::UnitProfile;
-
-/// The VAT number ZATCA's sandbox issues its fixed certificates for (SPEC.md 1.8).
-pub const SANDBOX_VAT_NUMBER: &str = "399999999900003";
+use crate::profile::{SANDBOX_VAT_NUMBER, UnitProfile};
 
 fn finding(field: Field, rule: &'static str, severity: Severity, en: impl Into<String>, ar: impl Into<String>) -> FieldError {
     FieldError { field, rule, severity, message: Localized::new(en, ar) }

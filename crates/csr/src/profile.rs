@@ -50,6 +50,9 @@ pub fn read_sdk_properties_file(path: &std::path::Path) -> Result<Vec<u8>, fatoo
     fatoora_core::input::read_capped(path, SDK_PROPERTIES_FILE)
 }
 
+/// The VAT number ZATCA's sandbox issues its fixed certificates for (SPEC.md 1.8).
+pub const SANDBOX_VAT_NUMBER: &str = "399999999900003";
+
 impl UnitProfile {
     /// The unit of ZATCA's SDK sample `csr-config-example-EN.properties`,
     /// whose VAT number is the one the sandbox issues its fixed certificates
@@ -58,7 +61,7 @@ impl UnitProfile {
     pub fn sdk_example(environment: Environment) -> Self {
         Self {
             organization_name: "Maximum Speed Tech Supply LTD".into(),
-            vat_number: crate::lint::SANDBOX_VAT_NUMBER.into(),
+            vat_number: SANDBOX_VAT_NUMBER.into(),
             organization_unit: "Riyadh Branch".into(),
             common_name: "TST-886431145-399999999900003".into(),
             serial: "1-TST|2-TST|3-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f".into(),
