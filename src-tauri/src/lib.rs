@@ -11,6 +11,8 @@ mod onboarding;
 mod settings;
 mod shell;
 mod units;
+#[cfg(windows)]
+mod webview2;
 
 use tauri_specta::{Builder, collect_commands};
 
@@ -61,6 +63,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
 pub fn run() {
     #[cfg(target_os = "linux")]
     paint_tiles_on_the_cpu();
+    #[cfg(windows)]
+    webview2::require_runtime();
     let builder = specta_builder();
     let app = tauri::Builder::default().plugin(navigation::guard());
     // CSID expiry reminders, sent from Rust only: the webview gets none of
