@@ -20,7 +20,8 @@ fi
 # Tauri 2 on Linux (WebKitGTK 4.1), the OS keychain (Secret Service), the
 # end-to-end tests (Xvfb, WebKitWebDriver, Selenium), screenshots, and the
 # tools the team's tests check their outputs with (openssl, xmllint, Saxon,
-# network-namespace labs, sqlite3 to read the store from outside), libxml2
+# network-namespace labs, sqlite3 to read the store from outside, Chromium
+# to render the saved diagnostics report as a mail client would), libxml2
 # for the simulator's XSD check (libclang for its generated bindings).
 apt_packages=(
   libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev libgtk-3-dev libsoup-3.0-dev
@@ -30,7 +31,7 @@ apt_packages=(
   dnsmasq-base curl ca-certificates git python3 python3-selenium python3-pytest
   php-cli python3-gi gir1.2-secret-1 desktop-file-utils file
   libxml2-dev libclang-dev
-  sqlite3
+  sqlite3 chromium
 )
 # Node.js 18.18 or newer from wherever it came; Debian's own (18.19+) is enough.
 if ! command -v npm >/dev/null; then

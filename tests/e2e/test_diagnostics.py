@@ -16,6 +16,7 @@ import re
 import shutil
 import socket
 import subprocess
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,7 +24,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import OUTPUT, WAIT_SECONDS, shown_now
+from conftest import OUTPUT, WAIT_SECONDS, require, shown_now
 
 ZATCA_ENVIRONMENTS = ("sandbox", "simulation", "production")
 PASSWORD = "s3cret-Proxy-Pass"
@@ -122,14 +123,19 @@ def render(html: Path, png: Path) -> None:
     """The saved report as a mail client would show it, through a browser we
     did not write."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        print(f"no chromium: {html} not rendered to {png}")
-        return
-    subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         f"--screenshot={png}", "--window-size=1100,1500", html.as_uri()],
-        check=True, capture_output=True, timeout=120,
-    )
+    require(browser, f"no chromium to render {html.name} (apt-get install chromium)")
+    # Chromium's own background traffic (updates, sync, safe browsing) is
+    # switched off: tests reach nothing but loopback, and the report must
+    # need nothing from the network.
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-domain-reliability", "--disable-client-side-phishing-detection",
+             "--disable-default-apps", "--no-first-run", "--disable-quic", f"--user-data-dir={profile}",
+             f"--screenshot={png}", "--window-size=1100,1500", html.as_uri()],
+            check=True, capture_output=True, timeout=120,
+        )
     assert png.stat().st_size > 0
 
 
