@@ -135,11 +135,11 @@ mod tests {
 
     use super::*;
 
-    /// The real Secret Service when this runs under
-    /// scripts/with-secret-service.sh, else an in-memory store (said so).
+    /// The real keychain (Credential Manager on Windows, the Secret Service
+    /// under scripts/with-secret-service.sh), else an in-memory store (said so).
     fn keychain() -> Box<dyn SecretStore> {
         let keyring = KeyringStore::new(format!("sa.fatoora-onboard.settings-test-{}", std::process::id()));
-        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() && keyring.probe().is_ok() {
+        if fatoora_core::skip::keychain_missing(&keyring).is_none() {
             Box::new(keyring)
         } else {
             eprintln!("no Secret Service (run under scripts/with-secret-service.sh): checking secrets in memory");

@@ -138,8 +138,8 @@ fn private_keys_stay_in_the_encrypted_file_store() {
 
 #[test]
 fn private_keys_stay_in_the_os_keychain() {
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() || KeyringStore::default().probe().is_err() {
-        fatoora_core::skip::skip("no unlocked Secret Service (run under scripts/with-secret-service.sh)");
+    if let Some(reason) = fatoora_core::skip::keychain_missing(&KeyringStore::default()) {
+        fatoora_core::skip::skip(reason);
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -1,6 +1,10 @@
 //! `fatoora-onboard simulator`: the first stdout line says where it listens
 //! and where its CA is; `simulator otp` reaches it through the data folder.
 
+// Unix-only: the test stops the server with SIGTERM. On Windows the same
+// journey runs under Wine in scripts/windows/journeys.sh.
+#![cfg(unix)]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
@@ -10,7 +14,6 @@ fn run(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(BIN).arg("--data-dir").arg(dir).args(args).output().expect("binary runs")
 }
 
-#[cfg(unix)]
 #[test]
 fn serves_prints_its_address_and_mints_otps_from_another_process() {
     let dir = tempfile::tempdir().unwrap();

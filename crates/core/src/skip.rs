@@ -26,6 +26,17 @@ pub fn skip(reason: impl std::fmt::Display) {
     record(test, &reason.to_string(), every_test_must_run(), log.as_deref());
 }
 
+/// Why the OS keychain cannot be used here, if it cannot. Linux's Secret
+/// Service needs a D-Bus session with an unlocked keyring
+/// (scripts/with-secret-service.sh); Windows' Credential Manager (and macOS's
+/// Keychain) come with every session, so there the keychain tests always
+/// run, and a keychain that fails fails them.
+pub fn keychain_missing(store: &crate::secrets::KeyringStore) -> Option<&'static str> {
+    let reachable = !cfg!(target_os = "linux")
+        || (std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() && store.probe().is_ok());
+    (!reachable).then_some("no unlocked Secret Service (run under scripts/with-secret-service.sh)")
+}
+
 #[track_caller]
 fn record(test: &str, reason: &str, require_all: bool, log: Option<&std::path::Path>) {
     let line = format!("SKIPPED {test}: {reason}");

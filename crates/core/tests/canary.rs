@@ -55,14 +55,11 @@ fn the_canary_marker_reaches_no_log_database_page_or_debug_output() {
         let passphrase = Passphrase::new(format!("passphrase-{marker}"));
         let file_store = EncryptedFileStore::open(data_dir.secrets_file(), &passphrase).unwrap();
         let mut stores: Vec<Box<dyn SecretStore>> = vec![Box::new(file_store)];
-        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
-            stores.push(Box::new(KeyringStore::new(format!(
-                "sa.fatoora-onboard.canary-{}",
-                std::process::id()
-            ))));
-        } else {
+        let keychain = KeyringStore::new(format!("sa.fatoora-onboard.canary-{}", std::process::id()));
+        match fatoora_core::skip::keychain_missing(&keychain) {
+            None => stores.push(Box::new(keychain)),
             // The file layer still runs; the keychain layer is reported as skipped.
-            fatoora_core::skip::skip("keychain layer: no D-Bus session (run under scripts/with-secret-service.sh)");
+            Some(reason) => fatoora_core::skip::skip(format_args!("keychain layer: {reason}")),
         }
         for secret_store in &stores {
             secret_store.put(&name, &secret).unwrap();

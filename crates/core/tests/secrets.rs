@@ -1,5 +1,6 @@
-//! Secret custody through real backends: the Secret Service (gnome-keyring in
-//! a private D-Bus session, see scripts/with-secret-service.sh) and the
+//! Secret custody through real backends: the OS keychain (on Linux the
+//! Secret Service, gnome-keyring in a private D-Bus session, see
+//! scripts/with-secret-service.sh; on Windows Credential Manager) and the
 //! encrypted file.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -58,27 +59,31 @@ fn exercise(store: &dyn SecretStore) {
 }
 
 #[test]
-fn the_real_secret_service_stores_reads_and_deletes() {
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-        fatoora_core::skip::skip("no D-Bus session (run under scripts/with-secret-service.sh)");
+fn the_real_keychain_stores_reads_and_deletes() {
+    let store = KeyringStore::new(unique("sa.fatoora-onboard.test"));
+    if let Some(reason) = fatoora_core::skip::keychain_missing(&store) {
+        fatoora_core::skip::skip(reason);
         return;
     }
-    let store = KeyringStore::new(unique("sa.fatoora-onboard.test"));
-    store.probe().expect("the Secret Service is reachable");
+    store.probe().expect("the keychain is reachable");
     assert_eq!(store.backend(), SecretBackend::Keychain);
     exercise(&store);
 
-    // Seen from outside with dbus-send: the item is in the keyring daemon
-    // while stored, and gone once deleted.
-    let visible = name("unit/visible/local/private-key");
-    assert_eq!(items_in_daemon(store.namespace(), visible.as_str()), 0);
-    store.put(&visible, &SecretBytes::new(b"visible".to_vec())).unwrap();
-    assert_eq!(items_in_daemon(store.namespace(), visible.as_str()), 1);
-    assert!(store.delete(&visible).unwrap());
-    assert_eq!(items_in_daemon(store.namespace(), visible.as_str()), 0);
+    // Seen from outside with dbus-send (Linux: the Secret Service is a
+    // daemon): the item is in the keyring daemon while stored, and gone once
+    // deleted.
+    #[cfg(target_os = "linux")]
+    {
+        let visible = name("unit/visible/local/private-key");
+        assert_eq!(items_in_daemon(store.namespace(), visible.as_str()), 0);
+        store.put(&visible, &SecretBytes::new(b"visible".to_vec())).unwrap();
+        assert_eq!(items_in_daemon(store.namespace(), visible.as_str()), 1);
+        assert!(store.delete(&visible).unwrap());
+        assert_eq!(items_in_daemon(store.namespace(), visible.as_str()), 0);
+    }
 
     // A second handle on the same namespace sees what the first stored: the
-    // secret really is in the keyring daemon, not in this process.
+    // secret really is in the keychain, not in this process.
     let name = name("unit/shared/local/private-key");
     store.put(&name, &SecretBytes::new(b"persisted".to_vec())).unwrap();
     let again = KeyringStore::new(store.namespace());
@@ -89,6 +94,7 @@ fn the_real_secret_service_stores_reads_and_deletes() {
 
 /// Items the Secret Service daemon holds for this service and account, by
 /// its own SearchItems method (keyring 3 stores `service` and `username`).
+#[cfg(target_os = "linux")]
 fn items_in_daemon(service: &str, account: &str) -> usize {
     let output = std::process::Command::new("dbus-send")
         .args([
@@ -106,7 +112,8 @@ fn items_in_daemon(service: &str, account: &str) -> usize {
 }
 
 /// Without a session bus the keychain is unreachable, and the message sends a
-/// headless server to the encrypted-file store.
+/// headless server to the encrypted-file store. Linux-only: D-Bus.
+#[cfg(target_os = "linux")]
 #[test]
 fn without_a_session_bus_the_error_points_to_the_file_store() {
     let status = std::process::Command::new(std::env::current_exe().unwrap())
@@ -134,6 +141,7 @@ fn without_a_session_bus_the_error_points_to_the_file_store() {
 }
 
 /// Runs in a child process of the test above, whose bus address leads nowhere.
+#[cfg(target_os = "linux")]
 #[test]
 #[ignore = "run by without_a_session_bus_the_error_points_to_the_file_store"]
 fn keychain_probe_without_bus() {

@@ -236,8 +236,8 @@ async fn export_writes_what_invoicing_software_and_openssl_read() {
 fn restore_puts_the_keys_into_the_os_keychain() {
     use fatoora_core::secrets::KeyringStore;
     let keychain = KeyringStore::new(format!("sa.fatoora-onboard.custody-test-{}", std::process::id()));
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() || keychain.probe().is_err() {
-        fatoora_core::skip::skip("no unlocked Secret Service (run under scripts/with-secret-service.sh)");
+    if let Some(reason) = fatoora_core::skip::keychain_missing(&keychain) {
+        fatoora_core::skip::skip(reason);
         return;
     }
     let dir = tempfile::tempdir().unwrap();
