@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use fatoora_core::i18n::isolate;
 use fatoora_core::{DataDir, Environment, Localized};
-use fatoora_simulator::RuntimeInfo;
+use serde::Deserialize;
 
 use crate::client::{ClientError, ClientOptions, FatooraClient, Target};
 
@@ -57,12 +57,38 @@ impl LocalError {
     }
 }
 
+/// The part of the runtime file a running simulator writes in its folder
+/// (`fatoora_simulator::RuntimeInfo`) that the product needs. Read with a
+/// type of its own so that the product never links its test double;
+/// `tests/local.rs` reads a real simulator's file through it, so the two
+/// sides cannot drift apart unnoticed.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RuntimeFile {
+    origin: String,
+    ca_cert_path: PathBuf,
+}
+
+const RUNTIME_FILE: &str = "simulator.json";
+
+impl RuntimeFile {
+    fn read(simulator_dir: &Path) -> Result<Self, LocalError> {
+        let path = simulator_dir.join(RUNTIME_FILE);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Err(LocalError::NotRunning(simulator_dir.to_owned()));
+            }
+            Err(error) => return Err(LocalError::Unreadable(format!("{}: {error}", path.display()))),
+        };
+        serde_json::from_slice(&bytes).map_err(|error| LocalError::Unreadable(format!("{}: {error}", path.display())))
+    }
+}
+
 impl LocalGateway {
     /// The simulator serving `simulator_dir`, read from its runtime file.
     pub fn from_runtime_file(simulator_dir: &Path) -> Result<Self, LocalError> {
-        let runtime = RuntimeInfo::read(simulator_dir)
-            .map_err(|error| LocalError::Unreadable(error.to_string()))?
-            .ok_or_else(|| LocalError::NotRunning(simulator_dir.to_owned()))?;
+        let runtime = RuntimeFile::read(simulator_dir)?;
         let ca_cert_pem = std::fs::read_to_string(&runtime.ca_cert_path)
             .map_err(|error| LocalError::Unreadable(format!("{}: {error}", runtime.ca_cert_path.display())))?;
         Ok(Self { origin: runtime.origin, ca_cert_pem, ca_cert_path: runtime.ca_cert_path })

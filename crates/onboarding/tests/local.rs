@@ -36,3 +36,14 @@ fn without_a_running_simulator_local_says_how_to_start_one_and_zatca_needs_none(
     assert!(gateway.is_none(), "ZATCA's environments never read the simulator's files");
     assert_eq!(client.base_url(), "https://gw-fatoora.zatca.gov.sa/e-invoicing/simulation");
 }
+
+#[test]
+fn a_damaged_runtime_file_is_named_not_taken_for_a_stopped_simulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = DataDir::at(dir.path());
+    let folder = simulator_dir(&data_dir);
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join(fatoora_simulator::RUNTIME_FILE), b"{\"origin\": ").unwrap();
+    let error = client_for(&data_dir, Environment::Local, ClientOptions::default()).err().expect("unreadable");
+    assert!(matches!(error, LocalError::Unreadable(ref detail) if detail.contains("simulator.json")), "{error}");
+}
