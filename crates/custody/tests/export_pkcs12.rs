@@ -2,6 +2,10 @@
 //! write: OpenSSL 3 without its legacy provider (MAC, bags, the key matching
 //! the certificate) and, when a JDK is installed, Java's keytool.
 
+// Linux-only: the files are read back by Debian's openssl and Java's keytool,
+// which the Windows run under Wine cannot start.
+#![cfg(target_os = "linux")]
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;

@@ -103,6 +103,9 @@ async fn submit(s: &Sim, base: &str, auth: &str, xml: &str, hash: &str) -> Respo
     .await
 }
 
+// Linux-only: the answers are ZATCA's byte for byte, XSD verdict included, and
+// the schema check is libxml2, which the Windows build lacks (Cargo.toml).
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn six_compliance_checks_open_the_gate_to_a_production_csid() {
     let Some(reference) = fatoora_core::reference::zatca_reference_dir_or_skip("six_compliance_checks") else { return };

@@ -23,6 +23,8 @@ fn cert_pem_of_token(token: &str) -> String {
     format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", body.join("\n"))
 }
 
+// Linux-only: Debian's openssl command, which the Windows run under Wine cannot start.
+#[cfg(target_os = "linux")]
 fn openssl(args: &[&str], dir: &std::path::Path) -> String {
     let output = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
     assert!(output.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&output.stderr));
@@ -132,6 +134,8 @@ async fn minted_otps_keep_leading_zeros_and_work() {
     assert_eq!(response.status, 200, "{}", response.text);
 }
 
+// Linux-only: Debian's openssl command, which the Windows run under Wine cannot start.
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn compliance_csid_is_a_real_certificate_from_cn_einvoicing() {
     let s = start().await;
@@ -169,6 +173,8 @@ async fn compliance_csid_is_a_real_certificate_from_cn_einvoicing() {
     assert!((years(end) - years(start) - 5).abs() <= 1 && years(end) >= years(start) + 4, "{dates}");
 }
 
+// Linux-only: Debian's openssl command, which the Windows run under Wine cannot start.
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn an_openssl_made_secp256k1_csr_is_accepted() {
     let s = start().await;
@@ -246,6 +252,8 @@ async fn core_can_be_strictly_production() {
     assert_eq!(response.json()["requestID"], -2);
 }
 
+// Linux-only: Debian's openssl command, which the Windows run under Wine cannot start.
+#[cfg(target_os = "linux")]
 async fn rsa_and_p256_csrs() -> Vec<(&'static str, String)> {
     let work = tempfile::tempdir().unwrap();
     let subj = "/C=SA/OU=Riyadh Branch/O=Maximum Speed Tech Supply LTD/CN=TST-886431145-399999999900003";
@@ -260,6 +268,8 @@ async fn rsa_and_p256_csrs() -> Vec<(&'static str, String)> {
     ]
 }
 
+// Linux-only: Debian's openssl command, which the Windows run under Wine cannot start.
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn bad_csrs_get_the_invalid_csr_envelope_never_a_panic() {
     let s = start().await;
@@ -394,6 +404,8 @@ async fn production_csid_gate_auth_and_cross_environment_rules() {
     assert_eq!(response.json()["code"], "Invalid-CurrentCCSID");
 }
 
+// Linux-only: Debian's openssl command, which the Windows run under Wine cannot start.
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn sandbox_issues_without_the_gate_and_renewal_works() {
     let s = start().await;
