@@ -490,24 +490,12 @@ fn explanation(what_en: &str, what_ar: &str, next_en: &str, next_ar: &str, retry
 
 impl GatewayError {
     /// The catalogue: plain words and a next step for each code, tuned to the
-    /// call that failed where the cause differs (an OTP refused on renewal
-    /// is often an onboarding OTP).
+    /// call that failed where the cause differs.
     pub fn explain(&self, endpoint: Endpoint) -> Explanation {
         match &self.code {
-            ErrorCode::InvalidOtp if endpoint == Endpoint::RenewProductionCsids => explanation(
-                "ZATCA did not accept the renewal OTP. The usual causes: it was generated under \"Onboard new solution unit/device\" instead of \"Renewing Existing CSID\", it is more than an hour old, it was already used, it came from the other portal (simulation vs production), or it belongs to another VAT number.",
-                "لم تقبل الهيئة رمز التحقق الخاص بالتجديد. الأسباب المعتادة: أُنشئ من خيار «ربط وحدة حل/جهاز جديد» بدلًا من «تجديد معرّف الختم التشفيري»، أو مضت عليه أكثر من ساعة، أو استُخدم من قبل، أو أُنشئ من البوابة الأخرى (المحاكاة بدلًا من الإنتاج أو العكس)، أو يخص رقمًا ضريبيًا آخر.",
-                "Generate a new OTP in the FATOORA portal under \"Renewing Existing CSID\", in the same environment, for this VAT number, and use it within the hour.",
-                "أنشئ رمز تحقق جديدًا من بوابة «فاتورة» من خيار «تجديد معرّف الختم التشفيري» في البيئة نفسها ولهذا الرقم الضريبي، واستخدمه خلال ساعة.",
-                false,
-            ),
-            ErrorCode::InvalidOtp => explanation(
-                "ZATCA did not accept the OTP. The usual causes: it came from the other portal (simulation vs production), it is more than an hour old, it was already used, it was generated for another VAT number than the one in the CSR, or it is a renewal OTP.",
-                "لم تقبل الهيئة رمز التحقق. الأسباب المعتادة: أُنشئ من البوابة الأخرى (المحاكاة بدلًا من الإنتاج أو العكس)، أو مضت عليه أكثر من ساعة، أو استُخدم من قبل، أو أُنشئ لرقم ضريبي غير الرقم الموجود في طلب توقيع الشهادة (CSR)، أو هو رمز خاص بالتجديد.",
-                "Generate a new OTP in the FATOORA portal under \"Onboard new solution unit/device\", in the portal that matches the environment, for the VAT number in the CSR, and use it within the hour.",
-                "أنشئ رمز تحقق جديدًا من بوابة «فاتورة» من خيار «ربط وحدة حل/جهاز جديد» في البوابة المطابقة للبيئة، وللرقم الضريبي الموجود في طلب توقيع الشهادة (CSR)، واستخدمه خلال ساعة.",
-                false,
-            ),
+            // Without the store's evidence; the flow's callers explain it
+            // from the evidence (crate::otp_diagnosis).
+            ErrorCode::InvalidOtp => crate::otp_diagnosis::without_evidence(endpoint),
             ErrorCode::MissingOtp => explanation(
                 "ZATCA received no OTP with the request.",
                 "لم تتلقَّ الهيئة رمز التحقق مع الطلب.",
@@ -710,13 +698,6 @@ mod tests {
         assert_eq!(parse(502, b"").code, ErrorCode::ServerError(502));
         assert_eq!(parse(429, b"").code, ErrorCode::TooManyRequests);
         assert_eq!(parse(403, b"").shape, BodyShape::Empty);
-    }
-
-    #[test]
-    fn renewal_otp_refusal_points_at_the_renewal_tile() {
-        let error = parse(400, br#"{"errors":[{"code":"Invalid-OTP","message":"The provided OTP is invalid"}]}"#);
-        assert!(error.explain(Endpoint::RenewProductionCsids).next_step.en.contains("Renewing Existing CSID"));
-        assert!(error.explain(Endpoint::Compliance).next_step.en.contains("Onboard new solution unit/device"));
     }
 
     #[test]

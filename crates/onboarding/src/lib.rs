@@ -8,6 +8,7 @@ pub mod client;
 pub mod flow;
 pub mod journal;
 pub mod local;
+pub mod otp_diagnosis;
 pub mod preflight;
 pub mod probe;
 pub mod state;

@@ -154,7 +154,7 @@ fn check(id: CheckId, outcome: Outcome, en: impl Into<String>, ar: impl Into<Str
     Check { id, outcome, overridable: id.overridable(), message: Localized::new(en, ar) }
 }
 
-fn portal_name(environment: Environment) -> Localized {
+pub(crate) fn portal_name(environment: Environment) -> Localized {
     match environment {
         Environment::Production => Localized::new("the FATOORA production portal", "بوابة «فاتورة» (الإنتاج)"),
         Environment::Simulation => Localized::new("the FATOORA simulation portal", "بوابة «فاتورة» للمحاكاة"),

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::client::Reach;
 use crate::journal::{self, JournalEntry};
+use crate::otp_diagnosis::{self, Diagnosis};
 use crate::state;
 
 /// ZATCA's support contact as shown in its own apps («الدعم الفني - 19993»).
@@ -49,6 +50,9 @@ pub struct SupportFacts {
     pub csr_common_name: Option<String>,
     pub csr_serial: Option<String>,
     pub requests: Vec<RequestFact>,
+    /// Why ZATCA answered `Invalid-OTP`, when it did: the same reasoning
+    /// the user was shown.
+    pub otp_diagnosis: Option<Diagnosis>,
     pub diagnostics: Option<Localized>,
     pub prepared_at: DateTime<Utc>,
 }
@@ -111,6 +115,7 @@ pub fn support_message(
         csr_common_name: csr.as_ref().and_then(|c| c.common_name()).map(str::to_owned),
         csr_serial: csr.as_ref().and_then(|c| c.egs_serial()).map(str::to_owned),
         requests,
+        otp_diagnosis: otp_diagnosis::gather(conn, unit_id, environment)?.as_ref().map(otp_diagnosis::diagnose),
         diagnostics,
         prepared_at: Utc::now(),
     };
@@ -228,6 +233,12 @@ fn write(facts: SupportFacts) -> SupportMessage {
     en.push_str(&format!("\nOnly these endpoints of the {env} gateway were called: {}.\n", endpoints.join(", ")));
     ar.push_str(&format!("\nلم تُستدعَ إلا نقاط الاتصال هذه في بوابة {}: \u{2066}{}\u{2069}.\n", env.label().ar, endpoints.join(", ")));
 
+    // The reasoning only: the next step is addressed to the user.
+    if let Some(diagnosis) = &facts.otp_diagnosis {
+        let reasoning = diagnosis.explanation().what_happened;
+        en.push_str(&format!("\nOur reading of the Invalid-OTP answer, from the records above:\n{}\n", reasoning.en));
+        ar.push_str(&format!("\nقراءتنا لرد Invalid-OTP بناءً على السجلات أعلاه:\n{}\n", reasoning.ar));
+    }
     if let Some(diagnostics) = &facts.diagnostics {
         en.push_str(&format!("\nLatest network diagnostics: {}\n", diagnostics.en));
         ar.push_str(&format!("\nآخر تشخيص للاتصال: {}\n", diagnostics.ar));
