@@ -6,6 +6,8 @@
 
 // Network namespaces exist on Linux only.
 #[cfg(target_os = "linux")]
+pub mod namespaces;
+#[cfg(target_os = "linux")]
 pub mod netns;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -1,66 +1,31 @@
-//! What loopback cannot show, made by the test itself: a client and a
-//! server network namespace joined by a veth pair (vc0 with
-//! [`CLIENT_IP`]/30, vs0 with [`SERVER_IP`]/30), with no default route, so
-//! nothing leaves them. Both are deleted with their /etc/netns folders when
-//! dropped, also when the test panics. Needs root and `ip netns`; without
-//! them [`network`] prints why and the test skips.
+//! What loopback cannot show, made by the test itself, on the plumbing of
+//! [`super::namespaces`]: sockets opened inside a namespace for the test's
+//! runtime to serve, and [`delayed_network`], whose link this process
+//! carries late, for a slow path.
 
+use std::fs::File;
+use std::io::{Read, Write};
 use std::net::SocketAddr;
-use std::process::Command;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
+use nix::libc;
 use nix::sched::{CloneFlags, setns};
+use tokio::io::unix::AsyncFd;
+use tokio::time::Instant;
 
+use super::namespaces::{bring_up, namespaces, or_skip};
+#[allow(unused_imports)] // the tests import these from here; each binary uses a subset
+pub use super::namespaces::{CLIENT_IP, Netns, SERVER_IP, network};
 use super::{Answer, serve_https};
 
-pub const CLIENT_IP: &str = "10.77.0.1";
-/// The lab CA's server certificates name this address.
-pub const SERVER_IP: &str = "10.77.0.2";
-
-/// A network namespace deleted (with its /etc/netns folder) when dropped.
-pub struct Netns {
-    pub name: String,
-}
-
-/// Runs `program`; its standard output, or what failed.
-fn run(program: &str, args: &[&str]) -> Result<String, String> {
-    let output = Command::new(program).args(args).output().map_err(|e| format!("{program}: {e}"))?;
-    if output.status.success() {
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-    } else {
-        Err(format!("{program} {}: {}", args.join(" "), String::from_utf8_lossy(&output.stderr).trim()))
-    }
-}
-
 impl Netns {
-    fn create(role: &str) -> Result<Self, String> {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!("flab-{role}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        run("ip", &["netns", "add", &name])?;
-        let namespace = Netns { name };
-        namespace.exec(&["ip", "link", "set", "lo", "up"])?;
-        Ok(namespace)
-    }
-
-    /// Runs `command` inside this namespace; its standard output.
-    pub fn exec(&self, command: &[&str]) -> Result<String, String> {
-        let mut args = vec!["netns", "exec", &self.name];
-        args.extend_from_slice(command);
-        run("ip", &args)
-    }
-
     /// Runs `work` on a thread that lives inside this namespace: every
     /// socket it opens belongs to the namespace.
     pub fn enter<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> T {
         in_namespace(Some(&self.name), work)
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = run("ip", &["netns", "del", &self.name]);
-        let _ = std::fs::remove_dir_all(format!("/etc/netns/{}", self.name));
     }
 }
 
@@ -79,29 +44,80 @@ pub fn in_namespace<T: Send + 'static>(name: Option<&str>, work: impl FnOnce() -
     .expect("namespace thread")
 }
 
-/// Client and server namespaces joined by veth; `None` (with the reason
-/// printed) where namespaces cannot be made.
-pub fn network(test: &str) -> Option<(Netns, Netns)> {
-    let build = || -> Result<(Netns, Netns), String> {
-        if !nix::unistd::geteuid().is_root() {
-            return Err("needs root".into());
-        }
-        let client = Netns::create("c")?;
-        let server = Netns::create("s")?;
-        client.exec(&["ip", "link", "add", "vc0", "type", "veth", "peer", "name", "vs0", "netns", &server.name])?;
-        client.exec(&["ip", "addr", "add", &format!("{CLIENT_IP}/30"), "dev", "vc0"])?;
-        client.exec(&["ip", "link", "set", "vc0", "up"])?;
-        server.exec(&["ip", "addr", "add", &format!("{SERVER_IP}/30"), "dev", "vs0"])?;
-        server.exec(&["ip", "link", "set", "vs0", "up"])?;
+/// Client and server namespaces joined through this process: vc0 and vs0
+/// are TUN devices, and every packet read from one is written to the other
+/// `one_way` later, so each round trip takes at least twice that. The
+/// latency of a long path without `tc` netem, which not every kernel has
+/// (`CONFIG_NET_SCH_NETEM`). The carrying tasks run on the caller's tokio
+/// runtime and end with it.
+pub fn delayed_network(test: &str, one_way: Duration) -> Option<(Netns, Netns)> {
+    or_skip(test, || {
+        let (client, server) = namespaces()?;
+        let client_end = Arc::new(tun(&client, "vc0")?);
+        let server_end = Arc::new(tun(&server, "vs0")?);
+        bring_up(&client, "vc0", CLIENT_IP)?;
+        bring_up(&server, "vs0", SERVER_IP)?;
+        carry(client_end.clone(), server_end.clone(), one_way);
+        carry(server_end, client_end, one_way);
         Ok((client, server))
-    };
-    match build() {
-        Ok(pair) => Some(pair),
-        Err(reason) => {
-            eprintln!("SKIPPED {test}: network namespaces unavailable ({reason})");
-            None
+    })
+}
+
+/// `struct ifreq` as TUNSETIFF reads it: the name, then the flags.
+#[repr(C)]
+struct TunRequest {
+    name: [u8; libc::IFNAMSIZ],
+    flags: libc::c_short,
+    _rest: [u8; 22],
+}
+
+/// A TUN device named `name` in `namespace` (IP packets, no extra header),
+/// non-blocking, ready for the runtime to read. It lives as long as the
+/// returned file.
+fn tun(namespace: &Netns, name: &str) -> Result<AsyncFd<File>, String> {
+    let mut request = TunRequest { name: [0; libc::IFNAMSIZ], flags: (libc::IFF_TUN | libc::IFF_NO_PI) as libc::c_short, _rest: [0; 22] };
+    request.name[..name.len()].copy_from_slice(name.as_bytes());
+    // The device is made in the namespace of the thread that asks.
+    let file = namespace.enter(move || -> Result<File, String> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open("/dev/net/tun")
+            .map_err(|e| format!("/dev/net/tun: {e}"))?;
+        // SAFETY: TUNSETIFF reads a `struct ifreq`, which TunRequest lays
+        // out (40 bytes), from a pointer valid for the call.
+        if unsafe { libc::ioctl(file.as_raw_fd(), libc::TUNSETIFF, &mut request) } < 0 {
+            return Err(format!("TUNSETIFF {:?}: {}", request.name, std::io::Error::last_os_error()));
         }
-    }
+        Ok(file)
+    })?;
+    // SAFETY: the File owns its descriptor and the AsyncFd owns the File:
+    // it stays open, and the same, until the AsyncFd drops.
+    unsafe { AsyncFd::register(file) }.map_err(|e| format!("polling the TUN device: {e}"))
+}
+
+/// Writes each packet read from `from` into `to`, `delay` after it was read.
+fn carry(from: Arc<AsyncFd<File>>, to: Arc<AsyncFd<File>>, delay: Duration) {
+    let (held, mut due) = tokio::sync::mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 65536];
+        loop {
+            let Ok(mut ready) = from.readable().await else { return };
+            match ready.try_io(|file| file.get_ref().read(&mut buf)) {
+                Ok(Ok(n)) if held.send((Instant::now() + delay, buf[..n].to_vec())).is_ok() => {}
+                Ok(_) => return,
+                Err(_would_block) => {}
+            }
+        }
+    });
+    tokio::spawn(async move {
+        while let Some((at, packet)) = due.recv().await {
+            tokio::time::sleep_until(at).await;
+            // A full queue drops the packet, as a real link does; TCP resends.
+            let _ = to.get_ref().write(&packet);
+        }
+    });
 }
 
 /// A listening socket on `address` inside `namespace`, for the test's
