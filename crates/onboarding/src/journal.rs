@@ -146,7 +146,7 @@ fn failure_id(failure: TransportFailure) -> &'static str {
     }
 }
 
-/// Writes one request to the journal; returns its row id.
+/// Writes one finished request to the journal; returns its row id.
 pub fn record(
     conn: &Connection,
     unit_id: &str,
@@ -154,32 +154,9 @@ pub fn record(
     otp: Option<&OtpUse>,
     document: Option<&str>,
 ) -> rusqlite::Result<i64> {
-    conn.execute(
-        "INSERT INTO onboarding_journal (unit_id, environment, endpoint, url, started_at, duration_ms, attempts,
-             http_status, zatca_codes, request_id, reach, transport_failure, otp_hash, otp_last_digit,
-             otp_generated_at, otp_portal, document)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-        params![
-            unit_id,
-            call.environment.id(),
-            call.endpoint.id(),
-            call.url,
-            timestamp(call.started_at),
-            i64::try_from(call.duration_ms).unwrap_or(i64::MAX),
-            call.attempts,
-            call.status,
-            serde_json::to_string(&call.zatca_codes).expect("strings serialise"),
-            call.request_id,
-            reach_id(call.reach),
-            call.failure.map(failure_id),
-            otp.map(|o| o.fingerprint.hash.as_str()),
-            otp.map(|o| o.fingerprint.last_digit.to_string()),
-            otp.and_then(|o| o.generated_at).map(timestamp),
-            otp.and_then(|o| o.portal).map(Environment::id),
-            document,
-        ],
-    )?;
-    Ok(conn.last_insert_rowid())
+    let row = in_flight(conn, unit_id, call.environment, call.endpoint, &call.url, otp, document)?;
+    complete(conn, row, call)?;
+    Ok(row)
 }
 
 /// Writes the row of a request about to be sent, as "may have reached
@@ -194,20 +171,25 @@ pub fn in_flight(
     otp: Option<&OtpUse>,
     document: Option<&str>,
 ) -> rusqlite::Result<i64> {
-    let call = CallRecord {
-        environment,
-        endpoint,
-        url: url.to_owned(),
-        started_at: Utc::now(),
-        duration_ms: 0,
-        attempts: 1,
-        status: None,
-        zatca_codes: Vec::new(),
-        request_id: None,
-        reach: Reach::MayHaveReached,
-        failure: None,
-    };
-    record(conn, unit_id, &call, otp, document)
+    conn.execute(
+        "INSERT INTO onboarding_journal (unit_id, environment, endpoint, url, started_at, duration_ms, attempts,
+             zatca_codes, reach, otp_hash, otp_last_digit, otp_generated_at, otp_portal, document)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, 1, '[]', ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            unit_id,
+            environment.id(),
+            endpoint.id(),
+            url,
+            timestamp(Utc::now()),
+            reach_id(Reach::MayHaveReached),
+            otp.map(|o| o.fingerprint.hash.as_str()),
+            otp.map(|o| o.fingerprint.last_digit.to_string()),
+            otp.and_then(|o| o.generated_at).map(timestamp),
+            otp.and_then(|o| o.portal).map(Environment::id),
+            document,
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
 }
 
 /// Completes an [`in_flight`] row with the call as it ended.
