@@ -278,7 +278,7 @@ fn with_otp(evidence: &Evidence) -> Diagnosis {
             Cause::Expired,
             Basis::Statement,
             text(
-                format!("as stated when it was entered, it was generated {} minutes before it was sent; it is valid for {validity}", age.max(0)),
+                format!("as stated when it was entered, it was generated {} minutes before it was sent; it is valid for {validity} minutes", age.max(0)),
                 format!("بحسب ما ذُكر عند إدخاله، أُنشئ قبل {} دقيقة من إرساله؛ وصلاحيته {validity} دقيقة", age.max(0)),
             ),
         ),

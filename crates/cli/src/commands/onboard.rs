@@ -9,7 +9,9 @@ use clap::Args;
 use fatoora_core::secrets::{SecretBackend, SecretStore, open_secret_store};
 use fatoora_core::{DataDir, Environment, Localized, Store};
 use fatoora_onboarding::client::{ClientOptions, FatooraClient};
+use fatoora_onboarding::catalogue::Explanation;
 use fatoora_onboarding::local::LocalGateway;
+use fatoora_onboarding::otp_diagnosis;
 use fatoora_onboarding::flow::{FlowError, Onboarding, Progress, Request, Unit};
 use fatoora_onboarding::preflight::{OtpAnswers, Overrides, Reachability};
 
@@ -167,7 +169,11 @@ pub fn run(cli: &Cli, args: &OnboardArgs, renew: bool) -> anyhow::Result<u8> {
             }
             Ok(exit::OK)
         }
-        Err(error) => report_failure(cli, &error),
+        Err(error) => {
+            // Invalid-OTP is diagnosed from the journal's evidence.
+            let explanation = otp_diagnosis::explain_failure(session.store.connection(), &unit.id, session.environment, &error);
+            report_failure(cli, &error, &explanation)
+        }
     }
 }
 
@@ -180,8 +186,7 @@ fn report_bad_input(cli: &Cli, message: &Localized) -> anyhow::Result<u8> {
     Ok(exit::BAD_INPUT)
 }
 
-fn report_failure(cli: &Cli, error: &FlowError) -> anyhow::Result<u8> {
-    let explanation = error.explain();
+fn report_failure(cli: &Cli, error: &FlowError, explanation: &Explanation) -> anyhow::Result<u8> {
     let checks = match error {
         FlowError::Preflight(report) => Some(report),
         _ => None,
