@@ -20,7 +20,7 @@ use fatoora_onboarding::client::{ClientOptions, FatooraClient, Reach, Target};
 use fatoora_onboarding::flow::{FlowError, Issued, Onboarding, Progress, Request, Unit};
 use fatoora_onboarding::preflight::{Check, OtpAnswers, Outcome, Overrides, Reachability};
 use fatoora_onboarding::state::{self, OnboardingState, Step};
-use fatoora_onboarding::{client, probe, support};
+use fatoora_onboarding::{client, otp_diagnosis, probe, support};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
@@ -246,7 +246,7 @@ fn setup(store: &Store) -> Result<OnboardingSetup, CommandError> {
         .map(|unit| {
             let record = records.iter().find(|r| r.unit_id == unit.id && r.environment == environment);
             let has_csr = unit.keys.iter().any(|key| key.environment == environment && key.csr_pem.is_some());
-            describe(unit.id, &unit.profile, has_csr, record)
+            describe(store, unit.id, &unit.profile, has_csr, record)
         })
         .collect();
     let defaults = ClientOptions::default();
@@ -260,7 +260,7 @@ fn setup(store: &Store) -> Result<OnboardingSetup, CommandError> {
     })
 }
 
-fn describe(id: String, profile: &UnitProfile, has_csr: bool, record: Option<&OnboardingState>) -> OnboardingUnit {
+fn describe(store: &Store, id: String, profile: &UnitProfile, has_csr: bool, record: Option<&OnboardingState>) -> OnboardingUnit {
     let issued = record.is_some_and(|r| r.pcsid.is_some());
     OnboardingUnit {
         id,
@@ -273,7 +273,7 @@ fn describe(id: String, profile: &UnitProfile, has_csr: bool, record: Option<&On
         issued,
         expires_at: record.and_then(|r| r.pcsid_expires_at).map(|t| t.to_rfc3339()),
         resume: record.and_then(resume_of),
-        last_failure: record.and_then(|r| r.last_error.as_ref()).and_then(|e| e.get("explanation")).and_then(explained_from_json),
+        last_failure: record.and_then(|r| last_failure(store, r)),
     }
 }
 
@@ -290,6 +290,18 @@ fn resume_of(record: &OnboardingState) -> Option<Resume> {
         Step::RenewalChecks | Step::RenewalPcsid => (Purpose::Renew, false),
     };
     Some(Resume { purpose, needs_otp, otp_may_be_spent })
+}
+
+/// The record's last failure. The record keeps the catalogue's words; an
+/// Invalid-OTP is diagnosed again from the journal's evidence.
+fn last_failure(store: &Store, record: &OnboardingState) -> Option<Explained> {
+    let error = record.last_error.as_ref()?;
+    if error.get("code").and_then(|c| c.as_str()) == Some("Invalid-OTP")
+        && let Ok(Some(evidence)) = otp_diagnosis::gather(store.connection(), &record.unit_id, record.environment)
+    {
+        return Some(otp_diagnosis::diagnose(&evidence).explanation().into());
+    }
+    error.get("explanation").and_then(explained_from_json)
 }
 
 fn explained_from_json(value: &serde_json::Value) -> Option<Explained> {
@@ -388,7 +400,7 @@ async fn run(
         sink(OnboardingEvent::Preflight { checks: report.checks.iter().map(PreflightCheck::from).collect() });
         if !report.passed(overrides) {
             let error = FlowError::Preflight(report);
-            return Ok(OnboardingOutcome { issued: None, failure: Some(failure(&flow, &unit.id, &error)) });
+            return Ok(OnboardingOutcome { issued: None, failure: Some(failure(store, &flow, &unit.id, &error)) });
         }
     }
     let result = match request.purpose {
@@ -401,7 +413,7 @@ async fn run(
         Ok(issued) => OnboardingOutcome { issued: Some(issued.into()), failure: None },
         Err(error) => {
             tracing::warn!(unit = %unit.id, %environment, code = ?error.zatca_code(), "onboarding stopped: {error}");
-            OnboardingOutcome { issued: None, failure: Some(failure(&flow, &unit.id, &error)) }
+            OnboardingOutcome { issued: None, failure: Some(failure(store, &flow, &unit.id, &error)) }
         }
     })
 }
@@ -416,14 +428,14 @@ fn flow_error(error: &FlowError) -> CommandError {
     }
 }
 
-fn failure(flow: &Onboarding<'_>, unit_id: &str, error: &FlowError) -> OnboardingFailure {
+fn failure(store: &Store, flow: &Onboarding<'_>, unit_id: &str, error: &FlowError) -> OnboardingFailure {
     let may_have_reached_zatca = match error {
         FlowError::Call { error, .. } => error.reach() == Reach::MayHaveReached,
         FlowError::OtpInDoubt => true,
         _ => false,
     };
     OnboardingFailure {
-        explanation: error.explain().into(),
+        explanation: otp_diagnosis::explain_failure(store.connection(), unit_id, flow.environment(), error).into(),
         zatca_code: error.zatca_code(),
         preflight_blocked: matches!(error, FlowError::Preflight(_)),
         may_have_reached_zatca,
@@ -616,7 +628,15 @@ mod tests {
         let (outcome, _) = run_collecting(&lab, request(&id, wrong)).await;
         let failure = outcome.failure.expect("Invalid-OTP");
         assert_eq!(failure.zatca_code.as_deref(), Some("Invalid-OTP"));
-        assert!(!failure.explanation.what_happened.ar.is_empty());
+        // Diagnosed from the evidence: the stated portal and age and the
+        // journal rule causes out; the next step names the CSR's VAT number.
+        let what = &failure.explanation.what_happened;
+        assert!(what.en.contains("\nRuled out:\n- the OTP came from another environment's portal") && what.en.contains("\nStill possible, most likely first:\n1. "), "{}", what.en);
+        assert!(what.ar.contains("\nمستبعد:\n") && what.ar.contains("\nما زال محتملا، الأرجح أولا:\n1. "), "{}", what.ar);
+        assert!(failure.explanation.next_step.en.contains(&format!("as the taxpayer whose VAT number is {DEMO_VAT}")), "{}", failure.explanation.next_step.en);
+        assert!(failure.explanation.next_step.ar.contains(&format!("\u{2066}{DEMO_VAT}\u{2069}")), "{}", failure.explanation.next_step.ar);
+        let listed = setup(&lab.store).unwrap().units[0].last_failure.clone().expect("the unit lists its failure");
+        assert_eq!(listed, failure.explanation, "the wizard's unit list shows the same diagnosis");
         let resume = failure.resume.expect("resumable with a new OTP");
         assert!(resume.needs_otp && resume.purpose == Purpose::Onboard);
 
