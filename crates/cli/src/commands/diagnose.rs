@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use fatoora_core::input::{Cap, MIB, read_capped};
 use fatoora_core::{DataDir, Environment, Localized, Store};
 use fatoora_diagnostics::{
-    ALL_ZATCA_ENVIRONMENTS, DEFAULT_CONTROL_URL, DiagnoseOptions, ProbeState, ProgressEvent, Target, TargetError, diagnose,
+    ALL_ZATCA_ENVIRONMENTS, DEFAULT_CONTROL_URL, DiagnoseOptions, ProbeState, ProgressEvent, Target, diagnose,
     history, parse_ca_pem, parse_resolver,
 };
 
@@ -27,7 +27,15 @@ pub enum EnvChoice {
     Local,
 }
 
+/// `diagnose --help` ends with this; tests/diagnose_cli.rs holds the binary to it.
+const EXIT_STATUS: &str = "Exit status:
+  0  healthy: nothing to fix
+  1  the command failed (e.g. the report file could not be written)
+  2  bad input: the message names the option
+  3  a problem found: the verdict says what, and the next step";
+
 #[derive(Debug, Args)]
+#[command(after_help = EXIT_STATUS)]
 pub struct DiagnoseArgs {
     /// Which environment paths to probe over HTTP
     #[arg(long = "env", value_enum, default_value = "all")]
@@ -87,10 +95,9 @@ fn save_to_history(cli: &Cli, report: &fatoora_diagnostics::Report) -> Result<i6
 fn options(args: &DiagnoseArgs) -> Result<DiagnoseOptions, Localized> {
     let environments = environments(args.environment);
     let target = match &args.url {
-        Some(url) => Target::from_url(url, environments),
-        None => Target::gateway(environments),
-    }
-    .map_err(|e| e.message())?;
+        Some(url) => checked_url("--url", url, environments)?,
+        None => Target::gateway(environments).map_err(|e| e.message())?,
+    };
     let mut options = DiagnoseOptions::new(target);
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 600.0) {
         return Err(Localized::new(
@@ -103,16 +110,21 @@ fn options(args: &DiagnoseArgs) -> Result<DiagnoseOptions, Localized> {
     options.use_system_resolver = !args.no_system_resolver;
     options.control_url = (!args.no_control).then(|| args.control_url.clone());
     if let Some(url) = &options.control_url {
-        Target::from_url(url, vec![]).map_err(|e| match e {
-            TargetError::NotAUrl { given, reason } => TargetError::NotAUrl { given: format!("--control-url {given}"), reason },
-            other => other,
-        }.message())?;
+        checked_url("--control-url", url, vec![])?;
     }
     if let Some(path) = &args.ca_file {
         let text = read_capped(path, CA_FILE).and_then(|bytes| CA_FILE.text(bytes, path)).map_err(|e| e.explain())?;
         options.extra_roots = parse_ca_pem(&text, &path.display().to_string()).map_err(|e| e.message())?;
     }
     Ok(options)
+}
+
+/// `url` as an HTTPS origin; a message naming `flag`, the option it came from.
+pub(crate) fn checked_url(flag: &str, url: &str, environments: Vec<Environment>) -> Result<Target, Localized> {
+    Target::from_url(url, environments).map_err(|e| {
+        let message = e.message();
+        Localized::new(message.en.replace("--url", flag), message.ar.replace("--url", flag))
+    })
 }
 
 /// A system bundle of every public CA is about 200 KiB; a company CA is one

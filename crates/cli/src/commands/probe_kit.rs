@@ -12,6 +12,7 @@ use fatoora_core::Localized;
 use fatoora_diagnostics::{ALL_ZATCA_ENVIRONMENTS, DEFAULT_CONTROL_URL, DiagnoseOptions, Target, diagnose};
 use fatoora_probe_kit::{ComparisonClass, ImportedRun, PhpProbeOptions, compare, comparison_html};
 
+use super::diagnose;
 use crate::{Cli, exit};
 
 #[derive(Debug, Args)]
@@ -55,7 +56,15 @@ pub struct PhpArgs {
     pub timeout: f64,
 }
 
+/// `probe-kit compare --help` ends with this; tests/probe_kit.rs holds the binary to it.
+const COMPARE_EXIT_STATUS: &str = "Exit status:
+  0  both sides reach ZATCA
+  1  the command failed (e.g. the report file could not be written)
+  2  bad input: a file that is not a probe result
+  3  either side does not reach ZATCA: the comparison says which";
+
 #[derive(Debug, Args)]
+#[command(after_help = COMPARE_EXIT_STATUS)]
 pub struct CompareArgs {
     /// The server's JSON: saved from probe.php, or `fatoora-onboard --json diagnose` run on the server
     #[arg(long, value_name = "FILE.json")]
@@ -83,10 +92,7 @@ pub fn run(cli: &Cli, args: &ProbeKitArgs) -> anyhow::Result<u8> {
 }
 
 fn checked_url(flag: &str, url: &str) -> Result<Target, Localized> {
-    Target::from_url(url, ALL_ZATCA_ENVIRONMENTS.to_vec()).map_err(|e| {
-        let m = e.message();
-        Localized::new(m.en.replace("--url", flag), m.ar.replace("--url", flag))
-    })
+    diagnose::checked_url(flag, url, ALL_ZATCA_ENVIRONMENTS.to_vec())
 }
 
 fn php(args: &PhpArgs) -> anyhow::Result<u8> {
