@@ -192,3 +192,38 @@ def test_switching_in_arabic(home, local_unit, back_to_local):
     confirm(home, "local")
     assert go_home(home) == "local"
     assert "لا يُرسل أي شيء إلى الهيئة" in home.find_element(By.ID, "environment-banner").text
+
+
+def switch_from_home(driver, environment: str) -> None:
+    open_settings(driver)
+    choose(driver, environment)
+    if environment == "production":
+        driver.find_element(By.CSS_SELECTOR, "label[for=environment-understood]").click()
+    confirm(driver, environment)
+    assert go_home(driver) == environment
+
+
+def banner_of(driver) -> tuple[str, str]:
+    banner = driver.find_element(By.ID, "environment-banner")
+    return banner.get_attribute("class"), banner.text
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_production_banner_does_not_read_like_simulations(home, language, back_to_local):
+    if language == "ar":
+        set_arabic(home)
+    switch_from_home(home, "simulation")
+    simulation_class, simulation_text = banner_of(home)
+    switch_from_home(home, "production")
+    production_class, production_text = banner_of(home)
+    shot(home, f"home-production-{language}.png", "environment-banner")
+
+    assert "production" in production_class.split() and "production" not in simulation_class.split()
+    assert production_text != simulation_text
+    expected = {
+        "en": ("Production: real OTPs, real certificates", "Test environment"),
+        "ar": ("بيئة الإنتاج: رموز تحقق حقيقية وشهادات حقيقية", "بيئة اختبار"),
+    }[language]
+    assert production_text.startswith(expected[0]), production_text
+    assert simulation_text.startswith(expected[1]), simulation_text
+    switch_from_home(home, "local")
