@@ -113,7 +113,7 @@ fn with_the_common_causes_out_the_taxpayer_account_leads_and_the_step_names_the_
     assert!(d.next_step.ar.contains("\u{2066}310122393500003\u{2069}") && d.next_step.ar.contains("«ربط وحدة حل/جهاز جديد»"), "{}", d.next_step.ar);
     let shown = d.explanation();
     assert!(shown.what_happened.en.contains("\nRuled out:\n- the OTP came from another environment's portal: as stated when it was entered, it came from the FATOORA production portal."), "{}", shown.what_happened.en);
-    assert!(shown.what_happened.ar.contains("\nمستبعد:\n") && shown.what_happened.ar.contains("\nما زال محتملًا، الأرجح أولًا:\n1. أُنشئ رمز التحقق من حساب مكلَّف آخر"), "{}", shown.what_happened.ar);
+    assert!(shown.what_happened.ar.contains("\nمستبعد:\n") && shown.what_happened.ar.contains("\nما زال محتملا، الأرجح أولا:\n1. أُنشئ رمز التحقق من حساب مكلَّف آخر"), "{}", shown.what_happened.ar);
 }
 
 #[test]
@@ -198,8 +198,63 @@ async fn the_evidence_is_read_from_the_store_after_real_refusals() {
     // The support message carries the same reasoning, and never the OTP.
     let message = support_message(conn, &unit.id, Environment::Local, None).unwrap();
     assert!(message.body.en.contains("Our reading of the Invalid-OTP answer, from the records above:\nZATCA refused the OTP (Invalid-OTP) on POST /compliance.\nRuled out:"), "{}", message.body.en);
-    assert!(message.body.ar.contains("قراءتنا لرد Invalid-OTP بناءً على السجلات أعلاه:") && message.body.ar.contains("ما زال محتملًا، الأرجح أولًا:"), "{}", message.body.ar);
+    assert!(message.body.ar.contains("قراءتنا لرد Invalid-OTP بناءً على السجلات أعلاه:") && message.body.ar.contains("ما زال محتملا، الأرجح أولا:"), "{}", message.body.ar);
     let json = serde_json::to_string(&message).unwrap();
     assert!(!json.contains(&other), "the OTP is in the support message");
     assert_eq!(message.facts.otp_diagnosis.as_ref().map(|d| d.remaining[0].cause), Some(Cause::OtherTaxpayer));
+}
+
+/// The seed case as the store would hold it: the unit issued in
+/// simulation; in production two fresh OTPs refused on `/compliance` and an
+/// Invalid-OTP to `/production/csids`, which carries none. Written straight
+/// into the journal and the record (the simulator never answers
+/// Invalid-OTP to a request without an OTP).
+#[test]
+fn the_seed_case_is_read_from_the_journal_and_the_records() {
+    use chrono::{Duration, Utc};
+    use fatoora_core::values::Otp;
+    use fatoora_onboarding::client::{CallRecord, Reach};
+    use fatoora_onboarding::journal::{self, OtpHasher, OtpUse};
+    use fatoora_onboarding::state::{self, OnboardingState, Step, StoredCsid};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = fatoora_core::Store::open(&fatoora_core::paths::DataDir::at(dir.path())).unwrap();
+    let conn = store.connection();
+    let unit = unit("seed", "1100");
+    let csid = StoredCsid { request_id: "1".into(), certificate_pem: String::new(), token: "t".into(), secret_name: "s".into() };
+    state::save(conn, &OnboardingState { step: Step::Issued, pcsid: Some(csid), ..OnboardingState::new(&unit.id, Environment::Simulation) }).unwrap();
+
+    let hasher = OtpHasher::new(OtpHasher::generate_salt());
+    let call = |endpoint: Endpoint| CallRecord {
+        environment: Environment::Production,
+        endpoint,
+        url: format!("https://gw-fatoora.zatca.gov.sa/e-invoicing/core{}", endpoint.path()),
+        started_at: Utc::now(),
+        duration_ms: 640,
+        attempts: 1,
+        status: Some(400),
+        zatca_codes: vec!["Invalid-OTP".into()],
+        request_id: None,
+        reach: Reach::Answered,
+        failure: None,
+    };
+    for otp in ["418203", "920417"] {
+        let fingerprint = hasher.fingerprint(&Otp::parse(otp).unwrap());
+        let used = OtpUse { fingerprint, generated_at: Some(Utc::now() - Duration::minutes(2)), portal: Some(Environment::Production) };
+        journal::record(conn, &unit.id, &call(Endpoint::Compliance), Some(&used), None).unwrap();
+    }
+    journal::record(conn, &unit.id, &call(Endpoint::ProductionCsids), None, None).unwrap();
+
+    let evidence = gather(conn, &unit.id, Environment::Production).unwrap().expect("Invalid-OTP in production");
+    assert_eq!(
+        (evidence.endpoint, evidence.refused_otps, evidence.refused_without_otp, evidence.onboarded_in.clone()),
+        (Endpoint::ProductionCsids, 2, true, vec![Environment::Simulation])
+    );
+    assert_eq!(order(&diagnose(&evidence)), [Cause::ZatcaSide], "nothing the user can change on a request without OTP");
+    // The compliance refusal read with the same records: the account first
+    // to check, ZATCA's side indicated.
+    let compliance = diagnose(&Evidence { endpoint: Endpoint::Compliance, otp_age_minutes: Some(2), portal_stated: Some(Environment::Production), ..evidence });
+    assert_eq!(order(&compliance)[..2], [Cause::ZatcaSide, Cause::OtherTaxpayer]);
+    assert!(compliance.explanation().what_happened.en.contains("the same unit was onboarded in simulation"));
+    assert_eq!(gather(conn, &unit.id, Environment::Simulation).unwrap(), None, "simulation holds no refusal");
 }
