@@ -3,6 +3,10 @@
 //! process, and scripts (the CLI, sqlite3) may read the same file from
 //! other processes. Every connection must keep seeing the others' writes.
 
+// Linux-only: the other process is Debian's sqlite3 command, which the
+// Windows run under Wine cannot start.
+#![cfg(target_os = "linux")]
+
 use std::process::Command;
 
 use fatoora_core::{DataDir, Environment, Store};

@@ -27,6 +27,8 @@ fn php_page_is_written_with_the_printed_token() {
     let source = std::fs::read_to_string(&page).unwrap();
     assert!(source.starts_with("<?php"));
     assert!(stdout.contains("Delete probe.php"));
+    // Linux-only: Debian's php, which the Windows run under Wine cannot start.
+    #[cfg(target_os = "linux")]
     match Command::new("php").arg("-l").arg(&page).output() {
         Ok(lint) => assert!(lint.status.success(), "{}", String::from_utf8_lossy(&lint.stdout)),
         Err(_) => fatoora_core::skip::skip("php -l: php is not installed (apt-get install php-cli)"),
