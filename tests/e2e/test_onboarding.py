@@ -251,12 +251,14 @@ def cli_binary():
     return target / "debug" / "fatoora-onboard"
 
 
-def test_renewal_through_the_wizard_with_a_renewal_otp(home, data_dir):
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_renewal_through_the_wizard_with_a_renewal_otp(home, data_dir, language):
     """The portal's "Renew existing" tile: a renewal OTP, minted by the CLI
     from the app's own in-process simulator (one simulator per data folder)."""
     cli = cli_binary()
     require(cli.is_file(), f"no CLI binary at {cli}: cargo build -p fatoora-onboard-cli")
-    unit = save_unit(home, "renew")
+    in_language(home, language)
+    unit = save_unit(home, f"renew{language}")
     open_onboarding(home)
     choose_unit(home, unit)
     answer_questions(home)
@@ -277,11 +279,19 @@ def test_renewal_through_the_wizard_with_a_renewal_otp(home, data_dir):
     assert home.find_element(By.ID, "otp-tile-renew").is_selected(), "an onboarded unit defaults to renewal"
     answer_questions(home)
     type_otp(home, renewal_otp)
-    shot(home, "renew-otp-en")
+    shot(home, f"renew-otp-{language}")
     send_and_wait(home)
     home.find_element(By.ID, "onboarding-result")
-    steps = [li.get_attribute("data-step") for li in home.find_elements(By.CSS_SELECTOR, "#onboarding-progress li")]
-    assert steps[0] == "renewal", steps
-    assert_expiry_shown(home, "en")
-    shot(home, "renew-result-en")
+    rows = home.find_elements(By.CSS_SELECTOR, "#onboarding-progress li")
+    steps = [(li.get_attribute("data-step"), li.get_attribute("data-state"), li.text) for li in rows]
+    assert [(step, state) for step, state, _ in steps] == [
+        ("renewal", "done"), ("renewal-checks", "skipped"), ("renewal-pcsid", "skipped"),
+    ], steps
+    # ZATCA renewed at the request: the skipped steps say so, and none reads
+    # as the renewed CSID itself being "not needed" under "renewed".
+    why = {"en": "not needed: ZATCA renewed the CSID at the renewal request", "ar": "لم تلزم: جدّدت الهيئة المعرّف عند طلب التجديد"}[language]
+    assert all(why in text for _, state, text in steps if state == "skipped"), steps
+    assert "after the renewal checks" in steps[2][2] if language == "en" else "بعد فحوصات التجديد" in steps[2][2], steps
+    assert_expiry_shown(home, language)
+    shot(home, f"renew-result-{language}")
     assert_otp_nowhere(home, data_dir, renewal_otp)
