@@ -632,7 +632,7 @@ mod tests {
         // journal rule causes out; the next step names the CSR's VAT number.
         let what = &failure.explanation.what_happened;
         assert!(what.en.contains("\nRuled out:\n- the OTP came from another environment's portal") && what.en.contains("\nStill possible, most likely first:\n1. "), "{}", what.en);
-        assert!(what.ar.contains("\nمستبعد:\n") && what.ar.contains("\nما زال محتملا، الأرجح أولا:\n1. "), "{}", what.ar);
+        assert!(what.ar.contains("\nمستبعد:\n") && what.ar.replace('\u{064B}', "").contains("\nما زال محتملا، الأرجح أولا:\n1. "), "{}", what.ar);
         assert!(failure.explanation.next_step.en.contains(&format!("as the taxpayer whose VAT number is {DEMO_VAT}")), "{}", failure.explanation.next_step.en);
         assert!(failure.explanation.next_step.ar.contains(&format!("\u{2066}{DEMO_VAT}\u{2069}")), "{}", failure.explanation.next_step.ar);
         let listed = setup(&lab.store).unwrap().units[0].last_failure.clone().expect("the unit lists its failure");

@@ -64,7 +64,8 @@ async fn an_otp_of_another_taxpayer_is_diagnosed_in_both_languages_and_in_the_su
     }
     assert!(said.contains("Still possible, most likely first:\n1. the OTP was generated under another taxpayer's account:"), "{said}");
     assert!(said.contains("\nمستبعد:\n- أُنشئ رمز التحقق من بوابة بيئة أخرى: بحسب ما ذُكر عند إدخاله، أُنشئ من المحاكي المحلي."), "{said}");
-    assert!(said.contains("\nما زال محتملًا، الأرجح أولًا:\n1. أُنشئ رمز التحقق من حساب مكلَّف آخر:"), "{said}");
+    // Without the tanween fath: محتملًا and محتملا are both in use.
+    assert!(said.replace('\u{064B}', "").contains("\nما زال محتملا، الأرجح أولا:\n1. أُنشئ رمز التحقق من حساب مكلَّف آخر:"), "{said}");
     assert!(
         said.contains(&format!("→ Log in to the local simulator as the taxpayer whose VAT number is {VAT}, generate a new OTP under \"Onboard new solution unit/device\" and use it at once.")),
         "{said}"
