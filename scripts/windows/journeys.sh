@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# journeys.sh EXE: the CLI's user journeys, run by the Windows build under
+# journeys.sh BIN: the CLI's user journeys, run by the Windows build under
 # Wine (inside the toolchain's chroot, see scripts/test-windows.sh), with the
 # outcomes asserted as the Linux tests assert them. The data folder is the
 # default one (%LOCALAPPDATA%\fatoora-onboard\data) under a Windows user whose
 # name has Arabic letters and a space; keys go to Wine's Credential Manager.
+# Then the app: it starts, finds no WebView2 (Wine has none) and says so.
 # Prints one line per journey and `journeys: N passed, N failed`.
 set -uo pipefail
-exe=$1
+bin=$1
+exe=$bin/fatoora-onboard.exe
 work=$(mktemp -d /tmp/journeys.XXXXXX)
 export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" XDG_RUNTIME_DIR=$work
 # Wine names the profile folder after $USER: C:\users\<user>\AppData\Local.
@@ -248,6 +250,19 @@ j_import_batch() {
   [ "$(grep -o '"csidIssuedAt"' <<<"$out" | wc -l)" = 3 ] || fail "not every unit is issued"
 }
 
+j_app() {
+  # As installed: the app with WebView2Loader.dll beside it.
+  mkdir -p "$work/app"
+  cp "$bin/fatoora-onboard-app.exe" "$bin/WebView2Loader.dll" "$work/app/"
+  wine "$work/app/fatoora-onboard-app.exe" </dev/null >"$work/out" 2>"$work/err"
+  code=$?
+  text=$(cat "$work/out" "$work/err")
+  expect_code 3
+  expect_text "Microsoft Edge WebView2 Runtime is not installed"
+  expect_text "غير مثبّت"
+  expect_text "https://developer.microsoft.com/microsoft-edge/webview2/"
+}
+
 use_prefix main || exit 1
 journey "info: data under %LOCALAPPDATA% (Arabic user name, space)" j_info
 journey "csr new: key into Credential Manager and back (--reuse-key)" j_csr_new
@@ -261,5 +276,6 @@ journey "diagnose --env local --report (HTML written)" j_diagnose
 journey "backup, restore into a fresh profile and credential store" j_backup_restore
 journey "export: PKCS#12 that openssl opens, the same key" j_export
 journey "import-units + batch onboard" j_import_batch
+journey "app: no WebView2 under Wine, says so in both languages" j_app
 printf 'journeys: %d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]
