@@ -89,6 +89,11 @@ sum_pytest() {
     END { printf "%d %d %d", p, f, s }'
 }
 
+# test-windows.sh's closing line, "windows: N passed, N failed".
+sum_windows() {
+  sed -n 's/^windows: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2 0/p' "$logs/$(step_log "$1")" | tail -1 | grep . || echo "0 1 0"
+}
+
 summary() {
   printf '\nSteps (duration, outcome):\n' >&2
   printf '%s\n' "${steps[@]}" >&2
@@ -137,5 +142,10 @@ if run "app and tests: cargo build --workspace --bins --tests" \
 else
   count rust 0 1 0
 fi
+# Windows: the CLI, the app and the installer built from Debian's archive,
+# run under Wine (journeys, the workspace's tests, silent install).
+windows="windows: build for Windows, journeys, tests and installer under Wine (scripts/test-windows.sh)"
+run "$windows" ./scripts/test-windows.sh
+count windows $(sum_windows "$windows")
 
 exit "$failed"
