@@ -48,11 +48,16 @@ for s in "${steps[@]}"; do
     prefix=$(mktemp -d /tmp/tests-prefix.XXXXXX)
     export XDG_RUNTIME_DIR=$prefix
     WINEPREFIX=$prefix/wine wineboot -i >/dev/null 2>&1
-    WINEPREFIX=$prefix/wine cargo test "${windows[@]}" "${features[@]}" --no-fail-fast 2>&1 | tee /tmp/windows-tests.log
+    # The app's test binaries sit in deps/, away from the WebView2Loader.dll
+    # they load: Wine finds it through WINEPATH.
+    WINEPATH="Z:${bin//\//\\}" WINEPREFIX=$prefix/wine \
+      cargo test "${windows[@]}" "${features[@]}" --no-fail-fast 2>&1 | tee /tmp/windows-tests.log
     [ "${PIPESTATUS[0]}" -eq 0 ] || failed=1
     WINEPREFIX=$prefix/wine wineserver -k 2>/dev/null
     rm -rf "$prefix"
+    # A test binary that dies before its summary counts as one failure.
     awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+      /test exited abnormally/ { f++ }
       END { printf "tests: %d passed, %d failed\n", p, f }' /tmp/windows-tests.log
     ;;
   installer)
