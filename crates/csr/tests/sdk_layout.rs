@@ -2,6 +2,7 @@
 //! program we did not write.
 
 use std::path::{Path, PathBuf};
+#[cfg(target_os = "linux")]
 use std::process::Command;
 
 use der::{Decode, Encode};
@@ -32,6 +33,7 @@ fn openssl(args: &[&str], input: &Path) -> String {
     String::from_utf8(out.stdout).unwrap() + &String::from_utf8_lossy(&out.stderr)
 }
 
+#[cfg(target_os = "linux")]
 fn write_temp(dir: &tempfile::TempDir, name: &str, content: &str) -> PathBuf {
     let path = dir.path().join(name);
     std::fs::write(&path, content).unwrap();

@@ -12,7 +12,9 @@ use fatoora_core::secrets::{MemorySecretStore, Passphrase, SecretStore};
 use fatoora_core::{DataDir, Environment, Localized, Store};
 use fatoora_csr::UnitProfile;
 use fatoora_csr::units::{KeyChoice, load_key, prepare_csr};
-use fatoora_custody::{CustodyError, KeyProtection, backup, export_unit, restore, secret_names};
+use fatoora_custody::{CustodyError, backup, restore, secret_names};
+#[cfg(target_os = "linux")]
+use fatoora_custody::{KeyProtection, export_unit};
 use fatoora_onboarding::client::{ClientOptions, FatooraClient, Target};
 use fatoora_onboarding::flow::{Onboarding, Request, Unit};
 use fatoora_onboarding::preflight::{OtpAnswers, Overrides, Reachability};

@@ -82,6 +82,7 @@ fn sign(xml: &str, key: &SigningKey, token: &str) -> (String, String) {
     (out, hash_b64)
 }
 
+#[cfg(target_os = "linux")]
 const DOCUMENTS: [(&str, &str); 6] = [
     ("Standard/Invoice/Standard_Invoice.xml", "standard-compliant"),
     ("Standard/Credit/Standard_Credit_Note.xml", "standard-credit-note-compliant"),

@@ -3,6 +3,7 @@
 
 mod support;
 
+#[cfg(target_os = "linux")]
 use std::process::Command;
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ fn sample_or_skip(path: &str) -> Option<Value> {
     sample(path)
 }
 
+#[cfg(target_os = "linux")]
 fn cert_pem_of_token(token: &str) -> String {
     let inner = String::from_utf8(STANDARD.decode(token).unwrap()).unwrap();
     let body: Vec<String> = inner.as_bytes().chunks(64).map(|c| String::from_utf8(c.to_vec()).unwrap()).collect();
@@ -470,6 +472,7 @@ async fn sandbox_issues_without_the_gate_and_renewal_works() {
     assert_eq!(response.status, 200, "{}", response.text);
 }
 
+#[cfg(target_os = "linux")]
 fn fatoora_simulator_token_type() -> &'static str {
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3"
 }
