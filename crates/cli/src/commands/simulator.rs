@@ -40,7 +40,7 @@ pub enum SimulatorAction {
     },
     /// List the CSIDs a running simulator issued
     Csids,
-    /// Make the following gateway requests fail: latency, hang, reset-before,
+    /// Make the following gateway requests fail: latency, hang, hang-after, reset-before,
     /// reset-after, 429, 500, 503, 504, malformed-json, huge-body, wrong-content-type
     Fault {
         name: String,
