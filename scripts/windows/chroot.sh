@@ -20,6 +20,8 @@ cleanup() {
   done
 }
 trap cleanup EXIT
+# A signal ends the run through the EXIT trap, so the mounts go too.
+trap 'exit 130' INT TERM
 bind() {
   mkdir -p "$root$2"
   mount --bind "$1" "$root$2" && mounted+=("$root$2")

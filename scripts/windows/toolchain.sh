@@ -60,6 +60,7 @@ fi
 in_root() { chroot "$root.partial" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"; }
 mount -t proc proc "$root.partial/proc"
 trap 'umount "$root.partial/proc" 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
 log "packages: ${packages[*]}"
 in_root apt-get update -qq
 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
