@@ -112,6 +112,28 @@ def send_and_wait(driver):
     first_shown(driver, "onboarding-result", "onboarding-failure", timeout=WAIT_SECONDS * 4)
 
 
+def watch_preflight(driver):
+    """Records every state the pre-flight section shows from now on: its
+    data-state and the "OTP not used before" check's outcome."""
+    driver.execute_script(
+        """
+        window.__preflightSeen = [];
+        const record = () => {
+          const section = document.getElementById("preflight");
+          const unused = document.querySelector("#preflight li[data-check='otp-unused']");
+          const state = section ? [section.dataset.state, unused ? unused.dataset.outcome : null] : null;
+          const last = window.__preflightSeen[window.__preflightSeen.length - 1];
+          if (state && JSON.stringify(state) !== JSON.stringify(last)) window.__preflightSeen.push(state);
+        };
+        new MutationObserver(record).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+        """
+    )
+
+
+def seen_preflight(driver) -> list:
+    return driver.execute_script("return window.__preflightSeen")
+
+
 def holds_otp(text: str, otp: str) -> bool:
     return re.search(rf"(?<![0-9]){otp}(?![0-9])", text) is not None
 
@@ -214,11 +236,17 @@ def test_journey_4_a_failure_is_explained_then_resumed(home, data_dir, language)
     assert "PRIVATE KEY" not in body
     shot(home, f"support-{language}")
 
-    # The same OTP again: the pre-flight stops it, nothing is sent.
+    # The same OTP again: the pre-flight stops it, nothing is sent. Until
+    # this run's checks come, the last run's ("passed") are not shown.
     failure.find_element(By.ID, "onboarding-resume").click()
     answer_questions(home)
     type_otp(home, wrong)
+    watch_preflight(home)
     send_and_wait(home)
+    seen = seen_preflight(home)
+    assert seen[0] == ["checking", None], seen
+    assert ["checked", "passed"] not in seen, f"the last run's checks came back: {seen}"
+    assert seen[-1] == ["checked", "failed"], seen
     assert home.find_element(By.CSS_SELECTOR, "#preflight li[data-check='otp-unused']").get_attribute("data-outcome") == "failed"
     assert not shown_now(home, "#failure-code"), "nothing reached the gateway"
     shot(home, f"preflight-blocked-{language}")
@@ -295,3 +323,40 @@ def test_renewal_through_the_wizard_with_a_renewal_otp(home, data_dir, language)
     assert_expiry_shown(home, language)
     shot(home, f"renew-result-{language}")
     assert_otp_nowhere(home, data_dir, renewal_otp)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_default_zero_minutes_is_an_answer_and_a_refusal_says_why(home, data_dir, language):
+    in_language(home, language)
+    unit = save_unit(home, f"minutes{language}")
+    open_onboarding(home)
+    choose_unit(home, unit)
+    minutes = home.find_element(By.ID, "otp-minutes")
+    assert minutes.get_attribute("value") == "0"
+    # The countdown runs from the default without "Start the countdown".
+    assert home.find_element(By.ID, "otp-countdown-value").text in ("60:00", "59:59", "59:58")
+    assert minutes.get_attribute("aria-invalid") == "false"
+
+    # Something that is not a number of minutes: refused, and the box says why.
+    minutes.send_keys(Keys.CONTROL, "a")
+    minutes.send_keys("five")
+    refusal = {"en": "whole number of minutes", "ar": "عددًا صحيحًا من الدقائق"}[language]
+    assert minutes.get_attribute("aria-invalid") == "true"
+    assert refusal in home.find_element(By.ID, "otp-countdown").text
+    assert "error" in home.find_element(By.ID, "otp-countdown").get_attribute("class").split()
+    home.find_element(By.CSS_SELECTOR, "#otp-portal option[value='local']").click()
+    otp = fresh_otp(home)
+    type_otp(home, otp)
+    home.find_element(By.ID, "onboarding-send").click()
+    assert home.switch_to.active_element.get_attribute("id") == "otp-minutes", "a refused box takes the focus"
+    assert shown_now(home, "#otp-form"), "nothing was sent"
+    shot(home, f"minutes-refused-{language}")
+
+    # Back to the default 0, with the keyboard alone: accepted as it is.
+    minutes.send_keys(Keys.CONTROL, "a")
+    minutes.send_keys("0")
+    assert minutes.get_attribute("aria-invalid") == "false"
+    home.find_element(By.ID, "otp-countdown-value")
+    send_and_wait(home)
+    home.find_element(By.ID, "onboarding-result")
+    assert_otp_nowhere(home, data_dir, otp)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countdown, formatExpiry, generatedAt, isOtpShaped, normalizeOtp, purposeOfTile } from "./wizard";
+import { countdown, formatExpiry, generatedAt, isOtpShaped, normalizeOtp, parseMinutesAgo, purposeOfTile } from "./wizard";
 
 describe("OTP entry", () => {
   it("keeps leading zeros and makes Arabic-Indic digits ASCII", () => {
@@ -45,4 +45,15 @@ describe("expiry dates", () => {
 it("maps the portal tile to the purpose", () => {
   expect(purposeOfTile("onboard-new")).toBe("onboard");
   expect(purposeOfTile("renew-existing")).toBe("renew");
+});
+
+describe("minutes ago", () => {
+  it("takes a whole number of minutes, the default 0 included, in either digit system", () => {
+    expect(parseMinutesAgo("0")).toBe(0);
+    expect(parseMinutesAgo(" 15 ")).toBe(15);
+    expect(parseMinutesAgo("١٥")).toBe(15);
+  });
+  it("refuses what is not a whole number of minutes", () => {
+    for (const text of ["", "-5", "1.5", "abc", "5 min"]) expect(parseMinutesAgo(text), text).toBeNull();
+  });
 });

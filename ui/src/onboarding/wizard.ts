@@ -23,6 +23,15 @@ export function isOtpShaped(text: string): boolean {
   return /^[0-9]{6}$/.test(normalizeOtp(text));
 }
 
+/**
+ * "Minutes ago" as the user types it (Arabic-Indic digits too): a whole
+ * number, 0 or more; null for anything else, which the box then refuses.
+ */
+export function parseMinutesAgo(text: string): number | null {
+  const digits = normalizeOtp(text);
+  return /^[0-9]{1,4}$/.test(digits) ? Number(digits) : null;
+}
+
 /** When the portal generated the OTP, from "minutes ago" as the user says. */
 export function generatedAt(minutesAgo: number, now: Date): Date {
   return new Date(now.getTime() - Math.max(0, minutesAgo) * 60_000);
