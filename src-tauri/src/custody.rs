@@ -43,7 +43,7 @@ fn chosen_path(text: &str) -> Result<PathBuf, CommandError> {
     } else {
         Err(message(
             format!("\"{}\" is not a full path. Type the whole path, starting with / (or a drive letter on Windows).", text.trim()),
-            format!("\"{}\" ليس مسارًا كاملًا. اكتب المسار كاملًا بدءًا من / (أو حرف القرص في Windows).", text.trim()),
+            format!("\"{}\" ليس مسارًا كاملا. اكتب المسار كاملا بدءًا من / (أو حرف القرص في Windows).", text.trim()),
         ))
     }
 }
@@ -293,7 +293,7 @@ mod tests {
     #[test]
     fn a_relative_path_is_refused_in_both_languages() {
         let error = chosen_path("backups/x.fobak").unwrap_err();
-        assert!(error.message.en.contains("full path") && error.message.ar.contains("مسارًا كاملًا"));
+        assert!(error.message.en.contains("full path") && error.message.ar.contains("مسارًا كاملا"));
         // Absolute as the platform has it: on Windows a path starts with a drive.
         let absolute = if cfg!(windows) { r"C:\Users\x.fobak" } else { "/tmp/x.fobak" };
         assert_eq!(chosen_path(&format!(" {absolute} ")).unwrap(), PathBuf::from(absolute));

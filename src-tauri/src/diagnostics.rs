@@ -419,7 +419,7 @@ pub fn diagnostics_history(shell: State<'_, Shell>) -> Result<Vec<PastRun>, Comm
 
 fn last_report(state: &Diagnostics) -> Result<Report, CommandError> {
     lock(&state.last_report).clone().ok_or_else(|| {
-        error("Run the diagnosis from this machine first.", "شغّل التشخيص من هذا الجهاز أولًا.")
+        error("Run the diagnosis from this machine first.", "شغّل التشخيص من هذا الجهاز أولا.")
     })
 }
 
@@ -468,7 +468,7 @@ pub fn compare_server_run(
                 there.target, here.target
             ),
             format!(
-                "فحص الخادم \u{2066}{}\u{2069} بينما فحص آخر تشخيص على هذا الجهاز \u{2066}{}\u{2069}. شغّل التشخيص هنا للبيئة نفسها أولًا.",
+                "فحص الخادم \u{2066}{}\u{2069} بينما فحص آخر تشخيص على هذا الجهاز \u{2066}{}\u{2069}. شغّل التشخيص هنا للبيئة نفسها أولا.",
                 there.target, here.target
             ),
         ));
@@ -496,7 +496,7 @@ pub fn compare_server_run(
 pub fn save_comparison_report(state: State<'_, Diagnostics>) -> Result<String, CommandError> {
     let guard = lock(&state.last_comparison);
     let (comparison, local, server) = guard.as_ref().ok_or_else(|| {
-        error("Import the server's result first.", "استورد نتيجة الخادم أولًا.")
+        error("Import the server's result first.", "استورد نتيجة الخادم أولا.")
     })?;
     let path = reports_dir()?.join(format!("comparison-{}.html", chrono::Utc::now().format("%Y%m%d-%H%M%S")));
     write_file(&path, &fatoora_probe_kit::comparison_html(comparison, local, server))?;

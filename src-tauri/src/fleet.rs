@@ -478,7 +478,7 @@ pub async fn run_batch_onboarding(
     })?;
     let assignments = assignments(&assigned)?;
     if assignments.is_empty() {
-        return Err(localized(Localized::new("Assign at least one OTP to a unit first.", "أسند رمز تحقق واحدًا على الأقل إلى وحدة أولًا.")));
+        return Err(localized(Localized::new("Assign at least one OTP to a unit first.", "أسند رمز تحقق واحدًا على الأقل إلى وحدة أولا.")));
     }
     let (environment, language) = shell.with_store(|store| Ok((store.environment()?, store.language()?)))?;
     let local = if environment == Environment::Local { Some(shell.local_gateway().await?) } else { None };

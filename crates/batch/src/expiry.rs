@@ -56,7 +56,7 @@ pub fn expiring(store: &Store, within: Duration, now: DateTime<Utc>) -> Result<V
         } else {
             Localized::new(
                 format!("The production CSID of {name} ({}) expires on {} ({days_left} day(s) left). Renew it with a renewal OTP before then.", record.environment, expires_at.date_naive()),
-                format!("تنتهي صلاحية معرّف الختم التشفيري للإنتاج للوحدة {} ({}) في {} (متبقٍّ {days_left} يوم). جدّده برمز تحقق للتجديد قبل ذلك.", ltr(&name), record.environment.label().ar, ltr(expires_at.date_naive())),
+                format!("تنتهي صلاحية معرّف الختم التشفيري للإنتاج للوحدة {} ({}) في {} (متبق {days_left} يوم). جدّده برمز تحقق للتجديد قبل ذلك.", ltr(&name), record.environment.label().ar, ltr(expires_at.date_naive())),
             )
         };
         units.push(ExpiringUnit {

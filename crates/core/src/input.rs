@@ -90,7 +90,7 @@ impl InputError {
             ),
             InputError::NotText { what, path } => Localized::new(
                 format!("The {} {} is not UTF-8 text. Save it as plain text (UTF-8) and try again.", what.en, path.display()),
-                format!("ليس في {} {} نصٌّ بترميز UTF-8. احفظ الملف نصًّا عاديًا (UTF-8) ثم أعد المحاولة.", what.ar, ltr(path.display())),
+                format!("ليس في {} {} نص بترميز UTF-8. احفظ الملف نصًّا عاديًا (UTF-8) ثم أعد المحاولة.", what.ar, ltr(path.display())),
             ),
         }
     }

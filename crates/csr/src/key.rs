@@ -189,7 +189,7 @@ impl KeyError {
             ),
             KeyError::Encrypted => Localized::new(
                 "The key is password-protected. Decrypt it first (openssl pkcs8 -in key.pem -out plain.pem), import plain.pem, then delete plain.pem.",
-                "المفتاح محميّ بكلمة مرور. فُكّ تشفيره أولًا (openssl pkcs8 -in key.pem -out plain.pem)، ثم استورد plain.pem واحذفه بعد ذلك.",
+                "المفتاح محمي بكلمة مرور. فُك تشفيره أولا (openssl pkcs8 -in key.pem -out plain.pem)، ثم استورد plain.pem واحذفه بعد ذلك.",
             ),
             KeyError::Rsa => Localized::new(
                 format!("This is an RSA key. ZATCA refuses CSRs with RSA keys (Invalid-CSR); it needs an EC key on the secp256k1 curve. {new_key_en}"),

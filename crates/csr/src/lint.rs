@@ -246,7 +246,7 @@ fn san_rules(csr: &ParsedCsr, out: &mut Vec<FieldError>) -> bool {
     if serial_in_wrong_attribute(csr) {
         out.push(error(Field::EgsSerial, "sn-oid-2.5.4.4",
             format!("The EGS serial is in serialNumber (2.5.4.5); ZATCA reads it from SN, surname (2.5.4.4), and answers Invalid-CSR otherwise. In an OpenSSL config write SN=, not serialNumber=. {regenerate_en}"),
-            format!("الرقم التسلسلي موضوع في serialNumber ‏(2.5.4.5)، والهيئة تقرؤه من SN أي surname ‏(2.5.4.4) وتردّ بـ Invalid-CSR غير ذلك. في إعدادات OpenSSL اكتب SN= لا serialNumber=. {regenerate_ar}")));
+            format!("الرقم التسلسلي موضوع في serialNumber ‏(2.5.4.5)، والهيئة تقرؤه من SN أي surname ‏(2.5.4.4) وترد بـ Invalid-CSR غير ذلك. في إعدادات OpenSSL اكتب SN= لا serialNumber=. {regenerate_ar}")));
     }
     if attrs.iter().any(|a| a.rdn_size > 1) {
         out.push(warning(Field::CsrStructure, "san-single-attribute-rdns",
@@ -301,7 +301,7 @@ fn lint_values(lookup: &dyn Fn(Field) -> Found, environment: Option<Environment>
         if !symbols.is_empty() {
             out.push(error(Field::BusinessCategory, "no-symbols",
                 format!("The industry must be written without symbols; remove {symbols:?} (write \"and\" instead of \"&\"). ZATCA answers Invalid-Industry otherwise [third-party report]."),
-                format!("يُكتب النشاط التجاري دون رموز؛ احذف {symbols:?} (اكتب «و» بدل «&»). تردّ الهيئة بـ Invalid-Industry غير ذلك [بحسب بلاغ من طرف ثالث].")));
+                format!("يُكتب النشاط التجاري دون رموز؛ احذف {symbols:?} (اكتب «و» بدل «&»). ترد الهيئة بـ Invalid-Industry غير ذلك [بحسب بلاغ من طرف ثالث].")));
         }
     }
     if let Some(country) = text_rules(Field::Country, lookup(Field::Country), origin, &mut out) {
@@ -336,12 +336,12 @@ fn soft_text_rules(field: Field, value: &str, origin: Origin, out: &mut Vec<Fiel
     if is_mojibake(value) {
         out.push(warning(field, "mojibake",
             "The value looks like Arabic that was decoded with the wrong character set (e.g. \"Ø§Ù„\"), as some older tools did. ZATCA copies it into the certificate as is; type the value again in Arabic.",
-            "تبدو القيمة نصًا عربيًا فُكّ ترميزه بمجموعة محارف خاطئة (مثل «Ø§Ù„»)، كما كانت تفعل بعض الأدوات القديمة. تنسخها الهيئة إلى الشهادة كما هي؛ أعد كتابة القيمة بالعربية."));
+            "تبدو القيمة نصًا عربيًا فُك ترميزه بمجموعة محارف خاطئة (مثل «Ø§Ù„»)، كما كانت تفعل بعض الأدوات القديمة. تنسخها الهيئة إلى الشهادة كما هي؛ أعد كتابة القيمة بالعربية."));
     }
     if value.chars().any(is_invisible_format) {
         out.push(warning(field, "invisible-characters",
             "The value has invisible characters (direction marks, zero-width spaces), usually pasted from another program. ZATCA copies them into the certificate; retype the value.",
-            "تحتوي القيمة على محارف غير مرئية (علامات اتجاه النص أو مسافات صفرية العرض) تأتي عادةً من النسخ واللصق. تنسخها الهيئة إلى الشهادة كما هي؛ أعد كتابة القيمة."));
+            "تحتوي القيمة على محارف غير مرئية (علامات اتجاه النص أو مسافات صفرية العرض) تأتي عادة من النسخ واللصق. تنسخها الهيئة إلى الشهادة كما هي؛ أعد كتابة القيمة."));
     }
 }
 

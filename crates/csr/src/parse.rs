@@ -202,7 +202,7 @@ impl CsrParseError {
             ),
             CsrParseError::PrivateKey => Localized::new(
                 "This file is a PRIVATE KEY, not a CSR. Never send or share it; choose the CSR file instead.",
-                "هذا الملف مفتاح خاص وليس طلب توقيع شهادة. لا ترسله ولا تشاركه أبدًا؛ اختر ملف CSR بدلًا منه.",
+                "هذا الملف مفتاح خاص وليس طلب توقيع شهادة. لا ترسله ولا تشاركه أبدًا؛ اختر ملف CSR بدلا منه.",
             ),
             CsrParseError::Certificate => Localized::new(
                 "This file is a certificate (what ZATCA returns), not a CSR. Choose the CSR file.",

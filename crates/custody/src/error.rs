@@ -106,7 +106,7 @@ impl CustodyError {
             ),
             CustodyError::NotIssued { unit, environment } => Localized::new(
                 format!("Unit {unit} has no production CSID in {environment}, so there is nothing for invoicing software yet. Onboard it first."),
-                format!("لا تملك الوحدة {} معرّف ختم تشفيري للإنتاج في {}، فلا يوجد ما يُصدَّر لبرنامج الفوترة بعد. اربطها أولًا.", ltr(unit), environment.label().ar),
+                format!("لا تملك الوحدة {} معرّف ختم تشفيري للإنتاج في {}، فلا يوجد ما يُصدَّر لبرنامج الفوترة بعد. اربطها أولا.", ltr(unit), environment.label().ar),
             ),
             CustodyError::SecretMissing { name } => Localized::new(
                 format!("The secret {name} is recorded here but is not in the secret store (was the keychain reset, or is another store selected?). Select the store that holds it, or restore a backup."),

@@ -207,7 +207,7 @@ fn sections(report: &Report, language: Language) -> Vec<Section> {
         .map(|p| {
             let (result, detail, ok) = match &p.outcome {
                 DnsOutcome::Resolved { addresses } => {
-                    (l("resolved", "حُلّ الاسم").to_owned(), addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "), true)
+                    (l("resolved", "حُل الاسم").to_owned(), addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "), true)
                 }
                 DnsOutcome::NoRecords => (l("no records of this type", "لا سجلات من هذا النوع").to_owned(), String::new(), true),
                 DnsOutcome::Error { detail } => (l("error", "خطأ").to_owned(), detail.clone(), false),
@@ -303,7 +303,7 @@ fn sections(report: &Report, language: Language) -> Vec<Section> {
         })
         .collect();
     let placeholder = |rows: Vec<Row>, why: &str| {
-        if rows.is_empty() { vec![row("—", l("not run", "لم يُجرَ"), "", why, true)] } else { rows }
+        if rows.is_empty() { vec![row("—", l("not run", "لم يُجر"), "", why, true)] } else { rows }
     };
     let tls = placeholder(
         tls,

@@ -88,7 +88,7 @@ fn no_internet(e: &Evidence, what_en: &str, what_ar: &str) -> Option<Verdict> {
         ),
         Localized::new(
             format!("Check this machine's network, firewall and proxy settings first; the problem is not specific to ZATCA ({}).", e.host()),
-            format!("افحص أولًا إعدادات الشبكة وجدار الحماية والخادم الوكيل على هذا الجهاز؛ المشكلة ليست خاصة بالهيئة ({})."
+            format!("افحص أولا إعدادات الشبكة وجدار الحماية والخادم الوكيل على هذا الجهاز؛ المشكلة ليست خاصة بالهيئة ({})."
                 , ltr(e.host())),
         ),
     )
@@ -322,7 +322,7 @@ fn untrusted_chain(e: &Evidence) -> Option<Verdict> {
         VerdictClass::UntrustedChain,
         Localized::new(
             format!("The certificate presented for {host} is not trusted by this machine (issued by \"{issuer}\"): a proxy or security product is probably intercepting HTTPS."),
-            format!("الشهادة المقدمة لـ {} غير موثوقة على هذا الجهاز (صادرة من «{}»): يبدو أن خادمًا وكيلًا أو برنامج حماية يعترض اتصالات HTTPS.", ltr(host), ltr(&issuer)),
+            format!("الشهادة المقدمة لـ {} غير موثوقة على هذا الجهاز (صادرة من «{}»): يبدو أن خادمًا وكيلا أو برنامج حماية يعترض اتصالات HTTPS.", ltr(host), ltr(&issuer)),
         ),
         Localized::new(
             "Ask your network administrator to exempt gw-fatoora.zatca.gov.sa from HTTPS inspection; never disable certificate checks in your invoicing system.",

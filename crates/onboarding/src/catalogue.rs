@@ -498,7 +498,7 @@ impl GatewayError {
             ErrorCode::InvalidOtp => crate::otp_diagnosis::without_evidence(endpoint),
             ErrorCode::MissingOtp => explanation(
                 "ZATCA received no OTP with the request.",
-                "لم تتلقَّ الهيئة رمز التحقق مع الطلب.",
+                "لم تتلق الهيئة رمز التحقق مع الطلب.",
                 "Enter the 6-digit OTP again. If it keeps happening, a proxy may be removing the OTP header: run the network diagnostics.",
                 "أدخل رمز التحقق المكوّن من 6 أرقام مرة أخرى. إذا تكرر ذلك فقد يكون خادم وكيل يحذف ترويسة OTP: شغّل تشخيص الاتصال.",
                 false,
@@ -548,7 +548,7 @@ impl GatewayError {
             ),
             ErrorCode::InvalidRequest => explanation(
                 "ZATCA failed to process the request (\"Invalid-Request\"). In simulation this is usually a CSR made for another environment (the wrong certificate template); otherwise it is a fault on ZATCA's side.",
-                "تعذر على الهيئة معالجة الطلب («Invalid-Request»). في بيئة المحاكاة يكون السبب عادةً طلب توقيع شهادة أُنشئ لبيئة أخرى (قالب شهادة خاطئ)؛ وإلا فهو عطل لدى الهيئة.",
+                "تعذر على الهيئة معالجة الطلب («Invalid-Request»). في بيئة المحاكاة يكون السبب عادة طلب توقيع شهادة أُنشئ لبيئة أخرى (قالب شهادة خاطئ)؛ وإلا فهو عطل لدى الهيئة.",
                 "Check that the CSR was made for this environment. If it was, try again later; if it persists, send the support message to ZATCA.",
                 "تأكد من أن طلب توقيع الشهادة أُنشئ لهذه البيئة. إن كان كذلك فأعد المحاولة لاحقًا، وإذا استمر الخطأ فأرسل رسالة الدعم إلى الهيئة.",
                 true,
@@ -615,7 +615,7 @@ impl GatewayError {
             ),
             ErrorCode::TooManyRequests => explanation(
                 "ZATCA is limiting the number of requests (HTTP 429).",
-                "تحدّ الهيئة من عدد الطلبات (HTTP 429).",
+                "تحد الهيئة من عدد الطلبات (HTTP 429).",
                 "Wait a few minutes and try again; the app resumes where it stopped.",
                 "انتظر بضع دقائق ثم أعد المحاولة؛ يستأنف التطبيق من حيث توقف.",
                 true,
@@ -634,7 +634,7 @@ impl GatewayError {
             ErrorCode::NotFromGateway => Explanation {
                 what_happened: Localized::new(
                     format!("The answer (HTTP {}) did not come from ZATCA's service: something in between (a proxy, firewall or web filter) answered instead.", self.status),
-                    format!("الرد (HTTP {}) لم يأتِ من خدمة الهيئة: ردّ بدلًا منها جهاز وسيط (خادم وكيل أو جدار حماية أو مرشّح ويب).", self.status),
+                    format!("الرد (HTTP {}) لم يأت من خدمة الهيئة: رد بدلا منها جهاز وسيط (خادم وكيل أو جدار حماية أو مرشّح ويب).", self.status),
                 ),
                 next_step: Localized::new(
                     "Run the network diagnostics and show the report to whoever manages your network.",

@@ -52,7 +52,7 @@ pub const MAX_ATTEMPTS: u32 = 3;
 /// ZATCA's largest answers (a CSID with its certificate, a compliance check
 /// with its validation messages) are a few KiB; a proxy's error page a few
 /// dozen. Anything past this is refused while it arrives.
-pub const GATEWAY_ANSWER: Cap = Cap::new("answer from the gateway", "ردّ البوابة", MIB);
+pub const GATEWAY_ANSWER: Cap = Cap::new("answer from the gateway", "رد البوابة", MIB);
 
 /// Where the client sends requests.
 #[derive(Clone)]
@@ -260,7 +260,7 @@ impl CallError {
                         human_size(*limit)
                     ),
                     format!(
-                        "ردّ البوابة (HTTP {status}) أكبر من الحد الذي يقبله التطبيق ({})، وهو أكبر بكثير من أي ردّ ترسله الهيئة، فلم يُقرأ. ربما استبدله شيء بين هذا الحاسوب والهيئة (خادم وكيل أو جدار حماية).",
+                        "رد البوابة (HTTP {status}) أكبر من الحد الذي يقبله التطبيق ({})، وهو أكبر بكثير من أي رد ترسله الهيئة، فلم يُقرأ. ربما استبدله شيء بين هذا الحاسوب والهيئة (خادم وكيل أو جدار حماية).",
                         human_size(*limit)
                     ),
                 ),

@@ -91,7 +91,7 @@ impl Cause {
                 Localized::new("it is an onboarding OTP, not a renewal one", "الرمز خاص بالربط لا بالتجديد")
             }
             Cause::WrongTile => Localized::new("it is a renewal OTP, not an onboarding one", "الرمز خاص بالتجديد لا بالربط"),
-            Cause::Mistyped => Localized::new("a digit was typed or read wrong", "أُدخل أحد أرقامه خطأً"),
+            Cause::Mistyped => Localized::new("a digit was typed or read wrong", "أُدخل أحد أرقامه خطأ"),
             Cause::ZatcaSide => Localized::new("a fault on ZATCA's side", "خلل لدى الهيئة"),
             Cause::Encoding => Localized::new(
                 "the OTP was changed on the way (Arabic-Indic digits, spaces, a lost leading zero)",
@@ -195,7 +195,7 @@ fn without_otp(endpoint: Endpoint) -> Diagnosis {
         likelihood: Likelihood::Indicated,
         why: text(
             "ZATCA answers a code about an OTP that was not sent. The same answer in production is reported publicly (ZATCA forum topic 9506) without an explanation from ZATCA. A guess, documented nowhere: the gateway checks again the OTP or the taxpayer account that obtained the compliance CSID.",
-            "تردّ الهيئة برمز يخص رمز تحقق لم يُرسل. وقد أُبلغ علنًا عن الرد نفسه في بيئة الإنتاج (منتدى الهيئة، الموضوع 9506) دون تفسير منها. تخمين غير موثّق: تعيد البوابة فحص رمز التحقق أو حساب المكلَّف الذي صدر به معرّف الامتثال.",
+            "ترد الهيئة برمز يخص رمز تحقق لم يُرسل. وقد أُبلغ علنًا عن الرد نفسه في بيئة الإنتاج (منتدى الهيئة، الموضوع 9506) دون تفسير منها. تخمين غير موثّق: تعيد البوابة فحص رمز التحقق أو حساب المكلَّف الذي صدر به معرّف الامتثال.",
         ),
     }];
     Diagnosis {
@@ -328,7 +328,7 @@ fn with_otp(evidence: &Evidence) -> Diagnosis {
         Basis::Rule,
         text(
             format!("ZATCA answers a wrong template with NOT_COMPLIANT, not Invalid-OTP (SPEC.md 4.1){}", template.en),
-            format!("تردّ الهيئة على القالب الخاطئ بـ NOT_COMPLIANT لا بـ Invalid-OTP (SPEC.md 4.1){}", template.ar),
+            format!("ترد الهيئة على القالب الخاطئ بـ NOT_COMPLIANT لا بـ Invalid-OTP (SPEC.md 4.1){}", template.ar),
         ),
     );
 
@@ -461,7 +461,7 @@ impl Diagnosis {
             let _ = write!(ar, "\n- {}: {}.", label.ar, r.by.ar);
         }
         en.push_str("\nStill possible, most likely first:");
-        ar.push_str("\nما زال محتملًا، الأرجح أولًا:");
+        ar.push_str("\nما زال محتملا، الأرجح أولا:");
         for (n, r) in self.remaining.iter().enumerate() {
             let label = r.cause.label(self.endpoint);
             let _ = write!(en, "\n{}. {}: {}.", n + 1, label.en, r.why.en);

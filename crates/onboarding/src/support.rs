@@ -148,7 +148,7 @@ fn write(facts: SupportFacts) -> SupportMessage {
     let mut en = String::new();
     let mut ar = String::new();
     en.push_str("Dear ZATCA e-invoicing support,\n\nWe cannot complete the onboarding of an EGS unit. Everything below was recorded by our onboarding tool at the time of each request.\n\n");
-    ar.push_str("فريق الدعم الفني للفوترة الإلكترونية في هيئة الزكاة والضريبة والجمارك،\n\nتعذّر علينا إكمال ربط وحدة حلّ الفوترة الإلكترونية. كل ما يلي سجّلته أداة الربط لدينا وقت كل طلب.\n\n");
+    ar.push_str("فريق الدعم الفني للفوترة الإلكترونية في هيئة الزكاة والضريبة والجمارك،\n\nتعذّر علينا إكمال ربط وحدة حل الفوترة الإلكترونية. كل ما يلي سجّلته أداة الربط لدينا وقت كل طلب.\n\n");
 
     let template_ok = facts.csr_template.as_deref() == Some(facts.template_expected.as_str());
     en.push_str(&format!(
@@ -211,7 +211,7 @@ fn write(facts: SupportFacts) -> SupportMessage {
                 "   OTP ending in {digit}: used {age}; sent {times} time(s) in total; portal stated by the user: {portal}\n"
             ));
             ar.push_str(&format!(
-                "   رمز التحقق المنتهي بالرقم {digit}: استُخدم {age_ar}؛ أُرسل {times} مرة إجمالًا؛ البوابة بحسب المستخدم: {portal_ar}\n"
+                "   رمز التحقق المنتهي بالرقم {digit}: استُخدم {age_ar}؛ أُرسل {times} مرة إجمالا؛ البوابة بحسب المستخدم: {portal_ar}\n"
             ));
         }
         if let Some(document) = &r.document {
@@ -231,13 +231,13 @@ fn write(facts: SupportFacts) -> SupportMessage {
         }
     }
     en.push_str(&format!("\nOnly these endpoints of the {env} gateway were called: {}.\n", endpoints.join(", ")));
-    ar.push_str(&format!("\nلم تُستدعَ إلا نقاط الاتصال هذه في بوابة {}: \u{2066}{}\u{2069}.\n", env.label().ar, endpoints.join(", ")));
+    ar.push_str(&format!("\nلم تُستدع إلا نقاط الاتصال هذه في بوابة {}: \u{2066}{}\u{2069}.\n", env.label().ar, endpoints.join(", ")));
 
     // The reasoning only: the next step is addressed to the user.
     if let Some(diagnosis) = &facts.otp_diagnosis {
         let reasoning = diagnosis.explanation().what_happened;
         en.push_str(&format!("\nOur reading of the Invalid-OTP answer, from the records above:\n{}\n", reasoning.en));
-        ar.push_str(&format!("\nقراءتنا لرد Invalid-OTP بناءً على السجلات أعلاه:\n{}\n", reasoning.ar));
+        ar.push_str(&format!("\nقراءتنا لرد Invalid-OTP بناء على السجلات أعلاه:\n{}\n", reasoning.ar));
     }
     if let Some(diagnostics) = &facts.diagnostics {
         en.push_str(&format!("\nLatest network diagnostics: {}\n", diagnostics.en));

@@ -29,7 +29,7 @@ fn clean(env: Environment) -> Evidence {
     }
 }
 
-/// Arabic without the tanween fath (محتملا and محتملا both occur in
+/// Arabic without the tanween fath (محتملًا and محتملا both occur in
 /// Arabic UI text), so a spelling change does not fail the meaning.
 fn bare(arabic: &str) -> String {
     arabic.replace('\u{064B}', "")

@@ -130,7 +130,7 @@ pub fn compare(local: &ImportedRun, server: &ImportedRun) -> Comparison {
             both("neither machine reaches the wider internet.", "لا يصل أي من الجهازين إلى الإنترنت عمومًا."),
             Localized::new(
                 "Fix the internet connection of each machine first; the problem is not specific to ZATCA.",
-                "أصلح أولًا اتصال كل جهاز بالإنترنت؛ المشكلة ليست خاصة بالهيئة.",
+                "أصلح أولا اتصال كل جهاز بالإنترنت؛ المشكلة ليست خاصة بالهيئة.",
             ),
         ),
         (false, false) => (

@@ -103,7 +103,7 @@ pub fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<u8> {
             let (expires, minutes_left) = otp_hour(generated_at, chrono::Utc::now());
             if !cli.json {
                 eprintln!(
-                    "{} unit(s), {} at a time; the OTPs stop working at {} ({minutes_left} min left) / تنتهي صلاحية رموز التحقق عند {} (متبقٍّ {minutes_left} دقيقة)",
+                    "{} unit(s), {} at a time; the OTPs stop working at {} ({minutes_left} min left) / تنتهي صلاحية رموز التحقق عند {} (متبق {minutes_left} دقيقة)",
                     assignments.len(),
                     concurrency,
                     expires.format("%H:%M UTC"),

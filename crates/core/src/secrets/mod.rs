@@ -267,7 +267,7 @@ impl SecretError {
                     "The operating system's keychain cannot be reached ({detail}). On a desktop, log in to a graphical session with a keyring (GNOME Keyring, KWallet). On a headless server, use the encrypted-file store instead: set {BACKEND_VAR}=file and {PASSPHRASE_VAR}, or enter the passphrase when asked."
                 ),
                 format!(
-                    "تعذّر الوصول إلى سلسلة مفاتيح نظام التشغيل ({detail}). على سطح المكتب، سجّل الدخول إلى جلسة رسومية فيها سلسلة مفاتيح (GNOME Keyring أو KWallet). على خادم بلا واجهة، استخدم مخزن الملف المشفّر بدلًا منها: عيّن {BACKEND_VAR}=file و{PASSPHRASE_VAR}، أو أدخل عبارة المرور عند طلبها.",
+                    "تعذّر الوصول إلى سلسلة مفاتيح نظام التشغيل ({detail}). على سطح المكتب، سجّل الدخول إلى جلسة رسومية فيها سلسلة مفاتيح (GNOME Keyring أو KWallet). على خادم بلا واجهة، استخدم مخزن الملف المشفّر بدلا منها: عيّن {BACKEND_VAR}=file و{PASSPHRASE_VAR}، أو أدخل عبارة المرور عند طلبها.",
                     detail = isolate(detail)
                 ),
             ),
@@ -291,7 +291,7 @@ impl SecretError {
                     "The secret {name} is {size} bytes, more than the {limit} bytes a Windows Credential Manager item can hold, so it was not stored (nothing was changed). Keep it in the encrypted-file store instead: set {BACKEND_VAR}=file and {PASSPHRASE_VAR}."
                 ),
                 format!(
-                    "حجم السر {name} هو {size} بايت، وهذا أكبر من {limit} بايت التي يتسع لها عنصر واحد في مدير بيانات الاعتماد في Windows، لذا لم يُخزَّن (ولم يتغير شيء). احفظه في مخزن الملف المشفّر بدلًا من ذلك: عيّن {BACKEND_VAR}=file و{PASSPHRASE_VAR}.",
+                    "حجم السر {name} هو {size} بايت، وهذا أكبر من {limit} بايت التي يتسع لها عنصر واحد في مدير بيانات الاعتماد في Windows، لذا لم يُخزَّن (ولم يتغير شيء). احفظه في مخزن الملف المشفّر بدلا من ذلك: عيّن {BACKEND_VAR}=file و{PASSPHRASE_VAR}.",
                     name = ltr(name)
                 ),
             ),

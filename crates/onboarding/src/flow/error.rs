@@ -73,18 +73,18 @@ impl FlowError {
             ),
             FlowError::NotIssued { .. } => plain(
                 Localized::new("This unit has no production CSID in this environment, so there is nothing to renew.", "لا تملك هذه الوحدة معرّف ختم تشفيري للإنتاج في هذه البيئة، فلا يوجد ما يُجدَّد."),
-                Localized::new("Onboard the unit first.", "اربط الوحدة أولًا."),
+                Localized::new("Onboard the unit first.", "اربط الوحدة أولا."),
             ),
             FlowError::AlreadyIssued { .. } => plain(
                 Localized::new("This unit is already onboarded in this environment.", "هذه الوحدة مرتبطة بالفعل في هذه البيئة."),
                 Localized::new("To get a new certificate, use renewal with a renewal OTP.", "للحصول على شهادة جديدة استخدم التجديد برمز تحقق خاص بالتجديد."),
             ),
             FlowError::RenewalInProgress { .. } => plain(
-                Localized::new("A renewal of this unit is under way.", "تجديد هذه الوحدة جارٍ."),
+                Localized::new("A renewal of this unit is under way.", "تجديد هذه الوحدة جار."),
                 Localized::new("Continue it with renew.", "تابعه عبر التجديد."),
             ),
             FlowError::EnvironmentMismatch { client, unit } => plain(
-                Localized::new(format!("The unit's CSR is made for {unit}, not {client}."), format!("طلب توقيع الشهادة للوحدة مُعدّ لبيئة {unit} وليس {client}.")),
+                Localized::new(format!("The unit's CSR is made for {unit}, not {client}."), format!("طلب توقيع الشهادة للوحدة مُعد لبيئة {unit} وليس {client}.")),
                 Localized::new("Choose the unit's environment, or prepare the unit for this one.", "اختر بيئة الوحدة، أو جهّز الوحدة لهذه البيئة."),
             ),
             FlowError::KeyMissing { name } => plain(
