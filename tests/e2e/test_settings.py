@@ -172,7 +172,7 @@ def test_switching_in_arabic(home, local_unit, back_to_local):
     set_arabic(home)
     open_settings(home)
     assert home.find_element(By.ID, "settings-title").text == "البيئة والإعدادات"
-    assert "10 ثانية" in home.find_element(By.ID, "limit-connect").text
+    assert "10 ثوان" in home.find_element(By.ID, "limit-connect").text
     shot(home, "settings-ar.png")
     shot(home, "settings-limits-ar.png", "network-limits")
 

@@ -2,7 +2,7 @@
 // finishing (ids such as `tcp/127.0.0.1:443`), and the screen shows them in
 // groups, in the order a connection is built.
 import type { ProbeUpdate } from "../bindings";
-import type { MessageKey } from "../i18n";
+import { intlLocale, type MessageKey } from "../i18n";
 
 export type ProbeGroup = "dns" | "tcp" | "tls" | "http" | "proxy" | "control";
 export type ProbeStatus = "running" | "ok" | "failed";
@@ -75,8 +75,7 @@ export function toggleEnvironment(chosen: readonly string[], id: string): string
 
 /** When a past run started, in the Gregorian calendar its report uses. */
 export function formatWhen(iso: string, language: "en" | "ar"): string {
-  const locale = language === "ar" ? "ar-SA-u-ca-gregory-nu-arab" : "en-GB-u-ca-gregory";
-  return new Date(iso).toLocaleString(locale, { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }) + " UTC";
+  return new Date(iso).toLocaleString(intlLocale(language), { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }) + " UTC";
 }
 
 // The engine's progress lines are English evidence; the Arabic screen says

@@ -6,6 +6,9 @@ import {
   bannerLevel,
   clock,
   countStates,
+  csvForDisplay,
+  csvFromDisplay,
+  displayOffset,
   failedOnly,
   filterFleet,
   findingsByLine,
@@ -92,11 +95,11 @@ describe("the OTPs' hour", () => {
 });
 
 describe("dates and banner", () => {
-  it("writes dates in Arabic (Gregorian, Arabic digits) and in English", () => {
+  it("writes dates in Arabic (Gregorian, Western digits as everywhere in the app) and in English", () => {
     const ar = formatDate("2026-12-01T00:00:00Z", "ar");
     expect(ar).toContain("ديسمبر");
-    expect(ar).toMatch(/[٠-٩]/);
-    expect(ar).not.toMatch(/[0-9]/);
+    expect(ar).toContain("2026");
+    expect(ar).not.toMatch(/[٠-٩]/);
     expect(formatDate("2026-12-01T00:00:00Z", "en")).toBe("1 December 2026");
   });
 
@@ -123,5 +126,25 @@ describe("CSV findings", () => {
     const grouped = findingsByLine([finding(4, "serial"), finding(3, "vat_number"), finding(4, "common_name")]);
     expect([...grouped.keys()]).toEqual([3, 4]);
     expect(grouped.get(4)?.map((f) => f.column)).toEqual(["serial", "common_name"]);
+  });
+});
+
+describe("CSV boxes", () => {
+  const header = "organization_name,vat_number";
+  const row = "مؤسسة المثال,399999999900003";
+
+  it("marks each field of an Arabic line as its own run, leaves Latin lines alone and gives the text back unchanged", () => {
+    const shown = csvForDisplay(`${header}\n${row}\n`);
+    expect(shown).toBe(`${header}\nمؤسسة المثال,\u200e399999999900003\n`);
+    expect(csvFromDisplay(shown)).toBe(`${header}\n${row}\n`);
+    expect(csvForDisplay(shown)).toBe(shown);
+  });
+
+  it("keeps the caret after what was typed when the marks are redone", () => {
+    // A comma typed at the end of an Arabic line: the caret goes after its mark.
+    const typed = `${row},`;
+    expect(displayOffset(typed, typed.length)).toBe(csvForDisplay(typed).length);
+    // Before the comma, nothing moves.
+    expect(displayOffset(typed, 3)).toBe(3);
   });
 });

@@ -9,7 +9,7 @@ import type {
   PendingUnit,
   TaxpayerView_Serialize as TaxpayerView,
 } from "../bindings";
-import type { Language } from "../i18n";
+import { intlLocale, type Language } from "../i18n";
 
 /** fatoora-batch's UNITS_CSV cap (8 MiB): checked before the file is read, so a wrong pick never crosses the IPC whole. */
 export const UNITS_CSV_MAX_BYTES = 8 * 1024 * 1024;
@@ -71,10 +71,9 @@ export function countStates(overview: FleetOverview): Record<CredentialState, nu
   return counts;
 }
 
-/** A date for people: Arabic months and digits in Arabic (Gregorian, as the certificate has it). */
+/** A date for people: Arabic month names in Arabic (Gregorian, as the certificate has it). */
 export function formatDate(iso: string, language: Language): string {
-  const locale = language === "ar" ? "ar-SA-u-ca-gregory-nu-arab" : "en-GB";
-  return new Intl.DateTimeFormat(locale, { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" }).format(new Date(iso));
+  return new Intl.DateTimeFormat(intlLocale(language), { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" }).format(new Date(iso));
 }
 
 /** An environment's name without its explanation in brackets: "Local rehearsal". */
@@ -82,9 +81,9 @@ export function shortLabel(label: string): string {
   return label.split(" (")[0];
 }
 
-/** A count in the language's digits (days left, progress). */
+/** A count for people (days left, progress), with the app's digits. */
 export function formatNumber(value: number, language: Language): string {
-  return new Intl.NumberFormat(language === "ar" ? "ar-SA-u-nu-arab" : "en-GB").format(value);
+  return new Intl.NumberFormat(intlLocale(language)).format(value);
 }
 
 /** The tightest threshold among the reminders: what the banner's tone follows. */
@@ -159,4 +158,37 @@ export function findingsByLine(findings: CsvFinding[]): Map<number, CsvFinding[]
     byLine.set(finding.line, [...(byLine.get(finding.line) ?? []), finding]);
   }
   return byLine;
+}
+
+const LRM = "\u200e";
+const RTL_LETTER = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]/;
+
+/**
+ * A CSV text as the import boxes show it. A box is left to right (the
+ * header is Latin) and cannot isolate fields with markup, so in a line with
+ * Arabic letters each comma gets a left-to-right mark after it: every field
+ * is then its own directional run, and an Arabic field can no longer pull
+ * the comma, the VAT number and the next Arabic field into one right-to-left
+ * run that shows those columns reversed. Latin-only lines are left alone.
+ */
+export function csvForDisplay(text: string): string {
+  return csvFromDisplay(text)
+    .split("\n")
+    .map((line) => (RTL_LETTER.test(line) ? line.replaceAll(",", `,${LRM}`) : line))
+    .join("\n");
+}
+
+/** The CSV text without the display marks: what is checked and imported. */
+export function csvFromDisplay(shown: string): string {
+  return shown.replaceAll(LRM, "");
+}
+
+/** Where a caret at `offset` in `shown` falls once the marks are redone (after a comma's mark). */
+export function displayOffset(shown: string, offset: number): number {
+  const wanted = csvFromDisplay(shown.slice(0, offset)).length;
+  const display = csvForDisplay(shown);
+  let index = 0;
+  for (let seen = 0; seen < wanted; index++) if (display[index] !== LRM) seen++;
+  while (display[index] === LRM) index++;
+  return index;
 }

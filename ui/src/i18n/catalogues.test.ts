@@ -3,12 +3,19 @@ import {
   applyLanguage,
   catalogues,
   direction,
+  countOf,
   placeholders,
   translate,
   type Language,
+  type MessageKey,
 } from "./index";
 
 const languages = Object.keys(catalogues) as Language[];
+// Counted nouns (`count.<noun>.<category>`) have one variant per plural
+// category, which differ between languages; every other key is shared.
+const countKeys = (language: Language) => Object.keys(catalogues[language]).filter((key) => key.startsWith("count."));
+const messageKeys = (language: Language) =>
+  (Object.keys(catalogues[language]) as MessageKey[]).filter((key) => !key.startsWith("count.")).sort();
 
 describe("translation catalogues", () => {
   it("covers English and Arabic", () => {
@@ -17,9 +24,23 @@ describe("translation catalogues", () => {
 
   for (const language of languages) {
     it(`${language} has exactly the keys of every other catalogue`, () => {
-      const keys = Object.keys(catalogues[language]).sort();
+      const keys = messageKeys(language);
       for (const other of languages) {
-        expect(keys, `${language} vs ${other}`).toEqual(Object.keys(catalogues[other]).sort());
+        expect(keys, `${language} vs ${other}`).toEqual(messageKeys(other));
+      }
+    });
+
+    it(`${language} has every counted noun in exactly its CLDR plural categories`, () => {
+      const categories = new Intl.PluralRules(language).resolvedOptions().pluralCategories.slice().sort();
+      const nouns = new Set(countKeys("en").map((key) => key.split(".")[1]));
+      for (const noun of nouns) {
+        const present = countKeys(language)
+          .filter((key) => key.startsWith(`count.${noun}.`))
+          .map((key) => key.split(".")[2])
+          .sort();
+        expect(present, `${language} count.${noun}`).toEqual(categories);
+        // Each variant has {count} or says the number in words («وحدتين»).
+        expect(placeholders(catalogues[language][`count.${noun}.other` as MessageKey])).toEqual(["count"]);
       }
     });
 
@@ -32,7 +53,7 @@ describe("translation catalogues", () => {
   }
 
   it("every message has the same placeholders in both languages", () => {
-    for (const key of Object.keys(catalogues.en) as (keyof typeof catalogues.en)[]) {
+    for (const key of messageKeys("en")) {
       expect(placeholders(catalogues.ar[key]), key).toEqual(placeholders(catalogues.en[key]));
     }
   });
@@ -43,6 +64,11 @@ describe("translation catalogues", () => {
     for (const wrong of ["الهيئة العامة للزكاة والدخل", "الضرائب والجمارك", "على متن الطائرة", "كلمة المرور لمرة واحدة"]) {
       expect(arabic).not.toContain(wrong);
     }
+  });
+
+  it("Arabic says onboarding one way: «الربط», never «تهيئة» (docs/front-end.md)", () => {
+    const tahyi = Object.entries(catalogues.ar).filter(([, message]) => message.includes("تهيئة"));
+    expect(tahyi).toEqual([]);
   });
 });
 
@@ -55,6 +81,21 @@ describe("translate", () => {
   it("Arabic is right to left", () => {
     expect(direction("ar")).toBe("rtl");
     expect(direction("en")).toBe("ltr");
+  });
+});
+
+describe("countOf", () => {
+  it("makes Arabic nouns agree with the number, CLDR's way, in Western digits", () => {
+    const units = [0, 1, 2, 3, 10, 11, 99, 100, 101, 102].map((n) => countOf("ar", "units", n));
+    expect(units).toEqual(["0 وحدة", "وحدة واحدة", "وحدتين", "3 وحدات", "10 وحدات", "11 وحدة", "99 وحدة", "100 وحدة", "101 وحدة", "102 وحدة"]);
+    expect(countOf("ar", "characters", 12)).toBe("12 حرفًا");
+    expect(countOf("ar", "seconds", 5)).toBe("5 ثوان");
+  });
+
+  it("says one and many in English", () => {
+    expect(countOf("en", "units", 1)).toBe("1 unit");
+    expect(countOf("en", "units", 5)).toBe("5 units");
+    expect(countOf("en", "units", 1234)).toBe("1,234 units");
   });
 });
 

@@ -28,6 +28,16 @@ export function describeError(error: CommandError, language: Language): string {
   return localized(error.message, language);
 }
 
+/**
+ * The `Intl` locale for dates and numbers: Gregorian (as certificates have
+ * it) and Western digits in both languages, as ZATCA's samples and portal
+ * print them (docs/front-end.md, "Arabic"); `ar-SA` alone would give
+ * Arabic-Indic digits and the Hijri calendar.
+ */
+export function intlLocale(language: Language): string {
+  return language === "ar" ? "ar-SA-u-ca-gregory-nu-latn" : "en-GB-u-ca-gregory";
+}
+
 export function direction(language: Language): "ltr" | "rtl" {
   return language === "ar" ? "rtl" : "ltr";
 }
@@ -41,6 +51,26 @@ export function translate(
   return catalogues[language][key].replace(/\{(\w+)\}/g, (placeholder, name: string) =>
     name in params ? params[name] : placeholder,
   );
+}
+
+/**
+ * The nouns counted in messages: a catalogue has `count.<noun>.<category>`
+ * for each CLDR plural category of its language (English: one, other;
+ * Arabic: zero, one, two, few, many, other), and a test checks the set.
+ */
+export type CountNoun = MessageKey extends infer Key ? (Key extends `count.${infer Noun}.other` ? Noun : never) : never;
+
+/**
+ * `count` things in words that agree with the number («وحدتين», «5 وحدات»,
+ * «11 وحدة»; "1 unit", "2 units"): the platform's CLDR plural rules pick
+ * the variant. Arabic variants use the oblique case (after a verb, a
+ * preposition or a noun), so messages put the count there.
+ */
+export function countOf(language: Language, noun: CountNoun, count: number): string {
+  const category = new Intl.PluralRules(intlLocale(language)).select(count);
+  const variants = catalogues[language] as Record<string, string>;
+  const message = variants[`count.${noun}.${category}`] ?? variants[`count.${noun}.other`];
+  return message.replace("{count}", new Intl.NumberFormat(intlLocale(language)).format(count));
 }
 
 /** The placeholders (`{name}`) a message expects, sorted. */

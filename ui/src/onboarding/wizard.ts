@@ -1,6 +1,6 @@
 // The onboarding wizard's logic, kept out of the component so vitest can
 // check it: OTP entry, the one-hour countdown, dates in the UI language.
-import type { Language } from "../i18n";
+import { intlLocale, type Language } from "../i18n";
 
 /** ZATCA: an OTP is valid for one hour from when the portal generated it. */
 export const OTP_VALIDITY_MS = 60 * 60 * 1000;
@@ -53,8 +53,7 @@ export function countdown(generated: Date, now: Date): { text: string; expired: 
  */
 export function formatExpiry(iso: string, language: Language): { long: string; isoDate: string } {
   const date = new Date(iso);
-  const locale = language === "ar" ? "ar-SA-u-ca-gregory-nu-latn" : "en-GB-u-ca-gregory";
-  const long = new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "Asia/Riyadh" }).format(date);
+  const long = new Intl.DateTimeFormat(intlLocale(language), { dateStyle: "long", timeZone: "Asia/Riyadh" }).format(date);
   // Built from parts: engines disagree on en-CA's short format (WebKit
   // writes 11/21/2031), never on the parts themselves.
   const parts = new Intl.DateTimeFormat("en-US", { timeZone: "Asia/Riyadh", year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(date);
