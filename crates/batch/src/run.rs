@@ -17,6 +17,7 @@ use fatoora_core::{DataDir, Environment, Localized, Store};
 use fatoora_onboarding::catalogue::Explanation;
 use fatoora_onboarding::client::FatooraClient;
 use fatoora_onboarding::flow::{FlowError, Onboarding, Progress, ProgressSink, Request, Unit};
+use fatoora_onboarding::otp_diagnosis;
 use fatoora_onboarding::preflight::{CheckId, OtpAnswers, Outcome as CheckOutcome, Overrides, Reachability};
 use fatoora_onboarding::state::Step;
 use serde::Serialize;
@@ -236,14 +237,6 @@ fn may_have_spent_the_otp(error: &FlowError) -> bool {
 }
 
 async fn onboard_one(data_dir: &DataDir, secrets: &dyn SecretStore, client: &FatooraClient, assignment: &Assignment, options: &BatchOptions, progress: ProgressSink<'_>) -> Outcome {
-    let failed = |step: Option<Step>, error: &FlowError| Outcome::Failed {
-        step,
-        zatca_code: error.zatca_code(),
-        explanation: error.explain(),
-        // Only the compliance CSID request spends the OTP; a unit that stopped
-        // later resumes without one.
-        otp_may_be_spent: matches!(step, None | Some(Step::Preflight | Step::Ccsid)) && may_have_spent_the_otp(error),
-    };
     let store = match Store::open(data_dir) {
         Ok(store) => store,
         Err(error) => {
@@ -256,6 +249,16 @@ async fn onboard_one(data_dir: &DataDir, secrets: &dyn SecretStore, client: &Fat
         Err(error) => {
             return Outcome::Failed { step: None, zatca_code: None, explanation: Explanation { what_happened: error.explain(), next_step: Localized::new("Check the unit id in the OTP list.", "تحقّق من معرّف الوحدة في قائمة رموز التحقق."), retry_may_help: false }, otp_may_be_spent: false };
         }
+    };
+    let failed = |step: Option<Step>, error: &FlowError| Outcome::Failed {
+        step,
+        zatca_code: error.zatca_code(),
+        // An Invalid-OTP answer is diagnosed from the unit's own evidence,
+        // as the CLI's and the app's single onboarding does.
+        explanation: otp_diagnosis::explain_failure(store.connection(), &unit.id, client.environment(), error),
+        // Only the compliance CSID request spends the OTP; a unit that stopped
+        // later resumes without one.
+        otp_may_be_spent: matches!(step, None | Some(Step::Preflight | Step::Ccsid)) && may_have_spent_the_otp(error),
     };
     let flow = match Onboarding::new(&store, secrets, client) {
         Ok(flow) => flow.with_progress(progress),

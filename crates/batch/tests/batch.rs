@@ -152,3 +152,22 @@ fn otp_lists_are_checked_line_by_line_without_echoing_otps() {
         assert!(error.message.ar.contains(&format!("السطر {}", error.line)));
     }
 }
+
+/// An OTP ZATCA refuses as `Invalid-OTP` is explained from the unit's own
+/// evidence, as a single onboarding explains it, not with the general list.
+#[tokio::test]
+async fn an_invalid_otp_in_a_batch_gets_the_differential_diagnosis() {
+    let b = bench(1, Duration::from_secs(30)).await;
+    // An OTP of another taxpayer: the gateway answers Invalid-OTP.
+    let foreign = b.sim.admin().mint_otp(Environment::Local, "300000000000003", OtpPurpose::Onboard).unwrap();
+    let assignments = assign(&foreign, &pending_units(&b.store, Environment::Local).unwrap()).unwrap();
+    let report = run_batch(&b.data, &b.secrets, &b.client, assignments, &b.options).await;
+    let Outcome::Failed { zatca_code, explanation, .. } = &report.results[0].outcome else {
+        panic!("{:?}", report.results[0].outcome)
+    };
+    assert_eq!(zatca_code.as_deref(), Some("Invalid-OTP"));
+    let said = &explanation.what_happened;
+    assert!(said.en.contains("Ruled out:"), "{}", said.en);
+    assert!(explanation.next_step.en.contains(VAT) && explanation.next_step.ar.contains(VAT), "{:?}", explanation.next_step);
+    assert!(!said.en.contains(&foreign) && !said.ar.contains(&foreign), "the OTP is never echoed");
+}
