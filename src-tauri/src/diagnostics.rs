@@ -295,17 +295,13 @@ fn parse_environments(ids: &[String]) -> Result<Vec<Environment>, CommandError> 
 
 fn proxy_settings(given: Option<&str>, local: bool) -> Result<ProxySettings, CommandError> {
     match given.map(str::trim).filter(|p| !p.is_empty()) {
-        Some(raw) => {
-            let settings = ProxySettings::from_lookup(|name| (name == "HTTPS_PROXY").then(|| raw.to_owned()));
-            if settings.https_proxy.is_none() {
-                let shown = redact_url(raw);
-                return Err(error(
-                    format!("The proxy {shown:?} is not an address such as http://proxy.example:3128."),
-                    format!("الخادم الوكيل «\u{2066}{shown}\u{2069}» ليس عنوانًا مثل \u{2066}http://proxy.example:3128\u{2069}."),
-                ));
-            }
-            Ok(settings)
-        }
+        Some(raw) => ProxySettings::entered(raw).ok_or_else(|| {
+            let shown = redact_url(raw);
+            error(
+                format!("The proxy {shown:?} is not an address such as http://proxy.example:3128."),
+                format!("الخادم الوكيل «\u{2066}{shown}\u{2069}» ليس عنوانًا مثل \u{2066}http://proxy.example:3128\u{2069}."),
+            )
+        }),
         // The simulator runs inside this app: a system proxy is not on its path.
         None if local => Ok(ProxySettings::from_lookup(|_| None)),
         // The environment's variables, else the Windows/macOS system proxy.

@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.support.ui import WebDriverWait
@@ -307,3 +308,23 @@ def test_a_proxy_password_is_used_but_never_shown_or_saved(home):
     home.find_element(By.ID, "diagnosis-copy").click()
     home.find_element(By.ID, "diagnosis-copied")
     assert PASSWORD not in home.page_source
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_typed_proxy_is_named_as_typed_not_as_a_variable(home, language):
+    """A proxy typed into the diagnosis is corrected where it was typed: the
+    verdict names that box, not the HTTPS_PROXY variable."""
+    open_diagnostics(home, language)
+    run = run_local(home, proxy=f"http://127.0.0.1:{closed_loopback_port()}")
+    assert run["class"] == "proxy_misconfigured", run
+    headline = home.find_element(By.ID, "diagnosis-headline").text
+    next_step = home.find_element(By.ID, "diagnosis-next-step").text
+    expected = {
+        "en": ("entered for this diagnosis", "in the Proxy box of this diagnosis"),
+        "ar": ("المُدخل لهذا التشخيص", "في حقل الخادم الوكيل في هذا التشخيص"),
+    }[language]
+    assert expected[0] in headline, headline
+    assert expected[1] in next_step, next_step
+    assert "HTTPS_PROXY" not in headline + next_step
+    home.execute_script("document.getElementById('diagnosis-verdict').scrollIntoView()")
+    home.save_screenshot(str(OUTPUT / f"diagnostics-typed-proxy-{language}.png"))

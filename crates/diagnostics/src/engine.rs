@@ -122,6 +122,7 @@ pub async fn diagnose(options: &DiagnoseOptions, progress: Option<Progress>) -> 
     let verdict = verdict::decide(&verdict::Evidence {
         target,
         proxy: gateway_proxy.as_ref().map(|p| redact_url(p.as_str())),
+        proxy_origin: options.proxy.origin(),
         dns: &dns,
         tcp: &tcp,
         tls: &tls,

@@ -25,7 +25,7 @@ pub use options::{
     ALL_ZATCA_ENVIRONMENTS, DEFAULT_CONTROL_URL, DEFAULT_TIMEOUT, DiagnoseOptions, Target, TargetError, load_ca_file,
     parse_ca_pem, parse_resolver,
 };
-pub use proxy::{MacProxyValues, ProxySettings, SystemProxy, redact_url};
+pub use proxy::{MacProxyValues, ProxyOrigin, ProxySettings, SystemProxy, redact_url};
 
 /// The onboarding pre-flight: can the gateway be reached right now? Run it
 /// before asking for an OTP, which is valid for one hour only.

@@ -326,10 +326,30 @@ pub struct ProxySettings {
     /// The OS's own proxy settings (Windows, macOS) as read, used when no
     /// variable is set.
     pub system: Option<SystemProxy>,
+    /// Typed by the user for one diagnosis, in place of all the above.
+    pub entered: bool,
+}
+
+/// Where the proxy in use was set: the place where the user corrects it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyOrigin {
+    /// An environment variable, by name.
+    Variable(String),
+    /// The operating system's settings, as [`SystemProxy::source`] names them.
+    System(&'static str),
+    /// Typed by the user for this diagnosis.
+    Entered,
 }
 
 const PROXY_VARIABLES: [&str; 8] =
     ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"];
+/// The variables HTTPS requests take their proxy from, first one set wins.
+const HTTPS_PROXY_VARIABLES: [&str; 4] = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"];
+
+/// A proxy address as curl takes it: a URL, or a bare `host:port`.
+fn parse_proxy(raw: &str) -> Option<Url> {
+    Url::parse(raw).ok().filter(|u| u.has_host()).or_else(|| Url::parse(&format!("http://{raw}")).ok())
+}
 
 impl ProxySettings {
     pub fn from_env() -> Self {
@@ -344,20 +364,32 @@ impl ProxySettings {
         let value = |names: &[&str]| {
             names.iter().find_map(|name| variables.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
         };
-        let https_proxy = value(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]).and_then(|raw| {
-            // curl accepts a bare host:port; so do we.
-            Url::parse(&raw).ok().filter(|u| u.has_host()).or_else(|| Url::parse(&format!("http://{raw}")).ok())
-        });
+        let https_proxy = value(&HTTPS_PROXY_VARIABLES).and_then(|raw| parse_proxy(&raw));
         let no_proxy = value(&["NO_PROXY", "no_proxy"])
             .map(|v| v.split(',').map(|s| s.trim().trim_start_matches('.').to_ascii_lowercase()).filter(|s| !s.is_empty()).collect())
             .unwrap_or_default();
         let variables = variables.into_iter().map(|(n, v)| (n, redact_url(&v))).collect();
-        ProxySettings { variables, https_proxy, no_proxy, system: None }
+        ProxySettings { variables, https_proxy, no_proxy, system: None, entered: false }
     }
 
-    pub fn with_proxy(url: Url) -> Self {
-        let shown = redact_url(url.as_str());
-        ProxySettings { variables: vec![("HTTPS_PROXY".into(), shown)], https_proxy: Some(url), no_proxy: vec![], system: None }
+    /// A proxy the user typed for this diagnosis, in place of the configured
+    /// one; `None` when the text is not a proxy address.
+    pub fn entered(raw: &str) -> Option<Self> {
+        let https_proxy = parse_proxy(raw.trim())?;
+        Some(ProxySettings { https_proxy: Some(https_proxy), entered: true, ..Self::default() })
+    }
+
+    /// Where the proxy in use comes from; `None` when there is none.
+    pub fn origin(&self) -> Option<ProxyOrigin> {
+        self.https_proxy.as_ref()?;
+        if self.entered {
+            return Some(ProxyOrigin::Entered);
+        }
+        let variable = HTTPS_PROXY_VARIABLES.iter().find(|name| self.variables.iter().any(|(set, _)| set == *name));
+        match variable {
+            Some(name) => Some(ProxyOrigin::Variable((*name).to_owned())),
+            None => self.system.as_ref().map(|system| ProxyOrigin::System(system.source)),
+        }
     }
 
     /// The proxy to use for `host`, unless NO_PROXY exempts it.
@@ -432,6 +464,20 @@ mod tests {
         }
         assert!(settings.proxy_for("corp.example.evil.sa").is_some());
         assert!(settings.proxy_for("110.1.1.1").is_some());
+    }
+
+    #[test]
+    fn the_origin_names_where_the_proxy_was_set() {
+        let env = ProxySettings::from_lookup(|name| (name == "https_proxy" || name == "ALL_PROXY").then(|| "proxy.lan:3128".to_owned()));
+        assert_eq!(env.origin(), Some(ProxyOrigin::Variable("https_proxy".into())));
+        let system = ProxySettings::combine(ProxySettings::from_lookup(|_| None), Some(SystemProxy::from_wininet(1, Some("proxy.corp:8080"), None, None)));
+        assert!(matches!(system.origin(), Some(ProxyOrigin::System(source)) if source.starts_with("Windows proxy")), "{:?}", system.origin());
+        let entered = ProxySettings::entered(" proxy.lan:3128 ").unwrap();
+        assert_eq!(entered.origin(), Some(ProxyOrigin::Entered));
+        assert!(entered.variables.is_empty(), "a typed proxy is no environment variable");
+        assert_eq!(entered.https_proxy.unwrap().as_str(), "http://proxy.lan:3128/");
+        assert_eq!(ProxySettings::from_lookup(|_| None).origin(), None);
+        assert!(ProxySettings::entered("not a proxy").is_none());
     }
 
     #[test]

@@ -8,10 +8,13 @@ use fatoora_core::i18n::ltr;
 
 use crate::model::*;
 use crate::options::Target;
+use crate::proxy::ProxyOrigin;
 
 pub(crate) struct Evidence<'a> {
     pub target: &'a Target,
     pub proxy: Option<String>,
+    /// Where that proxy was set, which is where the user corrects it.
+    pub proxy_origin: Option<ProxyOrigin>,
     pub dns: &'a [DnsProbe],
     pub tcp: &'a [TcpProbe],
     pub tls: &'a [TlsProbe],
@@ -113,17 +116,32 @@ fn proxy_misconfigured(e: &Evidence) -> Option<Verdict> {
     } else {
         ("", "")
     };
+    let (set_en, set_ar) = match e.proxy_origin {
+        Some(ProxyOrigin::Entered) => ("entered for this diagnosis", "المُدخل لهذا التشخيص"),
+        _ => ("configured on this machine", "المضبوط على هذا الجهاز"),
+    };
+    let (where_en, where_ar) = proxy_origin_words(e.proxy_origin.as_ref());
     problem(
         VerdictClass::ProxyMisconfigured,
         Localized::new(
-            format!("The proxy {proxy} configured on this machine {why_en}.{also_en}"),
-            format!("الخادم الوكيل {} المضبوط على هذا الجهاز {why_ar}.{also_ar}", ltr(&proxy)),
+            format!("The proxy {proxy} {set_en} {why_en}.{also_en}"),
+            format!("الخادم الوكيل {} {set_ar} {why_ar}.{also_ar}", ltr(&proxy)),
         ),
         Localized::new(
-            "Correct the proxy address or credentials in HTTPS_PROXY (or remove it if this network does not need one), then run the diagnosis again.",
-            "صحّح عنوان الخادم الوكيل أو بيانات الدخول في HTTPS_PROXY (أو احذفه إذا كانت الشبكة لا تحتاج إليه)، ثم أعد التشخيص.",
+            format!("Correct the proxy address or credentials in {where_en} (or remove it if this network does not need one), then run the diagnosis again."),
+            format!("صحّح عنوان الخادم الوكيل أو بيانات الدخول في {where_ar} (أو احذفه إذا كانت الشبكة لا تحتاج إليه)، ثم أعد التشخيص."),
         ),
     )
+}
+
+/// Where the user changes the proxy, in both languages.
+fn proxy_origin_words(origin: Option<&ProxyOrigin>) -> (String, String) {
+    match origin {
+        Some(ProxyOrigin::Variable(name)) => (format!("the {name} environment variable"), format!("متغير البيئة {}", ltr(name))),
+        Some(ProxyOrigin::System(source)) => (format!("the system's proxy settings: {source}"), format!("إعدادات الخادم الوكيل في النظام: {}", ltr(source))),
+        Some(ProxyOrigin::Entered) => ("the Proxy box of this diagnosis".to_owned(), "حقل الخادم الوكيل في هذا التشخيص".to_owned()),
+        None => ("the proxy settings".to_owned(), "إعدادات الخادم الوكيل".to_owned()),
+    }
 }
 
 fn proxy_required(e: &Evidence) -> Option<Verdict> {

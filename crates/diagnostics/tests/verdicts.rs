@@ -178,7 +178,7 @@ async fn proxy_required_when_only_the_proxy_gets_through() {
     let closed = refused_port().await;
     let proxy = connect_proxy(ProxyBehaviour::TunnelTo(gateway)).await;
     let mut options = lab.by_name(closed.port(), DnsBehaviour::Resolve(LOOPBACK)).await;
-    options.proxy = ProxySettings::with_proxy(format!("http://{proxy}").parse().unwrap());
+    options.proxy = ProxySettings::entered(&format!("http://{proxy}")).unwrap();
     let report = verdict_of(&options).await;
     assert_eq!(report.verdict.class, VerdictClass::ProxyRequired);
     let proxied = report.http.iter().find(|p| matches!(p.route, Route::Proxy { .. })).unwrap();
@@ -199,6 +199,7 @@ async fn proxy_misconfigured_credentials_are_named_and_never_shown() {
     assert_eq!(report.verdict.class, VerdictClass::ProxyMisconfigured);
     assert!(report.verdict.headline.en.contains("407"));
     assert!(report.verdict.headline.en.contains("A direct connection works"));
+    assert!(report.verdict.next_step.en.contains("in the HTTPS_PROXY environment variable"), "{}", report.verdict.next_step.en);
     for rendered in [report.to_json(), report.to_text(), report.to_html()] {
         assert!(!rendered.contains("s3cret-pass"), "a proxy password leaked");
         assert!(!rendered.contains("alice"), "a proxy user name leaked");
@@ -210,7 +211,12 @@ async fn proxy_that_cannot_be_reached_is_misconfigured() {
     let lab = Lab::new().await;
     let gateway = lab.gateway(Answer::status(405)).await;
     let mut options = lab.by_address(gateway);
-    options.proxy = ProxySettings::with_proxy(format!("http://{}", refused_port().await).parse().unwrap());
+    options.proxy = ProxySettings::entered(&format!("http://{}", refused_port().await)).unwrap();
     let report = verdict_of(&options).await;
     assert_eq!(report.verdict.class, VerdictClass::ProxyMisconfigured);
+    // Typed into the diagnosis: the verdict says so, and names no variable.
+    let (headline, next) = (&report.verdict.headline, &report.verdict.next_step);
+    assert!(headline.en.contains("entered for this diagnosis") && next.en.contains("the Proxy box of this diagnosis"), "{headline:?} {next:?}");
+    assert!(next.ar.contains("حقل الخادم الوكيل في هذا التشخيص"), "{}", next.ar);
+    assert!(!next.en.contains("HTTPS_PROXY") && !next.ar.contains("HTTPS_PROXY"), "{next:?}");
 }
