@@ -20,6 +20,8 @@
 // Linux-only: the store is read back with Debian's sqlite3 command, which
 // the Windows run under Wine cannot start.
 #![cfg(target_os = "linux")]
+
+mod binary;
 mod soak;
 
 use std::collections::{BTreeMap, BTreeSet};

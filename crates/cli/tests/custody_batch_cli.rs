@@ -3,24 +3,20 @@
 //! folder byte for byte as it was.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_fatoora-onboard");
+
+mod binary;
+
+use binary::said as text;
 
 fn run(home: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    Command::new(BIN)
+    binary::fatoora_onboard(home)
         .args(args)
-        .env("FATOORA_ONBOARD_HOME", home)
-        .env("FATOORA_ONBOARD_SECRET_STORE", "file")
-        .env("FATOORA_ONBOARD_PASSPHRASE", "secrets file passphrase")
         .env_remove("FATOORA_ONBOARD_BACKUP_PASSPHRASE")
         .envs(env.iter().copied())
         .output()
         .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
 }
 
 #[test]

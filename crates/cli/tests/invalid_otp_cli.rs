@@ -3,24 +3,20 @@
 //! English and Arabic, and `support-message` carries the same reasoning.
 //! The OTP itself appears in neither.
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use fatoora_core::Environment;
 use fatoora_simulator::{OtpPurpose, Simulator, SimulatorConfig};
 
-const BIN: &str = env!("CARGO_BIN_EXE_fatoora-onboard");
 const VAT: &str = "399999999900003";
 const COMMON_NAME: &str = "TST-otp-399999999900003";
 
+mod binary;
+
+use binary::said as text;
+
 fn run(home: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env("FATOORA_ONBOARD_HOME", home)
-        .env("FATOORA_ONBOARD_SECRET_STORE", "file")
-        .env("FATOORA_ONBOARD_PASSPHRASE", "secrets file passphrase")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs")
+    binary::fatoora_onboard(home).args(args).output().expect("the binary runs")
 }
 
 /// The OTP as a token of its own, not inside a longer run of digits (a
@@ -33,9 +29,6 @@ fn holds_otp(haystack: &str, otp: &str) -> bool {
     })
 }
 
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_otp_of_another_taxpayer_is_diagnosed_in_both_languages_and_in_the_support_message() {

@@ -10,6 +10,7 @@
 // we did not write), which the Windows run under Wine cannot start.
 #![cfg(target_os = "linux")]
 
+mod binary;
 mod kill_harness;
 
 use fatoora_simulator::OtpPurpose;

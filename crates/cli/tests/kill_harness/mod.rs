@@ -11,14 +11,13 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::binary::{PASSPHRASE, fatoora_onboard};
 use fatoora_core::secrets::{EncryptedFileStore, Passphrase, SecretName, SecretStore};
 use fatoora_core::{DataDir, Environment};
 use fatoora_simulator::{CsidKind, Fault, FaultRule, OtpPurpose, RunningSimulator, Simulator, SimulatorConfig};
 
-const BIN: &str = env!("CARGO_BIN_EXE_fatoora-onboard");
 const VAT: &str = "399999999900003";
 pub const COMMON_NAME: &str = "TST-kill-399999999900003";
-const PASSPHRASE: &str = "secrets file passphrase";
 /// How long a held request or a progress line may take to show up.
 const DEADLINE: Duration = Duration::from_secs(60);
 
@@ -66,9 +65,7 @@ pub struct Bench {
     pub simulator: RunningSimulator,
 }
 
-pub fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
+pub use crate::binary::said as text;
 
 /// `onboard` or `renew` with `otp`, as a user would type it.
 pub fn otp_command(command: &str, otp: &str) -> Vec<String> {
@@ -94,13 +91,8 @@ impl Bench {
     }
 
     fn command(&self, args: &[impl AsRef<str>]) -> Command {
-        let mut command = Command::new(BIN);
-        command
-            .args(args.iter().map(AsRef::as_ref))
-            .env("FATOORA_ONBOARD_HOME", self.home())
-            .env("FATOORA_ONBOARD_SECRET_STORE", "file")
-            .env("FATOORA_ONBOARD_PASSPHRASE", PASSPHRASE)
-            .stdin(Stdio::null());
+        let mut command = fatoora_onboard(self.home());
+        command.args(args.iter().map(AsRef::as_ref));
         command
     }
 

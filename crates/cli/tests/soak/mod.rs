@@ -12,12 +12,11 @@ use std::process::{Command, ExitStatus, Output, Stdio};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+use crate::binary::{PASSPHRASE, fatoora_onboard};
 use fatoora_core::secrets::Passphrase;
 use fatoora_simulator::{RunningSimulator, Simulator, SimulatorConfig};
 
-const BIN: &str = env!("CARGO_BIN_EXE_fatoora-onboard");
 pub const VAT: &str = "399999999900003";
-const PASSPHRASE: &str = "secrets file passphrase";
 /// A batch whose every open request is held (a hang fault) makes no
 /// request for this long: the user gives up and kills it. Only picks the
 /// moment of a kill; any moment is a legal one.
@@ -97,9 +96,7 @@ fn passphrase() -> Passphrase {
     Passphrase::new(PASSPHRASE.into())
 }
 
-pub fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
+pub use crate::binary::said as text;
 
 /// Reads a child's pipe to the end on its own thread, so a full pipe never
 /// blocks the child while the test watches the simulator.
@@ -129,13 +126,8 @@ impl Lab {
     }
 
     fn command(&self, args: &[impl AsRef<str>]) -> Command {
-        let mut command = Command::new(BIN);
-        command
-            .args(args.iter().map(AsRef::as_ref))
-            .env("FATOORA_ONBOARD_HOME", self.home())
-            .env("FATOORA_ONBOARD_SECRET_STORE", "file")
-            .env("FATOORA_ONBOARD_PASSPHRASE", PASSPHRASE)
-            .stdin(Stdio::null());
+        let mut command = fatoora_onboard(&self.home());
+        command.args(args.iter().map(AsRef::as_ref));
         command
     }
 
