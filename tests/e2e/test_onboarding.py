@@ -360,3 +360,33 @@ def test_the_default_zero_minutes_is_an_answer_and_a_refusal_says_why(home, data
     send_and_wait(home)
     home.find_element(By.ID, "onboarding-result")
     assert_otp_nowhere(home, data_dir, otp)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_unreadable_answer_is_no_plain_http_200_in_the_support_message(home, data_dir, language):
+    from test_fleet import Simulator  # the simulator's admin API, as the batch tests use it
+
+    in_language(home, language)
+    unit = save_unit(home, f"unreadable{language}")
+    open_onboarding(home)
+    choose_unit(home, unit)
+    answer_questions(home)
+    type_otp(home, fresh_otp(home))
+    simulator = Simulator(data_dir)
+    # Only POST /compliance: the pre-flight's reachability probe goes through.
+    simulator.fault({"fault": {"kind": "malformedJson"}, "times": 1, "only": {"method": "POST", "path": "/compliance"}})
+    try:
+        send_and_wait(home)
+    finally:
+        simulator.fault(None)
+    home.find_element(By.ID, "onboarding-failure")
+    home.find_element(By.ID, "onboarding-support").click()
+    body = home.find_element(By.ID, "support-body").get_attribute("value")
+    subject = home.find_element(By.ID, "support-subject").get_attribute("value")
+    expected = {
+        "en": ("HTTP 200, but the answer's body could not be read", "the gateway's answer could not be read"),
+        "ar": ("لكن تعذّرت قراءة نص الرد", "تعذّرت قراءة رد البوابة"),
+    }[language]
+    assert expected[0] in body, body
+    assert subject.endswith(expected[1]), subject
+    shot(home, f"support-unreadable-{language}")

@@ -296,6 +296,9 @@ impl<'a> Onboarding<'a> {
         let row = journal::in_flight(self.conn, &unit.id, self.environment(), endpoint, &self.client.url(endpoint), otp, document)?;
         let exchange = send.await;
         journal::complete(self.conn, row, &exchange.record)?;
+        if matches!(exchange.result, Err(CallError::UnreadableAnswer { .. })) {
+            journal::note_unreadable_answer(self.conn, row)?;
+        }
         Ok(exchange)
     }
 

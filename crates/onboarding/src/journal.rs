@@ -106,6 +106,11 @@ impl JournalEntry {
     pub fn otp_hash(&self) -> Option<&str> {
         self.otp_hash.as_deref()
     }
+
+    /// The gateway answered, but not in a form that could be read.
+    pub fn answer_unreadable(&self) -> bool {
+        self.transport_failure.as_deref() == Some(UNREADABLE_ANSWER)
+    }
 }
 
 pub(crate) fn timestamp(time: DateTime<Utc>) -> String {
@@ -190,6 +195,17 @@ pub fn in_flight(
         ],
     )?;
     Ok(conn.last_insert_rowid())
+}
+
+/// What the `transport_failure` column holds for an answer that arrived
+/// but could not be read (JSON cut short, an HTML page): no transport
+/// failed, yet its status alone would read as a success.
+pub const UNREADABLE_ANSWER: &str = "unreadable-answer";
+
+/// Marks a [`complete`]d row whose answer could not be read.
+pub fn note_unreadable_answer(conn: &Connection, row: i64) -> rusqlite::Result<()> {
+    conn.execute("UPDATE onboarding_journal SET transport_failure = ?2 WHERE id = ?1", params![row, UNREADABLE_ANSWER])?;
+    Ok(())
 }
 
 /// Completes an [`in_flight`] row with the call as it ended.

@@ -25,6 +25,8 @@ pub struct RequestFact {
     pub time: DateTime<Utc>,
     pub method_and_url: String,
     pub http_status: Option<u16>,
+    /// The answer arrived but could not be read (cut short, not JSON).
+    pub answer_unreadable: bool,
     pub zatca_codes: Vec<String>,
     pub request_id: Option<String>,
     pub duration_ms: u64,
@@ -93,6 +95,7 @@ pub fn support_message(
             time: entry.started_at,
             method_and_url: format!("{} {}", entry.endpoint.method(), entry.url),
             http_status: entry.http_status,
+            answer_unreadable: entry.answer_unreadable(),
             zatca_codes: entry.zatca_codes.clone(),
             request_id: entry.request_id.clone(),
             duration_ms: entry.duration_ms,
@@ -134,6 +137,10 @@ fn write(facts: SupportFacts) -> SupportMessage {
         Some(r) if !r.zatca_codes.is_empty() => Localized::new(
             format!("FATOORA onboarding ({env}) refused for VAT {vat}: {}", r.zatca_codes.join(", ")),
             format!("رفض طلب ربط على منصة «فاتورة» ({}) للرقم الضريبي {vat}: {}", env.label().ar, r.zatca_codes.join("، ")),
+        ),
+        Some(r) if r.answer_unreadable => Localized::new(
+            format!("FATOORA onboarding ({env}) for VAT {vat}: the gateway's answer could not be read"),
+            format!("طلب ربط على منصة «فاتورة» ({}) للرقم الضريبي {vat}: تعذّرت قراءة رد البوابة", env.label().ar),
         ),
         Some(r) if r.http_status.is_none() => Localized::new(
             format!("FATOORA onboarding ({env}) for VAT {vat}: no answer from the gateway"),
@@ -180,22 +187,24 @@ fn write(facts: SupportFacts) -> SupportMessage {
     for (n, r) in facts.requests.iter().enumerate() {
         let status = r.http_status.map(|s| s.to_string());
         en.push_str(&format!(
-            "{}. {} {} → HTTP {}{}{}; {} ms{}\n",
+            "{}. {} {} → HTTP {}{}{}{}; {} ms{}\n",
             n + 1,
             r.time.format("%Y-%m-%d %H:%M:%S"),
             r.method_and_url,
             status.clone().unwrap_or_else(|| "none".into()),
+            if r.answer_unreadable { ", but the answer's body could not be read (not in the form ZATCA documents)" } else { "" },
             if r.zatca_codes.is_empty() { String::new() } else { format!(" {}", r.zatca_codes.join(", ")) },
             r.request_id.as_ref().map(|id| format!(", requestID {id}")).unwrap_or_default(),
             r.duration_ms,
             if r.may_have_reached_without_answer { " (sent, no answer received)" } else { "" },
         ));
         ar.push_str(&format!(
-            "{}. \u{2066}{} {} → HTTP {}{}{}\u{2069}؛ {} ملّي ثانية{}\n",
+            "{}. \u{2066}{} {} → HTTP {}\u{2069}{}\u{2066}{}{}\u{2069}؛ {} ملّي ثانية{}\n",
             n + 1,
             r.time.format("%Y-%m-%d %H:%M:%S"),
             r.method_and_url,
             status.unwrap_or_else(|| "-".into()),
+            if r.answer_unreadable { "، لكن تعذّرت قراءة نص الرد (ليس بالصيغة التي توثّقها الهيئة)" } else { "" },
             if r.zatca_codes.is_empty() { String::new() } else { format!(" {}", r.zatca_codes.join(", ")) },
             r.request_id.as_ref().map(|id| format!(", requestID {id}")).unwrap_or_default(),
             r.duration_ms,

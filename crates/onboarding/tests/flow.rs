@@ -209,6 +209,13 @@ async fn gateway_faults_are_explained_and_resumable() {
         assert_eq!(got, expected, "{fault:?}");
         let explanation = error.explain();
         assert!(!explanation.what_happened.ar.is_empty() && !explanation.next_step.en.is_empty());
+        if expected == "unreadable" {
+            // A 200 whose body cannot be read is no success: the support message says so.
+            let message = fatoora_onboarding::support::support_message(lab.store.connection(), &id, Environment::Local, None).unwrap();
+            assert!(message.body.en.contains("→ HTTP 200, but the answer's body could not be read"), "{fault:?}: {}", message.body.en);
+            assert!(message.body.ar.contains("HTTP 200\u{2069}، لكن تعذّرت قراءة نص الرد"), "{fault:?}: {}", message.body.ar);
+            assert!(message.subject.en.ends_with("the gateway's answer could not be read"), "{}", message.subject.en);
+        }
         lab.sim.admin().clear_fault();
     }
 }
