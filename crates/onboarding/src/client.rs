@@ -14,22 +14,27 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Utc};
 use fatoora_core::i18n::Language;
-use fatoora_core::input::{CappedBuffer, Cap, InputError, MIB, human_size};
+use fatoora_core::input::{Cap, MIB, human_size};
 use fatoora_core::secrets::Sensitive;
 use fatoora_core::values::Otp;
 use fatoora_core::{Environment, Localized};
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderValue;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::catalogue::{self, Endpoint, GatewayError};
+
+mod answers;
+mod transport;
+
+use answers::{compliance_check, finish, issued_csid};
+pub use answers::{Answer, certificate_pem_from_token, read_answer};
 
 /// TCP + TLS set-up limit. A reachable gateway completes both in well under
 /// a second from inside KSA; the failures users report (SPEC.md 4.2, forum
@@ -468,310 +473,6 @@ impl FatooraClient {
             }
         })
     }
-
-    fn headers(&self, otp: Option<&Otp>, credentials: Option<&Credentials>) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert("Accept-Version", HeaderValue::from_static("V2"));
-        headers.insert("Accept-Language", HeaderValue::from_static(self.options.language.code()));
-        headers.insert("Accept", HeaderValue::from_static("application/json"));
-        headers.insert("Content-Type", HeaderValue::from_static("application/json"));
-        if let Some(otp) = otp {
-            let mut value = HeaderValue::from_str(otp.expose()).expect("an Otp is 6 ASCII digits");
-            value.set_sensitive(true);
-            headers.insert("OTP", value);
-        }
-        if let Some(credentials) = credentials {
-            headers.insert(reqwest::header::AUTHORIZATION, credentials.basic_header());
-        }
-        headers
-    }
-
-    async fn send(
-        &self,
-        endpoint: Endpoint,
-        otp: Option<&Otp>,
-        credentials: Option<&Credentials>,
-        body: &Value,
-    ) -> Exchange<(u16, HeaderMap, Zeroizing<Vec<u8>>)> {
-        let url = self.url(endpoint);
-        let method = if endpoint == Endpoint::RenewProductionCsids { reqwest::Method::PATCH } else { reqwest::Method::POST };
-        let started_at = Utc::now();
-        let clock = Instant::now();
-        let payload = serde_json::to_vec(body).expect("JSON values serialise");
-        let mut attempts = 0;
-        let result = loop {
-            attempts += 1;
-            let response = self
-                .http
-                .request(method.clone(), &url)
-                .headers(self.headers(otp, credentials))
-                .body(payload.clone())
-                .send()
-                .await;
-            let outcome = match response {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let headers = response.headers().clone();
-                    match read_body(response).await {
-                        Ok(bytes) => Ok((status, headers, bytes)),
-                        Err(BodyError::TooLarge) => Err(CallError::AnswerTooLarge { status, limit: GATEWAY_ANSWER.bytes }),
-                        // The status line arrived, so the gateway has the request.
-                        Err(BodyError::Transport(error)) => Err(transport_error(&error, true)),
-                    }
-                }
-                Err(error) => Err(transport_error(&error, false)),
-            };
-            match outcome {
-                Err(CallError::Transport { reach: Reach::NotSent, .. }) if attempts < MAX_ATTEMPTS => {
-                    tracing::info!(endpoint = endpoint.id(), attempts, "request not sent; retrying");
-                    tokio::time::sleep(self.options.retry_pause).await;
-                }
-                other => break other,
-            }
-        };
-        let (status, failure, reach) = match &result {
-            Ok((status, _, _)) | Err(CallError::AnswerTooLarge { status, .. }) => (Some(*status), None, Reach::Answered),
-            Err(CallError::Transport { failure, reach, .. }) => (None, Some(*failure), *reach),
-            Err(_) => (None, None, Reach::Answered),
-        };
-        let record = CallRecord {
-            environment: self.environment,
-            endpoint,
-            url,
-            started_at,
-            duration_ms: clock.elapsed().as_millis().try_into().unwrap_or(u64::MAX),
-            attempts,
-            status,
-            zatca_codes: Vec::new(),
-            request_id: None,
-            reach,
-            failure,
-        };
-        tracing::info!(endpoint = endpoint.id(), status = ?record.status, reach = ?record.reach, ms = record.duration_ms, "FATOORA call");
-        Exchange { record, result }
-    }
-}
-
-enum BodyError {
-    TooLarge,
-    Transport(reqwest::Error),
-}
-
-/// The body, up to [`GATEWAY_ANSWER`]: a declared length over the cap is
-/// refused before any of it is read, an undeclared one as it passes the cap.
-/// Zeroized when dropped, since a CSID answer carries the secret.
-async fn read_body(mut response: reqwest::Response) -> Result<Zeroizing<Vec<u8>>, BodyError> {
-    if response.content_length().is_some_and(|length| GATEWAY_ANSWER.check(length, None).is_err()) {
-        return Err(BodyError::TooLarge);
-    }
-    let mut body = CappedBuffer::new(GATEWAY_ANSWER);
-    while let Some(piece) = response.chunk().await.map_err(BodyError::Transport)? {
-        body.extend(&piece).map_err(|_: InputError| BodyError::TooLarge)?;
-    }
-    Ok(Zeroizing::new(body.into_bytes()))
-}
-
-/// How an answer reads, without the transport: what the table tests over
-/// ZATCA's sample bodies check.
-#[derive(Debug)]
-pub enum Answer {
-    Ok,
-    Unreadable,
-    Refused(GatewayError),
-}
-
-pub fn read_answer(endpoint: Endpoint, status: u16, body: &[u8]) -> Answer {
-    let result = if !is_answer(status) {
-        Err(CallError::Gateway(catalogue::parse(status, body)))
-    } else {
-        match endpoint {
-            Endpoint::Compliance | Endpoint::ProductionCsids => issued_csid(status, body, false).map(drop),
-            Endpoint::RenewProductionCsids => issued_csid(status, body, status == 428).map(drop),
-            Endpoint::ComplianceInvoices => compliance_check(status, body).map(drop),
-        }
-    };
-    match result {
-        Ok(()) => Answer::Ok,
-        Err(CallError::Gateway(error)) => Answer::Refused(error),
-        Err(_) => Answer::Unreadable,
-    }
-}
-
-/// Success statuses for the onboarding calls; 428 is renewal's "renewed
-/// but checks required", which carries a CSID.
-fn is_answer(status: u16) -> bool {
-    (200..300).contains(&status) || status == 428
-}
-
-fn finish<T>(
-    exchange: Exchange<(u16, HeaderMap, Zeroizing<Vec<u8>>)>,
-    read: impl FnOnce(u16, &[u8]) -> Result<T, CallError>,
-) -> Exchange<T> {
-    let mut record = exchange.record;
-    let result = exchange.result.and_then(|(status, headers, body)| {
-        record.request_id = header_request_id(&headers).or_else(|| body_request_id(&body));
-        if is_answer(status) {
-            read(status, &body)
-        } else {
-            Err(CallError::Gateway(catalogue::parse(status, &body)))
-        }
-    });
-    if let Err(CallError::Gateway(error)) = &result {
-        record.zatca_codes = if error.codes.is_empty() { vec![error.code.zatca_code()] } else { error.codes.clone() };
-    }
-    Exchange { record, result }
-}
-
-/// [INF] ZATCA documents no request-ID header; these are the usual names of
-/// API gateways and load balancers, kept when present for support tickets.
-fn header_request_id(headers: &HeaderMap) -> Option<String> {
-    ["x-request-id", "x-correlation-id", "x-global-transaction-id"]
-        .iter()
-        .find_map(|name| headers.get(*name)?.to_str().ok().map(str::to_owned))
-}
-
-fn body_request_id(body: &[u8]) -> Option<String> {
-    let json: Value = serde_json::from_slice(body).ok()?;
-    match json.get("requestID")? {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) => Some(s.clone()),
-        _ => None,
-    }
-}
-
-fn transport_error(error: &reqwest::Error, answer_started: bool) -> CallError {
-    let chain = error_chain(error);
-    let lower = chain.to_ascii_lowercase();
-    let (failure, reach) = if answer_started {
-        let failure = if error.is_timeout() { TransportFailure::Timeout } else { TransportFailure::ConnectionReset };
-        (failure, Reach::MayHaveReached)
-    } else if error.is_connect() {
-        // reqwest reports DNS, TCP and TLS set-up as "connect": no byte of
-        // the request has been written yet.
-        let failure = if lower.contains("dns") || lower.contains("lookup") || lower.contains("resolve") || lower.contains("name or service") {
-            TransportFailure::Dns
-        } else if lower.contains("refused") {
-            TransportFailure::ConnectionRefused
-        } else if error.is_timeout() || lower.contains("timed out") {
-            TransportFailure::ConnectTimeout
-        } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-            TransportFailure::Tls
-        } else {
-            TransportFailure::Other
-        };
-        (failure, Reach::NotSent)
-    } else if error.is_timeout() {
-        (TransportFailure::Timeout, Reach::MayHaveReached)
-    } else {
-        (TransportFailure::ConnectionReset, Reach::MayHaveReached)
-    };
-    CallError::Transport { failure, reach, detail: chain }
-}
-
-/// reqwest's message plus its causes ("error sending request" alone says
-/// nothing). The URL is stripped: it is already in the record.
-fn error_chain(error: &reqwest::Error) -> String {
-    let mut parts = vec![error.without_url_ref().to_string()];
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.contains(&text) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ")
-}
-
-trait WithoutUrl {
-    fn without_url_ref(&self) -> String;
-}
-
-impl WithoutUrl for reqwest::Error {
-    fn without_url_ref(&self) -> String {
-        let mut text = self.to_string();
-        if let Some(url) = self.url() {
-            text = text.replace(&format!(" ({url})"), "").replace(url.as_str(), "<url>");
-        }
-        text
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CsidBody {
-    #[serde(rename = "requestID")]
-    request_id: Option<Value>,
-    disposition_message: Option<String>,
-    binary_security_token: Option<String>,
-    secret: Option<String>,
-}
-
-/// Reads a CSID answer. `NOT_COMPLIANT` with no certificate is a refusal
-/// whatever the status (zatca-kit reports it with 200 [3P]); with 428 and a
-/// certificate it is renewal's renewed CCSID.
-pub(crate) fn issued_csid(status: u16, body: &[u8], renewed_ccsid: bool) -> Result<IssuedCsid, CallError> {
-    let unreadable = |detail: &str| CallError::UnreadableAnswer { status, detail: detail.to_owned() };
-    let parsed: CsidBody = serde_json::from_slice(body).map_err(|e| unreadable(&e.to_string()))?;
-    let token = parsed.binary_security_token.filter(|t| !t.trim().is_empty());
-    let not_compliant = parsed.disposition_message.as_deref() == Some("NOT_COMPLIANT");
-    let token = match token {
-        Some(token) if !not_compliant || renewed_ccsid => token,
-        _ if not_compliant => return Err(CallError::Gateway(catalogue::parse(status, body))),
-        _ => return Err(unreadable("no binarySecurityToken")),
-    };
-    let secret = parsed.secret.filter(|s| !s.is_empty()).ok_or_else(|| unreadable("no secret"))?;
-    let request_id = match parsed.request_id {
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::String(s)) => s,
-        _ => return Err(unreadable("no requestID")),
-    };
-    let certificate_pem = certificate_pem_from_token(&token).ok_or_else(|| unreadable("binarySecurityToken is not base64"))?;
-    Ok(IssuedCsid { request_id, credentials: Credentials::new(token, secret), certificate_pem })
-}
-
-/// `binarySecurityToken` = base64(base64(DER)); decoding once gives the PEM
-/// body, whose trailing CRLF (renewal sample) is trimmed (SPEC.md 1.3).
-pub fn certificate_pem_from_token(token: &str) -> Option<String> {
-    let inner = BASE64.decode(token.trim()).ok()?;
-    let inner = String::from_utf8(inner).ok()?;
-    let inner: String = inner.split_whitespace().collect();
-    BASE64.decode(&inner).ok()?;
-    let lines: Vec<&str> = inner.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).expect("base64 is ASCII")).collect();
-    Some(format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n")))
-}
-
-/// Reads an accepted compliance check. The validation status lives in
-/// `validationResults.status`; one ZATCA example puts it at the top level
-/// (api-examples compliance_invoice.02), so both are read.
-pub(crate) fn compliance_check(status: u16, body: &[u8]) -> Result<ComplianceCheck, CallError> {
-    let json: Value = serde_json::from_slice(body)
-        .map_err(|e| CallError::UnreadableAnswer { status, detail: e.to_string() })?;
-    let results = json.get("validationResults");
-    let validation = results
-        .and_then(|r| r.get("status"))
-        .or_else(|| json.get("status"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let text = |key: &str| json.get(key).and_then(Value::as_str).map(str::to_owned);
-    match validation.as_str() {
-        "PASS" | "WARNING" => {
-            let warnings = results
-                .and_then(|r| r.get("warningMessages"))
-                .or_else(|| json.get("warningMessages"))
-                .and_then(Value::as_array)
-                .map(|items| items.iter().filter_map(|i| i.get("code")?.as_str().map(str::to_owned)).collect())
-                .unwrap_or_default();
-            Ok(ComplianceCheck {
-                status: validation,
-                warnings,
-                reporting_status: text("reportingStatus"),
-                clearance_status: text("clearanceStatus"),
-            })
-        }
-        _ => Err(CallError::Gateway(catalogue::parse(status, body))),
-    }
 }
 
 #[cfg(test)]
@@ -790,13 +491,6 @@ mod tests {
     fn credentials_never_print_their_secret() {
         let debug = format!("{:?}", Credentials::new("token", "very-secret-value"));
         assert!(!debug.contains("very-secret-value"));
-    }
-
-    #[test]
-    fn not_compliant_with_200_is_a_refusal() {
-        let body = br#"{"requestID":-1,"dispositionMessage":"NOT_COMPLIANT","binarySecurityToken":"","secret":"","errors":["Invoice type is bad"]}"#;
-        let error = issued_csid(200, body, false).unwrap_err();
-        assert_eq!(error.gateway().unwrap().code, catalogue::ErrorCode::NotCompliant);
     }
 
     #[test]
