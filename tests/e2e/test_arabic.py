@@ -13,6 +13,7 @@ import zlib
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import OUTPUT, REPO, WAIT_SECONDS
@@ -89,6 +90,24 @@ def test_counts_agree_with_their_nouns_and_every_digit_is_western(home):
     expected = {1: "ثانية واحدة", 2: "ثانيتين"}.get(seconds, f"{seconds} ثوان" if 3 <= seconds % 100 <= 10 else f"{seconds} ثانية")
     assert expected in limit.text, limit.text
     assert not ARABIC_INDIC.search(body_text(home)), "Arabic-Indic digits on the settings screen"
+
+
+def test_the_apps_own_messages_count_in_agreement_too(home):
+    """The Rust side's Arabic counts (fatoora_core::i18n::count_ar), here the
+    live check of a VAT number that is too short."""
+    to_arabic(home)
+    home.find_element(By.ID, "open-units").click()
+    box = home.find_element(By.ID, "unit-vatNumber")
+    said = {}
+    for typed, count in (("12", "رقمين"), ("12345", "5 أرقام"), ("123456789012", "12 رقمًا")):
+        box.send_keys(Keys.CONTROL, "a", Keys.DELETE)
+        box.send_keys(typed)
+        WebDriverWait(home, WAIT_SECONDS).until(
+            lambda d: count in d.execute_script("return document.getElementById('unit-vatNumber-messages')?.innerText ?? ''")
+        )
+        said[typed] = home.find_element(By.ID, "unit-vatNumber-messages").text
+    assert all("الرقم الضريبي مكوّن من 15 رقمًا" in text for text in said.values()), said
+    assert not ARABIC_INDIC.search(" ".join(said.values())), said
 
 
 # The text a box shows, laid out in a plain block with the box's own font,

@@ -2,7 +2,7 @@
 //! onboarding. The reminder thresholds are the app's (30, 7 and 1 days).
 
 use chrono::{DateTime, Duration, Utc};
-use fatoora_core::i18n::{isolate, ltr};
+use fatoora_core::i18n::{DAYS, count_ar, isolate, ltr};
 use fatoora_core::{Environment, Localized, Store};
 use fatoora_onboarding::state;
 use serde::Serialize;
@@ -56,7 +56,7 @@ pub fn expiring(store: &Store, within: Duration, now: DateTime<Utc>) -> Result<V
         } else {
             Localized::new(
                 format!("The production CSID of {name} ({}) expires on {} ({days_left} day(s) left). Renew it with a renewal OTP before then.", record.environment, expires_at.date_naive()),
-                format!("تنتهي صلاحية معرّف الختم التشفيري للإنتاج للوحدة {} ({}) في {} (متبق {days_left} يوم). جدّده برمز تحقق للتجديد قبل ذلك.", ltr(&name), record.environment.label().ar, ltr(expires_at.date_naive())),
+                format!("تنتهي صلاحية معرّف الختم التشفيري للإنتاج للوحدة {} ({}) في {} (بعد {}). جدّده برمز تحقق للتجديد قبل ذلك.", ltr(&name), record.environment.label().ar, ltr(expires_at.date_naive()), count_ar(days_left.unsigned_abs(), &DAYS)),
             )
         };
         units.push(ExpiringUnit {
@@ -128,7 +128,7 @@ fn reminder_title(threshold_days: i64) -> Localized {
     match threshold_days {
         0 => Localized::new("A CSID has expired", "انتهت صلاحية معرّف ختم تشفيري"),
         1 => Localized::new("A CSID expires within a day", "تنتهي صلاحية معرّف ختم تشفيري خلال يوم"),
-        days => Localized::new(format!("A CSID expires within {days} days"), format!("تنتهي صلاحية معرّف ختم تشفيري خلال {days} يومًا")),
+        days => Localized::new(format!("A CSID expires within {days} days"), format!("تنتهي صلاحية معرّف ختم تشفيري خلال {}", count_ar(days.unsigned_abs(), &DAYS))),
     }
 }
 

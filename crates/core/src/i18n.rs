@@ -68,6 +68,68 @@ impl Language {
     }
 }
 
+/// CLDR's plural categories for Arabic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArabicPlural {
+    Zero,
+    One,
+    Two,
+    Few,
+    Many,
+    Other,
+}
+
+/// The category of a whole number under CLDR's Arabic rule (zero: 0; one: 1;
+/// two: 2; few: n % 100 in 3..=10; many: n % 100 in 11..=99; other: the
+/// rest). Written out rather than taken from icu_plurals or
+/// intl_pluralrules: messages count whole things only, and those crates
+/// bring CLDR's data for every locale (or a tree of ICU4X crates) into a
+/// workspace that needs this one rule.
+pub fn arabic_plural(n: u64) -> ArabicPlural {
+    match (n, n % 100) {
+        (0, _) => ArabicPlural::Zero,
+        (1, _) => ArabicPlural::One,
+        (2, _) => ArabicPlural::Two,
+        (_, 3..=10) => ArabicPlural::Few,
+        (_, 11..=99) => ArabicPlural::Many,
+        _ => ArabicPlural::Other,
+    }
+}
+
+/// An Arabic noun's forms after a number, in the oblique case (after a
+/// preposition, a verb or a noun), so a message puts the count there.
+pub struct ArabicNoun {
+    /// «رقم واحد»: one, with the number in words.
+    pub one: &'static str,
+    /// «رقمين»: the dual.
+    pub two: &'static str,
+    /// «أرقام»: the plural, after 3 to 10.
+    pub few: &'static str,
+    /// «رقمًا»: the accusative singular, after 11 to 99.
+    pub many: &'static str,
+    /// «رقم»: the genitive singular, after 0, 100, 101, ….
+    pub other: &'static str,
+}
+
+pub const DIGITS: ArabicNoun = ArabicNoun { one: "رقم واحد", two: "رقمين", few: "أرقام", many: "رقمًا", other: "رقم" };
+pub const CHARACTERS: ArabicNoun = ArabicNoun { one: "حرف واحد", two: "حرفين", few: "أحرف", many: "حرفًا", other: "حرف" };
+pub const DAYS: ArabicNoun = ArabicNoun { one: "يوم واحد", two: "يومين", few: "أيام", many: "يومًا", other: "يوم" };
+// «دقيقة»'s accusative tanween would sit on its last letter, which WebKitGTK
+// draws off the line (docs/front-end.md), so many and other read alike.
+pub const MINUTES: ArabicNoun = ArabicNoun { one: "دقيقة واحدة", two: "دقيقتين", few: "دقائق", many: "دقيقة", other: "دقيقة" };
+
+/// `n` of `noun` in Arabic, agreeing with the number: «يومين»,
+/// «7 أيام», «30 يومًا», «100 يوم».
+pub fn count_ar(n: u64, noun: &ArabicNoun) -> String {
+    match arabic_plural(n) {
+        ArabicPlural::One => noun.one.to_string(),
+        ArabicPlural::Two => noun.two.to_string(),
+        ArabicPlural::Few => format!("{n} {}", noun.few),
+        ArabicPlural::Many => format!("{n} {}", noun.many),
+        ArabicPlural::Zero | ArabicPlural::Other => format!("{n} {}", noun.other),
+    }
+}
+
 /// A left-to-right run (a file path, URL, host name, address) inside an
 /// Arabic sentence, wrapped in a left-to-right isolate (U+2066 … U+2069).
 /// Without it the bidi algorithm reorders the run's own pieces
@@ -117,6 +179,21 @@ mod tests {
         let error = std::io::Error::from(std::io::ErrorKind::NotFound);
         let message = format!("تعذّر الحفظ ({}).", isolate(&error));
         assert_eq!(message, format!("تعذّر الحفظ (\u{2068}{error}\u{2069})."));
+    }
+
+    #[test]
+    fn arabic_plural_categories_follow_cldr() {
+        use ArabicPlural::*;
+        let cases = [(0, Zero), (1, One), (2, Two), (3, Few), (10, Few), (11, Many), (99, Many), (100, Other), (101, Other), (102, Other), (103, Few), (111, Many), (1000, Other)];
+        for (n, category) in cases {
+            assert_eq!(arabic_plural(n), category, "{n}");
+        }
+    }
+
+    #[test]
+    fn a_count_agrees_with_its_noun() {
+        let days: Vec<String> = [0, 1, 2, 3, 10, 11, 99, 100, 101, 102].into_iter().map(|n| count_ar(n, &DAYS)).collect();
+        assert_eq!(days, ["0 يوم", "يوم واحد", "يومين", "3 أيام", "10 أيام", "11 يومًا", "99 يومًا", "100 يوم", "101 يوم", "102 يوم"]);
     }
 
     #[test]

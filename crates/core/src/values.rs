@@ -121,7 +121,7 @@ impl VatNumber {
             return rule(
                 "length-15",
                 format!("A VAT number has 15 digits; this one has {}.", vat.len()),
-                format!("الرقم الضريبي مكوّن من 15 رقمًا؛ المُدخل فيه {} رقمًا.", vat.len()),
+                format!("الرقم الضريبي مكوّن من 15 رقمًا، والمُدخل مكوّن من {}.", crate::i18n::count_ar(vat.len() as u64, &crate::i18n::DIGITS)),
             );
         }
         if !vat.starts_with('3') || !vat.ends_with('3') {
@@ -272,7 +272,7 @@ pub fn check_text(field: Field, value: &str) -> Result<(), FieldError> {
     if chars > MAX_FIELD_CHARS {
         return Err(FieldError::error(field, "max-64-chars", Localized::new(
             format!("At most {MAX_FIELD_CHARS} characters; this has {chars}. Shorten it."),
-            format!("الحد الأقصى {MAX_FIELD_CHARS} حرفًا؛ المُدخل {chars} حرفًا. اختصِره."),
+            format!("الحد الأقصى {MAX_FIELD_CHARS} حرفًا، والمُدخل مكوّن من {}. اختصِره.", crate::i18n::count_ar(chars as u64, &crate::i18n::CHARACTERS)),
         )));
     }
     if value.chars().any(char::is_control) {

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Duration, Utc};
 use fatoora_core::store::rusqlite::{self, Connection};
 use fatoora_core::values::{FieldError, Otp, VatNumber};
+use fatoora_core::i18n::{MINUTES, count_ar};
 use fatoora_core::{Environment, Localized};
 use serde::Serialize;
 
@@ -231,14 +232,14 @@ pub fn run(conn: &Connection, hasher: &OtpHasher, input: &PreflightInput<'_>) ->
                     CheckId::OtpAge,
                     Outcome::Passed,
                     format!("The OTP is {} minutes old; about {} minutes left.", age.num_minutes().max(0), left.num_minutes()),
-                    format!("مضى على رمز التحقق {} دقيقة؛ يتبقى نحو {} دقيقة.", age.num_minutes().max(0), left.num_minutes()),
+                    format!("أُنشئ رمز التحقق قبل {}؛ يتبقى منه نحو {}.", count_ar(age.num_minutes().max(0).unsigned_abs(), &MINUTES), count_ar(left.num_minutes().unsigned_abs(), &MINUTES)),
                 )
             } else {
                 check(
                     CheckId::OtpAge,
                     Outcome::Failed,
                     format!("The OTP is {} minutes old; OTPs expire after 60 minutes. Generate a new one.", age.num_minutes()),
-                    format!("مضى على رمز التحقق {} دقيقة؛ تنتهي صلاحية الرمز بعد 60 دقيقة. أنشئ رمزًا جديدًا.", age.num_minutes()),
+                    format!("أُنشئ رمز التحقق قبل {}؛ تنتهي صلاحية الرمز بعد 60 دقيقة. أنشئ رمزًا جديدًا.", count_ar(age.num_minutes().unsigned_abs(), &MINUTES)),
                 )
             }
         }

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use fatoora_core::store::rusqlite::{self, Connection};
+use fatoora_core::i18n::{MINUTES, count_ar};
 use fatoora_core::{Environment, Localized};
 use serde::Serialize;
 
@@ -212,7 +213,7 @@ fn write(facts: SupportFacts) -> SupportMessage {
         ));
         if let Some(digit) = r.otp_last_digit {
             let age = r.otp_age_minutes.map(|m| format!("{m} minutes after it was generated")).unwrap_or_else(|| "generation time not recorded".into());
-            let age_ar = r.otp_age_minutes.map(|m| format!("بعد {m} دقيقة من إنشائه")).unwrap_or_else(|| "وقت الإنشاء غير مسجّل".into());
+            let age_ar = r.otp_age_minutes.map(|m| format!("بعد {} من إنشائه", count_ar(m.unsigned_abs(), &MINUTES))).unwrap_or_else(|| "وقت الإنشاء غير مسجّل".into());
             let times = r.otp_times_sent.unwrap_or(1);
             let portal = r.otp_portal_stated.map(|p| p.label().en).unwrap_or_else(|| "not stated".into());
             let portal_ar = r.otp_portal_stated.map(|p| p.label().ar).unwrap_or_else(|| "غير مذكورة".into());

@@ -103,11 +103,12 @@ pub fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<u8> {
             let (expires, minutes_left) = otp_hour(generated_at, chrono::Utc::now());
             if !cli.json {
                 eprintln!(
-                    "{} unit(s), {} at a time; the OTPs stop working at {} ({minutes_left} min left) / تنتهي صلاحية رموز التحقق عند {} (متبق {minutes_left} دقيقة)",
+                    "{} unit(s), {} at a time; the OTPs stop working at {} ({minutes_left} min left) / تنتهي صلاحية رموز التحقق عند {} (بعد {})",
                     assignments.len(),
                     concurrency,
                     expires.format("%H:%M UTC"),
-                    expires.format("%H:%M UTC")
+                    expires.format("%H:%M UTC"),
+                    fatoora_core::i18n::count_ar(minutes_left.unsigned_abs(), &fatoora_core::i18n::MINUTES)
                 );
             }
             let (client, local) = client(&data_dir, environment)?;
