@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use fatoora_core::input::{self, Cap, InputError, MIB};
 use fatoora_core::secrets::SecretStore;
 use fatoora_core::values::{Field, FieldError, Severity};
-use fatoora_core::i18n::isolate;
+use fatoora_core::i18n::{ERRORS, count_ar, isolate};
 use fatoora_core::{Environment, Localized, Store};
 use fatoora_csr::UnitProfile;
 use fatoora_csr::units::{KeyChoice, UnitError, list_units, prepare_csr};
@@ -147,7 +147,7 @@ impl ImportError {
             ),
             ImportError::HasErrors { errors } => Localized::new(
                 format!("The file has {errors} error(s), listed above by line and column. Nothing was imported. Fix them, or import only the valid rows with --valid-rows-only."),
-                format!("في الملف {errors} خطأ، مذكورة أعلاه بالسطر والعمود. لم يُستورد شيء. صحّحها، أو استورد الصفوف السليمة فقط عبر ‎--valid-rows-only‎."),
+                format!("عُثر في الملف على {}، مذكورة أعلاه بالسطر والعمود. لم يُستورد شيء. صحّحها، أو استورد الصفوف السليمة فقط عبر ‎--valid-rows-only‎.", count_ar(*errors as u64, &ERRORS)),
             ),
             ImportError::Unit { line, source } => {
                 let inner = source.explain();

@@ -114,9 +114,13 @@ pub struct ArabicNoun {
 pub const DIGITS: ArabicNoun = ArabicNoun { one: "رقم واحد", two: "رقمين", few: "أرقام", many: "رقمًا", other: "رقم" };
 pub const CHARACTERS: ArabicNoun = ArabicNoun { one: "حرف واحد", two: "حرفين", few: "أحرف", many: "حرفًا", other: "حرف" };
 pub const DAYS: ArabicNoun = ArabicNoun { one: "يوم واحد", two: "يومين", few: "أيام", many: "يومًا", other: "يوم" };
-// «دقيقة»'s accusative tanween would sit on its last letter, which WebKitGTK
-// draws off the line (docs/front-end.md), so many and other read alike.
+// The accusative tanween of «دقيقة», «خطأ» and «مرة» would sit on the last
+// letter, which WebKitGTK draws off the line (docs/front-end.md), so their
+// many and other read alike.
 pub const MINUTES: ArabicNoun = ArabicNoun { one: "دقيقة واحدة", two: "دقيقتين", few: "دقائق", many: "دقيقة", other: "دقيقة" };
+
+pub const ERRORS: ArabicNoun = ArabicNoun { one: "خطأ واحد", two: "خطأين", few: "أخطاء", many: "خطأ", other: "خطأ" };
+pub const TIMES: ArabicNoun = ArabicNoun { one: "مرة واحدة", two: "مرتين", few: "مرات", many: "مرة", other: "مرة" };
 
 /// `n` of `noun` in Arabic, agreeing with the number: «يومين»,
 /// «7 أيام», «30 يومًا», «100 يوم».

@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 
-use fatoora_core::i18n::ltr;
+use fatoora_core::i18n::{MINUTES, TIMES, count_ar, ltr};
 use fatoora_core::store::rusqlite::{self, Connection, params};
 use fatoora_core::{Environment, Localized};
 use serde::Serialize;
@@ -263,7 +263,7 @@ fn with_otp(evidence: &Evidence) -> Diagnosis {
             Likelihood::Indicated,
             text(
                 format!("as stated when it was entered, it was {age} minutes old when sent; ZATCA accepts an OTP for {validity} minutes"),
-                format!("بحسب ما ذُكر عند إدخاله، مضت عليه {age} دقيقة عند الإرسال؛ تقبل الهيئة الرمز {validity} دقيقة"),
+                format!("بحسب ما ذُكر عند إدخاله، أُنشئ قبل {} من إرساله؛ تقبل الهيئة الرمز مدة {}", count_ar(age.unsigned_abs(), &MINUTES), count_ar(validity.unsigned_abs(), &MINUTES)),
             ),
         ),
         Some(age) if age > validity - AGE_MARGIN_MINUTES => v.open(
@@ -271,7 +271,7 @@ fn with_otp(evidence: &Evidence) -> Diagnosis {
             Likelihood::Possible,
             text(
                 format!("as stated when it was entered, it was {age} minutes old when sent, close to the {validity} minutes ZATCA's clock allows"),
-                format!("بحسب ما ذُكر عند إدخاله، مضت عليه {age} دقيقة عند الإرسال، قريبًا من الدقائق الـ{validity} التي تسمح بها ساعة الهيئة"),
+                format!("بحسب ما ذُكر عند إدخاله، أُنشئ قبل {} من إرساله، قريبًا من الدقائق الـ{validity} التي تسمح بها ساعة الهيئة", count_ar(age.unsigned_abs(), &MINUTES)),
             ),
         ),
         Some(age) => v.out(
@@ -279,7 +279,7 @@ fn with_otp(evidence: &Evidence) -> Diagnosis {
             Basis::Statement,
             text(
                 format!("as stated when it was entered, it was generated {} minutes before it was sent; it is valid for {validity} minutes", age.max(0)),
-                format!("بحسب ما ذُكر عند إدخاله، أُنشئ قبل {} دقيقة من إرساله؛ وصلاحيته {validity} دقيقة", age.max(0)),
+                format!("بحسب ما ذُكر عند إدخاله، أُنشئ قبل {} من إرساله؛ وهو صالح مدة {}", count_ar(age.max(0).unsigned_abs(), &MINUTES), count_ar(validity.unsigned_abs(), &MINUTES)),
             ),
         ),
         None => v.open(Cause::Expired, Likelihood::Possible, text("when it was generated was not stated", "لم يُذكر وقت إنشائه")),
@@ -292,7 +292,7 @@ fn with_otp(evidence: &Evidence) -> Diagnosis {
             Likelihood::Indicated,
             text(
                 format!("the journal shows this OTP sent {} time(s) before; ZATCA accepts each OTP once", evidence.earlier_sends),
-                format!("يُظهر السجل أن هذا الرمز أُرسل {} مرة من قبل؛ تقبل الهيئة كل رمز مرة واحدة", evidence.earlier_sends),
+                format!("يُظهر السجل أن هذا الرمز أُرسل {} من قبل؛ تقبل الهيئة كل رمز مرة واحدة", count_ar(evidence.earlier_sends as u64, &TIMES)),
             ),
         );
     } else {

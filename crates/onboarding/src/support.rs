@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use fatoora_core::store::rusqlite::{self, Connection};
-use fatoora_core::i18n::{MINUTES, count_ar};
+use fatoora_core::i18n::{MINUTES, TIMES, count_ar};
 use fatoora_core::{Environment, Localized};
 use serde::Serialize;
 
@@ -221,7 +221,8 @@ fn write(facts: SupportFacts) -> SupportMessage {
                 "   OTP ending in {digit}: used {age}; sent {times} time(s) in total; portal stated by the user: {portal}\n"
             ));
             ar.push_str(&format!(
-                "   رمز التحقق المنتهي بالرقم {digit}: استُخدم {age_ar}؛ أُرسل {times} مرة إجمالا؛ البوابة بحسب المستخدم: {portal_ar}\n"
+                "   رمز التحقق المنتهي بالرقم {digit}: استُخدم {age_ar}؛ أُرسل {times_ar} إجمالا؛ البوابة بحسب المستخدم: {portal_ar}\n",
+                times_ar = count_ar(times as u64, &TIMES)
             ));
         }
         if let Some(document) = &r.document {
