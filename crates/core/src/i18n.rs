@@ -114,11 +114,12 @@ pub struct ArabicNoun {
 pub const DIGITS: ArabicNoun = ArabicNoun { one: "رقم واحد", two: "رقمين", few: "أرقام", many: "رقمًا", other: "رقم" };
 pub const CHARACTERS: ArabicNoun = ArabicNoun { one: "حرف واحد", two: "حرفين", few: "أحرف", many: "حرفًا", other: "حرف" };
 pub const DAYS: ArabicNoun = ArabicNoun { one: "يوم واحد", two: "يومين", few: "أيام", many: "يومًا", other: "يوم" };
-// The accusative tanween of «دقيقة», «خطأ» and «مرة» would sit on the last
-// letter, which WebKitGTK draws off the line (docs/front-end.md), so their
-// many and other read alike.
+// A mark on a word's last letter (the accusative tanween of «دقيقة», «خطأ»,
+// «مرة», the kasratan of «ثوان») is drawn off the line by WebKitGTK
+// (docs/front-end.md), so those forms go without it.
 pub const MINUTES: ArabicNoun = ArabicNoun { one: "دقيقة واحدة", two: "دقيقتين", few: "دقائق", many: "دقيقة", other: "دقيقة" };
 
+pub const SECONDS: ArabicNoun = ArabicNoun { one: "ثانية واحدة", two: "ثانيتين", few: "ثوان", many: "ثانية", other: "ثانية" };
 pub const ERRORS: ArabicNoun = ArabicNoun { one: "خطأ واحد", two: "خطأين", few: "أخطاء", many: "خطأ", other: "خطأ" };
 pub const TIMES: ArabicNoun = ArabicNoun { one: "مرة واحدة", two: "مرتين", few: "مرات", many: "مرة", other: "مرة" };
 

@@ -4,7 +4,7 @@
 //! why TCP never ran; a dead proxy explains why the proxied GET failed).
 
 use fatoora_core::Localized;
-use fatoora_core::i18n::ltr;
+use fatoora_core::i18n::{SECONDS, count_ar, ltr};
 
 use crate::model::*;
 use crate::options::Target;
@@ -437,7 +437,7 @@ fn clock_skew(e: &Evidence) -> Option<Verdict> {
         VerdictClass::ClockSkew,
         Localized::new(
             format!("ZATCA is reachable, but this machine's clock is {seconds} s {direction_en} of the server's."),
-            format!("يمكن الوصول إلى الهيئة، لكن ساعة هذا الجهاز {direction_ar} بمقدار {} ثانية عن ساعة الخادم.", ltr(seconds)),
+            format!("يمكن الوصول إلى الهيئة، لكن ساعة هذا الجهاز {direction_ar} بمقدار {} عن ساعة الخادم.", count_ar(seconds, &SECONDS)),
         ),
         Localized::new(
             "Turn on automatic time synchronisation (NTP) and check the time zone; wrong clocks make certificates and invoice timestamps fail.",
