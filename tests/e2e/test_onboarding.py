@@ -249,10 +249,17 @@ def test_journey_4_a_failure_is_explained_then_resumed(home, data_dir, language)
     assert seen[-1] == ["checked", "failed"], seen
     assert home.find_element(By.CSS_SELECTOR, "#preflight li[data-check='otp-unused']").get_attribute("data-outcome") == "failed"
     assert not shown_now(home, "#failure-code"), "nothing reached the gateway"
+    # One next step, matching the block: this OTP is done for.
+    next_step = home.find_element(By.ID, "failure-next").text
+    assert {"en": "This OTP was sent before", "ar": "أُرسل رمز التحقق هذا من قبل"}[language] in next_step, next_step
+    assert "not used" not in next_step
+    assert [b.get_attribute("id") for b in home.find_elements(By.CSS_SELECTOR, "#onboarding-failure button.primary")] == ["onboarding-new-otp"]
+    assert not shown_now(home, "#onboarding-resume") and not shown_now(home, "#onboarding-support")
     shot(home, f"preflight-blocked-{language}")
 
-    # Resume with a good OTP: the key and CSR kept, the unit onboarded.
-    home.find_element(By.ID, "onboarding-resume").click()
+    # A new, good OTP: the key and CSR kept, the unit onboarded.
+    home.find_element(By.ID, "onboarding-new-otp").click()
+    assert home.find_element(By.ID, "otp-input").get_attribute("value") == ""
     otp = fresh_otp(home)
     answer_questions(home)
     type_otp(home, otp)
@@ -390,3 +397,35 @@ def test_an_unreadable_answer_is_no_plain_http_200_in_the_support_message(home, 
     assert expected[0] in body, body
     assert subject.endswith(expected[1]), subject
     shot(home, f"support-unreadable-{language}")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_block_on_the_answers_sends_the_same_otp_again(home, data_dir, language):
+    """The wrong portal stops the run before anything is sent: the OTP is
+    still good, so "Change the answers" brings it back in its box."""
+    in_language(home, language)
+    unit = save_unit(home, f"same{language}")
+    open_onboarding(home)
+    choose_unit(home, unit)
+    answer_questions(home)
+    home.find_element(By.CSS_SELECTOR, "#otp-portal option[value='production']").click()
+    otp = fresh_otp(home)
+    type_otp(home, otp)
+    send_and_wait(home)
+    assert home.find_element(By.CSS_SELECTOR, "#preflight li[data-check='otp-portal']").get_attribute("data-outcome") == "failed"
+    next_step = home.find_element(By.ID, "failure-next").text
+    expected = {
+        "en": "Nothing was sent, so this OTP stays good until its hour is over: correct the answers above, then send again with the same OTP.",
+        "ar": "لم يُرسل شيء، فيبقى رمز التحقق هذا صالحًا حتى تنتهي ساعته: صحّح الإجابات أعلاه، ثم أرسل من جديد بالرمز نفسه.",
+    }[language]
+    assert next_step.endswith(expected), next_step
+    primary = home.find_elements(By.CSS_SELECTOR, "#onboarding-failure button.primary")
+    assert [b.get_attribute("id") for b in primary] == ["onboarding-fix"]
+    shot(home, f"blocked-answers-{language}")
+
+    primary[0].click()
+    assert home.find_element(By.ID, "otp-input").get_attribute("value") == otp, "the same OTP is back in its box"
+    home.find_element(By.CSS_SELECTOR, "#otp-portal option[value='local']").click()
+    send_and_wait(home)
+    home.find_element(By.ID, "onboarding-result")
+    assert_otp_nowhere(home, data_dir, otp)

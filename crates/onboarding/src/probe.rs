@@ -29,10 +29,17 @@ pub async fn reachability(environment: Environment, local: Option<&LocalGateway>
         options.proxy = fatoora_diagnostics::ProxySettings::from_lookup(|_| None);
     }
     let result = fatoora_diagnostics::preflight(&options).await;
-    let summary = Localized::new(
-        format!("{} {}", result.verdict.headline.en, result.verdict.next_step.en),
-        format!("{} {}", result.verdict.headline.ar, result.verdict.next_step.ar),
-    );
+    // The headline alone: the quick probe's next step speaks of a report,
+    // and here there is none. A blocked run points to the full diagnosis.
+    let headline = result.verdict.headline;
+    let summary = if result.ready {
+        headline
+    } else {
+        Localized::new(
+            format!("{} The network diagnostics check every step and make a report to send.", headline.en),
+            format!("{} يفحص تشخيص الشبكة كل خطوة ويُعدّ تقريرا يمكن إرساله.", headline.ar),
+        )
+    };
     Reachability { ready: result.ready, summary }
 }
 

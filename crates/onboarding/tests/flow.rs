@@ -82,6 +82,10 @@ async fn a_used_otp_is_refused_before_it_is_sent() {
     let _ = flow.onboard(&unit("u-a", "1100"), &request(&otp)).await;
     let sent_before = journal::entries(lab.store.connection(), None).unwrap().len();
     let error = flow.onboard(&unit("u-b", "1100"), &request(&otp)).await.unwrap_err();
+    // The next step fits the block: a used OTP is done for, so no "the OTP was not used".
+    let next = error.explain().next_step;
+    assert!(next.en.starts_with("This OTP was sent before") && next.en.contains("generate a new OTP"), "{}", next.en);
+    assert!(!next.en.contains("not used") && next.ar.contains("أنشئ رمز تحقق جديدًا"), "{next:?}");
     match error {
         FlowError::Preflight(report) => {
             assert_eq!(report.blocking(Overrides { otp_age: true, otp_portal: true }).iter().map(|c| c.id).collect::<Vec<_>>(), vec![CheckId::OtpUnused]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countdown, formatExpiry, generatedAt, isOtpShaped, normalizeOtp, parseMinutesAgo, purposeOfTile } from "./wizard";
+import { actionAfterBlock, countdown, formatExpiry, generatedAt, isOtpShaped, normalizeOtp, parseMinutesAgo, purposeOfTile } from "./wizard";
 
 describe("OTP entry", () => {
   it("keeps leading zeros and makes Arabic-Indic digits ASCII", () => {
@@ -55,5 +55,20 @@ describe("minutes ago", () => {
   });
   it("refuses what is not a whole number of minutes", () => {
     for (const text of ["", "-5", "1.5", "abc", "5 min"]) expect(parseMinutesAgo(text), text).toBeNull();
+  });
+});
+
+describe("after a pre-flight block", () => {
+  const checks = (failed: Record<string, string>) =>
+    ["otp-format", "otp-unused", "otp-age", "otp-portal", "csr-template", "csr-vat", "csr-lint", "gateway-reachable"].map((id) => ({ id, outcome: failed[id] ?? "passed" }));
+  it("asks for a new OTP only when this one is done for", () => {
+    expect(actionAfterBlock(checks({ "otp-unused": "failed", "gateway-reachable": "failed" }))).toBe("new-otp");
+    expect(actionAfterBlock(checks({ "otp-age": "failed" }))).toBe("new-otp");
+    expect(actionAfterBlock(checks({ "otp-age": "unanswered" }))).toBe("answers");
+  });
+  it("otherwise sends the same OTP again once the blocking point is fixed", () => {
+    expect(actionAfterBlock(checks({ "gateway-reachable": "failed" }))).toBe("diagnostics");
+    expect(actionAfterBlock(checks({ "csr-vat": "failed" }))).toBe("units");
+    expect(actionAfterBlock(checks({ "otp-portal": "failed" }))).toBe("answers");
   });
 });

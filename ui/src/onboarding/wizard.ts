@@ -61,6 +61,20 @@ export function formatExpiry(iso: string, language: Language): { long: string; i
   return { long, isoDate: `${part("year")}-${part("month")}-${part("day")}` };
 }
 
+/**
+ * The one next action after the pre-flight stopped a run, from its checks:
+ * an OTP already sent or past its hour is done for; otherwise nothing was
+ * sent and the same OTP goes again once the blocking point is fixed.
+ */
+export type BlockedAction = "new-otp" | "diagnostics" | "units" | "answers";
+export function actionAfterBlock(checks: { id: string; outcome: string }[]): BlockedAction {
+  const failed = (id: string) => checks.some((check) => check.id === id && check.outcome === "failed");
+  if (failed("otp-unused") || failed("otp-age")) return "new-otp";
+  if (failed("gateway-reachable")) return "diagnostics";
+  if (["csr-template", "csr-vat", "csr-lint"].some(failed)) return "units";
+  return "answers";
+}
+
 /** The portal tile the OTP came from decides the purpose. */
 export type Tile = "onboard-new" | "renew-existing";
 export function purposeOfTile(tile: Tile): "onboard" | "renew" {

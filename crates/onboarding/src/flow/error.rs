@@ -48,6 +48,37 @@ pub enum FlowError {
     Store(#[from] rusqlite::Error),
 }
 
+/// One next step after a pre-flight block, matching what blocked: an OTP
+/// already sent or past its hour is done for; otherwise nothing was sent and
+/// the same OTP is still good once the blocking point is fixed.
+fn preflight_next_step(failed: &[&preflight::Check]) -> Localized {
+    use preflight::{CheckId, Outcome};
+    let failed_check = |id: CheckId| failed.iter().any(|c| c.id == id && c.outcome == Outcome::Failed);
+    if failed_check(CheckId::OtpUnused) {
+        return Localized::new(
+            "This OTP was sent before, so ZATCA would refuse it: generate a new OTP in the FATOORA portal and send that one.",
+            "أُرسل رمز التحقق هذا من قبل، فسترفضه الهيئة: أنشئ رمز تحقق جديدًا من بوابة «فاتورة» وأرسله.",
+        );
+    }
+    if failed_check(CheckId::OtpAge) {
+        return Localized::new(
+            "By your answer this OTP's hour is over: generate a new OTP in the FATOORA portal (or correct the minutes if they were wrong).",
+            "بحسب إجابتك انتهت ساعة رمز التحقق هذا: أنشئ رمزًا جديدًا من بوابة «فاتورة» (أو صحّح عدد الدقائق إن كان خطأ).",
+        );
+    }
+    let (en, ar) = if failed_check(CheckId::GatewayReachable) {
+        ("run the network diagnostics to see what to fix, then send again", "شغّل تشخيص الشبكة لمعرفة ما يجب إصلاحه، ثم أرسل من جديد")
+    } else if failed.iter().any(|c| matches!(c.id, CheckId::CsrTemplate | CheckId::CsrVat | CheckId::CsrLint)) {
+        ("correct the unit on the EGS units screen, then send again", "صحّح الوحدة في شاشة وحدات حل الفوترة الإلكترونية، ثم أرسل من جديد")
+    } else {
+        ("correct the answers above, then send again", "صحّح الإجابات أعلاه، ثم أرسل من جديد")
+    };
+    Localized::new(
+        format!("Nothing was sent, so this OTP stays good until its hour is over: {en} with the same OTP."),
+        format!("لم يُرسل شيء، فيبقى رمز التحقق هذا صالحًا حتى تنتهي ساعته: {ar} بالرمز نفسه."),
+    )
+}
+
 impl FlowError {
     /// Plain words and a next step, in both languages.
     pub fn explain(&self) -> Explanation {
@@ -60,7 +91,7 @@ impl FlowError {
                         format!("Nothing was sent to ZATCA: {}", failed.iter().map(|c| c.message.en.as_str()).collect::<Vec<_>>().join(" ")),
                         format!("لم يُرسل شيء إلى الهيئة: {}", failed.iter().map(|c| c.message.ar.as_str()).collect::<Vec<_>>().join(" ")),
                     ),
-                    Localized::new("Fix the points above, then try again; the OTP was not used.", "أصلح النقاط أعلاه ثم أعد المحاولة؛ لم يُستخدم رمز التحقق."),
+                    preflight_next_step(&failed),
                 )
             }
             FlowError::Call { endpoint, error } => error.explain(*endpoint),
