@@ -221,14 +221,29 @@ def test_server_probe_page_and_comparison_show_the_block_on_the_servers_path(hom
     render(both, OUTPUT / "diagnostics-comparison-html.png")
 
 
-def test_a_foreign_json_is_refused_with_a_reason(home, tmp_path):
-    open_diagnostics(home)
+def refuse_foreign_json(home, language: str) -> None:
+    open_diagnostics(home, language)
     run_local(home)
-    set_text(home, "server-json", json.dumps({"tool": "curl", "target": {"host": "127.0.0.1", "port": 1}}))
+    # Another tool's JSON, without the "tool" field, as the issue pasted it.
+    set_text(home, "server-json", json.dumps({"target": {"host": "127.0.0.1", "port": 1}}))
     home.find_element(By.ID, "server-compare").click()
     message = home.find_element(By.ID, "server-problem").text
-    assert "is not a probe result from Fatoora Onboard" in message, message
+    # Plain words, not serde's "missing field `tool` at line 1 column 18".
+    expected = {
+        "en": ("is not a probe result from Fatoora Onboard", "it is JSON, but not in the form of a probe result."),
+        "ar": ("ليس نتيجة فحص من Fatoora Onboard", "هو نص JSON لكن ليس بصيغة نتيجة فحص."),
+    }[language]
+    assert expected[0] in message and message.endswith(expected[1]), message
+    assert "missing field" not in message and "line 1" not in message, message
     assert not shown_now(home, "#comparison")
+
+
+def test_a_foreign_json_is_refused_in_plain_arabic(home):
+    refuse_foreign_json(home, "ar")
+
+
+def test_a_foreign_json_is_refused_with_a_reason(home, tmp_path):
+    refuse_foreign_json(home, "en")
 
     # A file over the importer's 4 MiB cap is not even read.
     huge = tmp_path / "disk.img"
@@ -328,3 +343,10 @@ def test_a_typed_proxy_is_named_as_typed_not_as_a_variable(home, language):
     assert "HTTPS_PROXY" not in headline + next_step
     home.execute_script("document.getElementById('diagnosis-verdict').scrollIntoView()")
     home.save_screenshot(str(OUTPUT / f"diagnostics-typed-proxy-{language}.png"))
+
+    # The saved report: words for the reader, no internal tokens or guesses.
+    home.find_element(By.ID, "diagnosis-save").click()
+    saved = Path(home.find_element(By.ID, "diagnosis-saved-html").text).read_text()
+    status = {"en": "Problem found", "ar": "اكتُشفت مشكلة"}[language]
+    assert f'<p class="class">{status}</p>' in saved
+    assert ">proxy_misconfigured<" not in saved and "[guess" not in saved

@@ -84,6 +84,9 @@ def test_bad_vat_is_explained_under_its_field_then_the_unit_is_saved(home, data_
     pem = home.find_element(By.ID, "csr-pem").get_attribute("value")
     assert pem.startswith("-----BEGIN CERTIFICATE REQUEST-----")
     assert home.find_element(By.ID, "csr-base64").get_attribute("value").startswith("LS0tLS1CRUdJTi")
+    # Its label says what it is for in plain words, not as an API route.
+    label = home.find_element(By.CSS_SELECTOR, "label[for=csr-base64]").text
+    assert label == "CSR (base64 of the PEM, as it is sent to ZATCA)", label
 
     listed = home.find_element(By.CSS_SELECTOR, "#units-list li")
     assert GOOD["commonName"] in listed.text

@@ -225,9 +225,10 @@ pub struct HttpProbe {
 }
 
 /// [INF] SPEC.md does not say what GET on `/compliance` returns; an API
-/// gateway answering a POST-only route with 405 (or 404/401) is a guess.
+/// gateway answering a POST-only route with 405 (or 404/401) is a [guess].
+/// Shown in reports, so said in plain words.
 pub const EXPECTED_ONBOARDING_GET: &str =
-    "a 4xx other than 403/429, most likely 405 [guess: SPEC.md does not document GET on /compliance]";
+    "a 4xx other than 403/429, most likely 405 (ZATCA does not document what a GET here answers)";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ControlProbe {

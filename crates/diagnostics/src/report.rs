@@ -72,8 +72,10 @@ impl Report {
         let other = language.other();
         let _ = write!(
             body,
-            r#"<section class="verdict {status_class}"><p class="class" dir="ltr">{class}</p>{first}<div dir="{dir}" lang="{code}">{second}</div></section>"#,
+            // The verdict's id is for tools (data-verdict); the reader gets words.
+            r#"<section class="verdict {status_class}" data-verdict="{class}"><p class="class">{status}</p>{first}<div dir="{dir}" lang="{code}">{second}</div></section>"#,
             class = esc(&v.class.id()),
+            status = if v.problem { l("Problem found", "اكتُشفت مشكلة") } else { l("No problem found", "لم تُكتشف مشكلة") },
             first = verdict_in(language),
             dir = other.dir(),
             code = other.code(),
@@ -134,7 +136,7 @@ impl Report {
 const CSS: &str = "body{font-family:system-ui,'Segoe UI','Noto Sans Arabic',sans-serif;margin:2rem auto;max-width:64rem;color:#1b1b1b}\
 .verdict{border-radius:8px;padding:1rem 1.5rem;margin-bottom:1rem}.verdict h1{font-size:1.25rem;margin:.3rem 0}\
 .bad{background:#fdecea;border:2px solid #c62828}.good{background:#e8f5e9;border:2px solid #2e7d32}\
-.class{font-family:monospace;margin:0;color:#555}.meta{color:#555;font-size:.9rem}\
+.class{margin:0;color:#555;font-weight:700}.meta{color:#555;font-size:.9rem}\
 h2{font-size:1.05rem;margin-top:1.5rem;border-bottom:1px solid #ccc}table{border-collapse:collapse;width:100%;font-size:.9rem;table-layout:fixed}td{overflow-wrap:anywhere}\
 td,th{text-align:start;padding:.25rem .5rem;vertical-align:top;border-bottom:1px solid #eee}td.num{text-align:end;white-space:nowrap}\
 tr.ko td:nth-child(2){color:#c62828;font-weight:600}tr.ok td:nth-child(2){color:#2e7d32}\

@@ -34,7 +34,10 @@ async fn html_is_self_contained_with_the_verdict_first() {
     for external in ["<script", "<link", "src=", "url(", "@import", "http://"] {
         assert!(!html.contains(external), "the HTML report must not load anything: found {external:?}");
     }
-    let verdict = html.find("class=\"verdict bad\"").expect("verdict box");
+    let verdict = html.find("class=\"verdict bad\" data-verdict=\"http_403\"").expect("verdict box");
+    // Words for the reader, the verdict's id only for tools; no internal guesses.
+    assert!(html.contains("<p class=\"class\">Problem found</p>") && !html.contains(">http_403<"));
+    assert!(!html.contains("[guess") && html.contains("ZATCA does not document what a GET here answers"));
     let dns = html.find("<h2>DNS</h2>").expect("DNS section");
     assert!(verdict < dns, "the verdict comes before the evidence");
     assert!(html.contains("dir=\"rtl\" lang=\"ar\""));

@@ -111,8 +111,8 @@ pub const DIAGNOSTICS_REPORT: Cap = Cap::new("diagnostics report", "تقرير �
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("{path} is not a probe result from Fatoora Onboard (probe.php or diagnose --json): {reason}")]
-    NotAProbeResult { path: String, reason: String },
+    #[error("{path} is not a probe result from Fatoora Onboard (probe.php or diagnose --json): {}.", .reason.en)]
+    NotAProbeResult { path: String, reason: Localized },
     /// Unreadable, or over [`DIAGNOSTICS_REPORT`]'s cap.
     #[error(transparent)]
     Input(#[from] InputError),
@@ -127,8 +127,8 @@ impl ImportError {
         Localized::new(
             self.to_string(),
             format!(
-                "الملف \u{2066}{}\u{2069} ليس نتيجة فحص من Fatoora Onboard (صفحة probe.php أو ‎diagnose --json‏): \u{2066}{}\u{2069}",
-                path, reason
+                "الملف \u{2066}{}\u{2069} ليس نتيجة فحص من Fatoora Onboard (صفحة probe.php أو ‎diagnose --json‏): {}.",
+                path, reason.ar
             ),
         )
     }
@@ -138,10 +138,20 @@ impl ImportedRun {
     /// `path` only names the file in the error message.
     pub fn from_json(text: &str, path: &str) -> Result<Self, ImportError> {
         DIAGNOSTICS_REPORT.check(text.len() as u64, Some(Path::new(path)))?;
-        let not_a_probe_result = |reason: String| ImportError::NotAProbeResult { path: path.to_owned(), reason };
-        let mut run: ImportedRun = serde_json::from_str(text).map_err(|e| not_a_probe_result(e.to_string()))?;
+        let not_a_probe_result = |reason: Localized| ImportError::NotAProbeResult { path: path.to_owned(), reason };
+        // In plain words: serde's "missing field `tool` at line 1 column 18"
+        // means nothing to the accountant who pasted the text.
+        let mut run: ImportedRun = serde_json::from_str(text).map_err(|e| {
+            not_a_probe_result(match e.classify() {
+                serde_json::error::Category::Data => {
+                    Localized::new("it is JSON, but not in the form of a probe result", "هو نص JSON لكن ليس بصيغة نتيجة فحص")
+                }
+                _ => Localized::new("it is not complete JSON (cut short, or not JSON at all)", "ليس نص JSON كاملا (مقطوع، أو ليس JSON أصلا)"),
+            })
+        })?;
         if !run.tool.to_ascii_lowercase().contains("fatoora") {
-            return Err(not_a_probe_result(format!("written by {:?}", run.tool)));
+            let tool = format!("{:?}", run.tool);
+            return Err(not_a_probe_result(Localized::new(format!("it was written by {tool}"), format!("كتبه \u{2066}{tool}\u{2069}"))));
         }
         run.raw = text.to_owned();
         Ok(run)
@@ -153,7 +163,7 @@ impl ImportedRun {
         let bytes = input::read_capped(path, DIAGNOSTICS_REPORT)?;
         let text = String::from_utf8(bytes).map_err(|_| ImportError::NotAProbeResult {
             path: path.display().to_string(),
-            reason: "not UTF-8 text".into(),
+            reason: Localized::new("it is not text", "ليس نصا"),
         })?;
         Self::from_json(&text, &path.display().to_string())
     }

@@ -133,6 +133,15 @@ async fn both_fail_without_internet() {
 fn a_foreign_json_file_is_refused_with_its_name() {
     let error = ImportedRun::from_json(r#"{"tool": "something else", "target": {"host": "x", "port": 1}}"#, "server.json").unwrap_err();
     assert!(error.to_string().starts_with("server.json is not a probe result"), "{error}");
-    assert!(ImportedRun::from_json("not json", "server.json").is_err());
+    assert!(error.to_string().ends_with(r#"it was written by "something else"."#), "{error}");
     assert!(error.explain().ar.contains("server.json"));
+    // serde's own words ("missing field `tool` at line 1 column 18") stay out of the message.
+    let foreign = ImportedRun::from_json(r#"{"target": {"host": "x"}}"#, "server.json").unwrap_err().explain();
+    assert!(foreign.en.ends_with("it is JSON, but not in the form of a probe result."), "{}", foreign.en);
+    assert!(foreign.ar.ends_with("هو نص JSON لكن ليس بصيغة نتيجة فحص."), "{}", foreign.ar);
+    let cut = ImportedRun::from_json(r#"{"tool": "fatoora"#, "server.json").unwrap_err().explain();
+    assert!(cut.en.ends_with("it is not complete JSON (cut short, or not JSON at all)."), "{}", cut.en);
+    for said in [&foreign.en, &foreign.ar, &cut.en, &cut.ar] {
+        assert!(!said.contains("missing field") && !said.contains("line 1"), "{said}");
+    }
 }
