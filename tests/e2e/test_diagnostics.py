@@ -341,6 +341,15 @@ def test_a_typed_proxy_is_named_as_typed_not_as_a_variable(home, language):
     assert expected[0] in headline, headline
     assert expected[1] in next_step, next_step
     assert "HTTPS_PROXY" not in headline + next_step
+    # Each probe's line in words: a 405 to the GET is the gateway answering,
+    # and a failure names its stage, not an internal token ("Dns").
+    summary = lambda probe: home.find_element(By.CSS_SELECTOR, f"li[data-probe='{probe}'] .summary").text
+    direct, proxied = {
+        "en": ("HTTP 405: the answer expected to a GET here, so the gateway is reachable", "failed at the proxy: "),
+        "ar": ("HTTP 405: الرد المتوقع على طلب GET هنا، فالبوابة متاحة", "فشل عند الخادم الوكيل: "),
+    }[language]
+    assert summary("http/local/direct") == direct
+    assert summary("http/local/proxy").startswith(proxied), summary("http/local/proxy")
     home.execute_script("document.getElementById('diagnosis-verdict').scrollIntoView()")
     home.save_screenshot(str(OUTPUT / f"diagnostics-typed-proxy-{language}.png"))
 

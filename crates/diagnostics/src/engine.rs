@@ -234,7 +234,7 @@ async fn http_probe(run: &Run<'_>, environment: Environment, via: Via<'_>) -> (H
     let id = format!("http/{environment}/{}", if route == Route::Direct { "direct" } else { "proxy" });
     run.started(&id);
     let answer = http::get(run.get(&target.host, target.port, &path, via), run.options.timeout).await;
-    run.finished(&id, answer.outcome.status().is_some_and(|s| !matches!(s, 403 | 429 | 500..)), http_summary(&answer.outcome));
+    run.finished(&id, answer.outcome.status().is_some_and(|s| !matches!(s, 403 | 429 | 500..)), http_summary(&answer.outcome, true));
     let probe = HttpProbe {
         environment,
         url: format!("{}{path}", target.origin()),
@@ -246,10 +246,16 @@ async fn http_probe(run: &Run<'_>, environment: Environment, via: Via<'_>) -> (H
     (probe, answer.dates)
 }
 
-fn http_summary(outcome: &HttpOutcome) -> String {
+/// A probe's progress line. ZATCA's onboarding routes take POST, so a 4xx
+/// to the probe's GET (`onboarding_get`) is the gateway answering: say so,
+/// or "HTTP 405" next to "OK" reads as a contradiction.
+fn http_summary(outcome: &HttpOutcome, onboarding_get: bool) -> String {
     match outcome {
+        HttpOutcome::Answered { status, .. } if onboarding_get && (400..500).contains(status) && !matches!(status, 403 | 429) => {
+            format!("HTTP {status}: the answer expected to a GET here, so the gateway is reachable")
+        }
         HttpOutcome::Answered { status, .. } => format!("HTTP {status}"),
-        HttpOutcome::Failed { stage, detail, .. } => format!("failed at {stage:?}: {detail}"),
+        HttpOutcome::Failed { stage, detail, .. } => format!("failed at {}: {detail}", stage.label().en),
     }
 }
 
@@ -293,7 +299,7 @@ async fn control_probe(run: &Run<'_>) -> Option<(ControlProbe, Dated)> {
             }
         }
     };
-    run.finished("control", answer.outcome.status().is_some(), http_summary(&answer.outcome));
+    run.finished("control", answer.outcome.status().is_some(), http_summary(&answer.outcome, false));
     let probe = ControlProbe {
         url: redact_url(raw),
         route,

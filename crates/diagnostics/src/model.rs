@@ -256,6 +256,19 @@ impl ClockCheck {
     }
 }
 
+impl Stage {
+    /// The stage in words, for reports and progress lines.
+    pub fn label(self) -> Localized {
+        match self {
+            Stage::Dns => Localized::new("name lookup (DNS)", "تحليل الاسم (DNS)"),
+            Stage::Proxy => Localized::new("the proxy", "الخادم الوكيل"),
+            Stage::Tcp => Localized::new("connection (TCP)", "الاتصال (TCP)"),
+            Stage::Tls => Localized::new("secure handshake (TLS)", "المصافحة الآمنة (TLS)"),
+            Stage::Http => Localized::new("HTTP request", "طلب HTTP"),
+        }
+    }
+}
+
 impl HttpOutcome {
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -274,7 +274,7 @@ fn sections(report: &Report, language: Language) -> Vec<Section> {
             row(&what, &format!("HTTP {status}"), &ms(elapsed), &detail.join("; "), ok)
         }
         HttpOutcome::Failed { stage, kind, detail } => {
-            row(&what, &format!("failed at {stage:?} ({kind:?})"), &ms(elapsed), detail, false)
+            row(&what, &format!("{} {} ({kind:?})", l("failed at", "فشل في مرحلة"), stage.label().get(language)), &ms(elapsed), detail, false)
         }
     };
     let mut http: Vec<Row> = report

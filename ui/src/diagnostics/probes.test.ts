@@ -68,7 +68,9 @@ describe("probeSummary", () => {
     expect(probeSummary("connected", "ar")).toEqual({ text: "متصل", localized: true });
     expect(probeSummary("TLSv1_3, trusted chain", "ar").text).toBe("TLSv1_3، سلسلة شهادات موثوقة");
     expect(probeSummary("resolved: 1.2.3.4, ::1", "ar").text).toBe("العناوين: 1.2.3.4, ::1");
-    expect(probeSummary("failed at Tcp: timed out", "ar").text).toBe("فشل في مرحلة Tcp: timed out");
+    expect(probeSummary("failed at connection (TCP): timed out", "ar").text).toBe("فشل في مرحلة الاتصال (TCP): timed out");
+    expect(probeSummary("failed at name lookup (DNS): no such host", "ar").text).toBe("فشل في مرحلة تحليل الاسم (DNS): no such host");
+    expect(probeSummary("HTTP 405: the answer expected to a GET here, so the gateway is reachable", "ar").text).toBe("HTTP 405: الرد المتوقع على طلب GET هنا، فالبوابة متاحة");
     expect(probeSummary("HTTP 405", "ar").text).toBe("HTTP 405");
   });
 
