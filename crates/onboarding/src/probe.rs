@@ -37,7 +37,7 @@ pub async fn reachability(environment: Environment, local: Option<&LocalGateway>
     } else {
         Localized::new(
             format!("{} The network diagnostics check every step and make a report to send.", headline.en),
-            format!("{} يفحص تشخيص الشبكة كل خطوة ويُعدّ تقريرا يمكن إرساله.", headline.ar),
+            format!("{} يفحص تشخيص الشبكة كل خطوة ويُعد تقريرا يمكن إرساله.", headline.ar),
         )
     };
     Reachability { ready: result.ready, summary }
