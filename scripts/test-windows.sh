@@ -16,7 +16,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "test-windows: run as root (it makes a chroot and mounts into it)" >&2
+  if command -v sudo >/dev/null; then
+    exec sudo --preserve-env=FATOORA_REQUIRE_ALL,FATOORA_WINDOWS_CACHE,ZATCA_REFERENCE_DIR "$0" "$@"
+  fi
+  echo "test-windows: run as root, or install sudo (it makes a chroot and mounts into it)" >&2
   exit 1
 fi
 ./scripts/windows/toolchain.sh || exit 1

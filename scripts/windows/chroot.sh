@@ -33,9 +33,10 @@ bind /dev/pts /dev/pts
 mkdir -p "$root/dev/shm"
 mount -t tmpfs shm "$root/dev/shm" && mounted+=("$root/dev/shm")
 bind "$src" /src
-# Read-only reference files beside the clone (ZATCA's), where tests find them.
-if [ -d "$src/../shared" ]; then
-  bind "$src/../shared" /shared && mount -o remount,bind,ro "$root/shared"
+# ZATCA's reference files (read-only), where the tests find them.
+reference=${ZATCA_REFERENCE_DIR:-$src/../shared/zatca}
+if [ -d "$reference" ]; then
+  bind "$reference" /shared/zatca && mount -o remount,bind,ro "$root/shared/zatca"
 fi
 
 chroot "$root" /usr/bin/env -i \

@@ -23,6 +23,11 @@ features=(--workspace --features tauri/custom-protocol)
 bin=$CARGO_TARGET_DIR/$target/debug
 cd /src
 
+# Cargo's whole output goes to test-output/windows/ in the clone; the screen
+# gets one line per step and per test binary.
+logs=/src/test-output/windows
+mkdir -p "$logs"
+
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(build journeys tests installer)
 failed=0
@@ -33,10 +38,12 @@ for s in "${steps[@]}"; do
   build)
     step "cargo build --bins --tests for $target (std from source)"
     started=$SECONDS
-    if ! cargo build "${windows[@]}" --bins --tests "${features[@]}" --message-format short; then
-      echo "windows: the Windows build failed" >&2
+    if ! cargo build "${windows[@]}" --bins --tests "${features[@]}" --message-format short >"$logs/build.log" 2>&1; then
+      grep -E '(^error|: error)' -A5 "$logs/build.log" | head -60 >&2
+      echo "windows: the Windows build failed (test-output/windows/build.log)" >&2
       exit 1
     fi
+    grep -E ': warning' "$logs/build.log" | sort -u
     echo "built in $((SECONDS - started)) s: $(ls "$bin"/*.exe | xargs -n1 basename | tr '\n' ' ')"
     ;;
   journeys)
@@ -51,14 +58,20 @@ for s in "${steps[@]}"; do
     # The app's test binaries sit in deps/, away from the WebView2Loader.dll
     # they load: Wine finds it through WINEPATH.
     WINEPATH="Z:${bin//\//\\}" WINEPREFIX=$prefix/wine \
-      cargo test "${windows[@]}" "${features[@]}" --no-fail-fast 2>&1 | tee /tmp/windows-tests.log
-    [ "${PIPESTATUS[0]}" -eq 0 ] || failed=1
+      cargo test "${windows[@]}" "${features[@]}" --no-fail-fast >"$logs/cargo-test.log" 2>&1 || failed=1
     WINEPREFIX=$prefix/wine wineserver -k 2>/dev/null
     rm -rf "$prefix"
-    # A test binary that dies before its summary counts as one failure.
-    awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-      /test exited abnormally/ { f++ }
-      END { printf "tests: %d passed, %d failed\n", p, f }' /tmp/windows-tests.log
+    # One line per test binary, its failures in full; a binary that dies
+    # before its summary counts as one failure.
+    awk '/^     Running / { b = $NF; sub(/.*\//, "", b); sub(/-[0-9a-f]+\.exe\)$/, "", b); binary = b " (" ($2 == "unittests" ? $3 : $2) ")" }
+      /^   Doc-tests / { binary = $2 " (doc-tests)" }
+      /^---- .* stdout ----$/ { show = 1 }
+      /^failures:$/ && show { show = 0 }
+      show { print "    | " $0 }
+      /^test result:/ { n = 0; m = 0; for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) { p += $i; n = $i } if ($(i+1) ~ /^failed/) { f += $i; m = $i } }
+        printf "  %-7s %s: %d passed, %d failed\n", (m ? "FAILED" : "ok"), binary, n, m }
+      /test exited abnormally/ { f++; printf "  FAILED  %s: exited before its summary\n", binary }
+      END { printf "tests: %d passed, %d failed\n", p, f }' "$logs/cargo-test.log"
     ;;
   installer)
     step "installer: makensis, then a silent install and uninstall under Wine"
