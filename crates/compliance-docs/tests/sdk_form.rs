@@ -7,6 +7,7 @@
 mod common;
 
 use std::path::Path;
+#[cfg(target_os = "linux")]
 use std::process::{Command, Stdio};
 
 use base64::Engine;

@@ -1,7 +1,9 @@
 //! The CSR is checked against ZATCA's own sample and against OpenSSL, a
 //! program we did not write.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+#[cfg(target_os = "linux")]
+use std::path::PathBuf;
 #[cfg(target_os = "linux")]
 use std::process::Command;
 

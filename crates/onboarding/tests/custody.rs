@@ -6,6 +6,7 @@ mod support;
 
 use fatoora_core::secrets::{KeyringStore, SecretName, SecretStore};
 use fatoora_onboarding::flow::Onboarding;
+#[cfg(not(windows))]
 use fatoora_onboarding::state::Step;
 use fatoora_simulator::OtpPurpose;
 use support::*;

@@ -2,7 +2,10 @@
 //! samples: the recomputed hash equals each DigestValue, the signature
 //! verifies with the SDK certificate, and one changed byte fails.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+#[cfg(target_os = "linux")]
+use std::path::Path;
+#[cfg(target_os = "linux")]
 use std::process::Command;
 
 use fatoora_simulator::{Severity, verify_invoice};

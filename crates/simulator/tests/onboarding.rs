@@ -7,7 +7,9 @@ mod support;
 use std::process::Command;
 use std::time::Duration;
 
+#[cfg(target_os = "linux")]
 use base64::Engine;
+#[cfg(target_os = "linux")]
 use base64::engine::general_purpose::STANDARD;
 use fatoora_core::Environment;
 use fatoora_simulator::{CoreTemplates, Gateway, OtpPurpose, Simulator, SimulatorConfig};
