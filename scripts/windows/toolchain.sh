@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes (or reuses) the Windows toolchain: a Debian sid chroot holding rustc,
 # cargo and rust-src (std is built from source for x86_64-pc-windows-gnu),
-# MinGW-w64, Wine, makensis and wixl. Everything comes from Debian's archive;
+# MinGW-w64, Wine and makensis. Everything comes from Debian's archive;
 # crates come from the Rust registry later, through cargo.
 #
 # Why a chroot: bookworm's archive has neither a Rust new enough for the
@@ -14,7 +14,7 @@ cache=${FATOORA_WINDOWS_CACHE:-/var/cache/fatoora-onboard/windows}
 root=$cache/sid-root
 packages=(
   rustc cargo rust-src gcc gcc-mingw-w64-x86-64 libc6-dev
-  wine wine64 nsis msitools ca-certificates openssl
+  wine wine64 nsis ca-certificates openssl
 )
 
 log() { printf '==> windows toolchain: %s\n' "$*" >&2; }
