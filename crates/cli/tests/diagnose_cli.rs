@@ -87,6 +87,7 @@ fn healthy_against_the_simulator_exits_0_with_a_self_contained_report() {
     {
         let Some(html) = HtmlReport::self_contained(&report) else { return };
         assert_eq!(html.verdict(), ("healthy".to_owned(), "good".to_owned()));
+        assert_eq!(html.xpath("string(//section[contains(@class, 'verdict')]/p[@class = 'class'])"), "No problem found");
         let arabic = html.xpath("string(//section[contains(@class, 'verdict')]/div[@lang = 'ar']/h1)");
         assert!(arabic.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "Arabic verdict: {arabic:?}");
         assert!(html.xpath("string(//p[@class = 'meta'])").contains(&simulator.origin));

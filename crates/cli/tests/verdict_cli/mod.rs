@@ -110,8 +110,16 @@ impl<'a> HtmlReport<'a> {
 
     /// The verdict box: its class id (e.g. `healthy`) and whether it is
     /// marked good or bad.
+    /// The verdict's id and its box's colour class. The diagnosis report
+    /// shows the reader words and keeps the id in `data-verdict`; the
+    /// comparison report shows the id itself.
     pub fn verdict(&self) -> (String, String) {
-        let class = self.xpath("string(//section[contains(@class, 'verdict')]/p[@class = 'class'])");
+        let tagged = self.xpath("string(//section[contains(@class, 'verdict')]/@data-verdict)");
+        let class = if tagged.is_empty() {
+            self.xpath("string(//section[contains(@class, 'verdict')]/p[@class = 'class'])")
+        } else {
+            tagged
+        };
         let box_class = self.xpath("string(//section[contains(@class, 'verdict')]/@class)");
         (class, box_class.trim_start_matches("verdict").trim().to_owned())
     }
