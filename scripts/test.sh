@@ -84,7 +84,7 @@ sum_vitest() {
     END { printf "%d %d %d", p, f, s }'
 }
 sum_pytest() {
-  grep -E '^=+ .*(passed|failed|error).* in [0-9.]+s' "$logs/$(step_log "$1")" | tail -1 | awk '
+  grep -E '^(=+ )?[0-9]+ (passed|failed|errors?).* in [0-9.]+s' "$logs/$(step_log "$1")" | tail -1 | awk '
     { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^(failed|errors?)/) f += $i; if ($(i+1) ~ /^skipped/) s += $i } }
     END { printf "%d %d %d", p, f, s }'
 }
