@@ -2,7 +2,7 @@
 # Runs "$@" inside a private D-Bus session with a freshly unlocked
 # gnome-keyring, so tests reach the real Secret Service (as a desktop user's
 # keyring would) without touching the caller's own keyring.
-#   scripts/with-secret-service.sh cargo test -p fatoora-core
+#   scripts/with-secret-service.sh cargo test -p fatoora-base
 # Needs the Debian packages dbus (dbus-run-session) and gnome-keyring.
 set -eu
 

@@ -8,16 +8,16 @@
 //! Every refusal must be explained in both languages; nothing may panic.
 #![no_main]
 
-use fatoora_core::DataDir;
-use fatoora_core::secrets::envelope::{Format, SealingKey};
-use fatoora_core::secrets::{MemorySecretStore, Passphrase};
+use fatoora_base::DataDir;
+use fatoora_base::secrets::envelope::{Format, SealingKey};
+use fatoora_base::secrets::{MemorySecretStore, Passphrase};
 use libfuzzer_sys::fuzz_target;
 
 const PASSPHRASE: &str = "fuzzing passphrase, long enough";
 const BACKUP: Format = Format { name: "fatoora-onboard-backup", version: 1 };
 /// A cheap KDF, so runs reach decryption and the payload rather than spend
 /// their time in Argon2. The window on a crafted header's cost
-/// (`KdfWindow::ACCEPTED`) is a unit test in fatoora-core; a costlier header here would only
+/// (`KdfWindow::ACCEPTED`) is a unit test in fatoora-base; a costlier header here would only
 /// slow the run, so it is skipped before the KDF runs.
 const MAX_FUZZ_MEMORY_KIB: u64 = 1024;
 const MAX_FUZZ_ITERATIONS: u64 = 2;
@@ -45,7 +45,7 @@ fuzz_target!(|data: &[u8]| {
     let secrets = MemorySecretStore::default();
     match fatoora_custody::restore(&path, &Passphrase::new(PASSPHRASE.into()), &target, &secrets, true) {
         // What was restored is a store this version opens.
-        Ok(_) => drop(fatoora_core::Store::open(&target).expect("a restored database opens")),
+        Ok(_) => drop(fatoora_base::Store::open(&target).expect("a restored database opens")),
         Err(error) => fatoora_fuzz::assert_explained(&error.explain(), "restore"),
     }
 });

@@ -3,7 +3,7 @@
 //! and every refusal must say what is wrong, in both languages.
 #![no_main]
 
-use fatoora_core::{Environment, Store};
+use fatoora_base::{Environment, Store};
 use fatoora_fuzz::{assert_explained, split_environment};
 use libfuzzer_sys::fuzz_target;
 

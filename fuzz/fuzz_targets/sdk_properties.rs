@@ -2,7 +2,7 @@
 //! by `compliance-docs --from-sdk-config`.
 #![no_main]
 
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_fuzz::{assert_explained, split_environment};
 use libfuzzer_sys::fuzz_target;
 

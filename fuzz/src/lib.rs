@@ -3,7 +3,7 @@
 //! user can see is explained in both languages, and nothing read from a key
 //! file is echoed back in an error.
 
-use fatoora_core::{Environment, Localized};
+use fatoora_base::{Environment, Localized};
 
 /// Bytes the targets hand to a parser: at most what a user could plausibly
 /// drop on the app, so an input-size cap in the parser is exercised but the

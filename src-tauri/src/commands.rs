@@ -3,8 +3,8 @@
 //! generated, never hand-written. A new command also needs its name in
 //! build.rs and a permission in capabilities/main-window.json.
 
-use fatoora_core::Environment;
-use fatoora_core::i18n::Language;
+use fatoora_base::Environment;
+use fatoora_base::i18n::Language;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
@@ -30,7 +30,7 @@ impl From<Environment> for EnvironmentInfo {
     }
 }
 
-/// The UI languages, mirroring `fatoora_core::i18n::Language`.
+/// The UI languages, mirroring `fatoora_base::i18n::Language`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "lowercase")]
 pub enum UiLanguage {
@@ -91,7 +91,7 @@ fn read_app_info(shell: &Shell) -> Result<AppInfo, CommandError> {
 
 #[cfg(test)]
 mod tests {
-    use fatoora_core::DataDir;
+    use fatoora_base::DataDir;
 
     use super::*;
 

@@ -10,8 +10,8 @@
 
 use std::path::{Path, PathBuf};
 
-use fatoora_core::secrets::{Passphrase, SecretBackend, SecretStore, open_secret_store};
-use fatoora_core::{DataDir, Environment, Localized, Store};
+use fatoora_base::secrets::{Passphrase, SecretBackend, SecretStore, open_secret_store};
+use fatoora_base::{DataDir, Environment, Localized, Store};
 use fatoora_custody::{CustodyError, ExportManifest, KeyProtection};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -102,10 +102,10 @@ pub fn custody_setup(shell: State<'_, Shell>) -> Result<CustodySetup, CommandErr
 }
 
 fn exportable(store: &Store, environment: Environment) -> Result<Vec<ExportableUnit>, CustodyError> {
-    let names: std::collections::HashMap<String, String> = fatoora_csr::units::list_units(store)
+    let names: std::collections::HashMap<String, String> = fatoora_units::list_units(store)
         .map(|units| units.into_iter().map(|unit| (unit.id, unit.profile.common_name)).collect())
         .unwrap_or_default();
-    Ok(fatoora_onboarding::state::all(store.connection())?
+    Ok(fatoora_units::state::all(store.connection())?
         .into_iter()
         .filter(|state| state.environment == environment && state.pcsid.is_some())
         .map(|state| ExportableUnit {

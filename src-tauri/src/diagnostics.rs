@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use fatoora_core::{DataDir, Environment, Localized};
+use fatoora_base::{DataDir, Environment, Localized};
 use fatoora_diagnostics::{
     ALL_ZATCA_ENVIRONMENTS, DiagnoseOptions, ProbeState, ProgressEvent, ProxySettings, Report,
     Target, diagnose, history, parse_resolver, redact_url,

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use fatoora_batch::expiry::{self, NotShown, Notifier};
-use fatoora_core::Store;
+use fatoora_base::Store;
 use serde::Serialize;
 use specta::Type;
 use tauri::{AppHandle, Manager};
@@ -72,7 +72,7 @@ impl Notifier for OsNotifier<'_> {
     }
 }
 
-fn reminders(store: &Store, notifier: &dyn Notifier, now: DateTime<Utc>) -> Result<ExpiryReminders, fatoora_core::store::StoreError> {
+fn reminders(store: &Store, notifier: &dyn Notifier, now: DateTime<Utc>) -> Result<ExpiryReminders, fatoora_base::store::StoreError> {
     let notified = expiry::notify_due(store, notifier, now)?;
     let expiring = expiry::expiring(store, chrono::Duration::days(expiry::REMINDER_DAYS[0]), now)?;
     Ok(ExpiryReminders {
@@ -109,8 +109,8 @@ pub async fn expiry_reminders(app: AppHandle) -> Result<ExpiryReminders, Command
 mod tests {
     use std::cell::RefCell;
 
-    use fatoora_core::{DataDir, Environment};
-    use fatoora_onboarding::state::{self, OnboardingState, Step};
+    use fatoora_base::{DataDir, Environment};
+    use fatoora_units::state::{self, OnboardingState, Step};
 
     use super::*;
 

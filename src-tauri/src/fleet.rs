@@ -11,9 +11,9 @@ use chrono::{DateTime, Utc};
 use fatoora_batch::fleet::{self, CredentialState};
 use fatoora_batch::import::{self, ImportCheck, ImportError};
 use fatoora_batch::run::{self, Assignment, BatchEvent, BatchOptions, Outcome, UnitResult};
-use fatoora_core::secrets::{SecretBackend, SecretStore, open_secret_store};
-use fatoora_core::values::Severity;
-use fatoora_core::{DataDir, Environment, Localized, Store};
+use fatoora_base::secrets::{SecretBackend, SecretStore, open_secret_store};
+use fatoora_base::values::Severity;
+use fatoora_base::{DataDir, Environment, Localized, Store};
 use fatoora_onboarding::client::{ClientOptions, FatooraClient, Target};
 use fatoora_onboarding::flow::Progress;
 use serde::{Deserialize, Serialize};
@@ -314,7 +314,7 @@ fn batch_setup_in(store: &Store) -> Result<BatchSetup, CommandError> {
     let ids = run::pending_units(store, environment).map_err(|error| localized(error.explain().what_happened))?;
     let mut pending = Vec::new();
     for id in ids {
-        let unit = fatoora_csr::units::find_unit(store, &id).map_err(|error| localized(error.explain()))?;
+        let unit = fatoora_units::find_unit(store, &id).map_err(|error| localized(error.explain()))?;
         pending.push(PendingUnit { id: unit.id, common_name: unit.profile.common_name, vat_number: unit.profile.vat_number, organization_name: unit.profile.organization_name });
     }
     Ok(BatchSetup {
@@ -342,7 +342,7 @@ pub async fn mint_rehearsal_otps(shell: State<'_, Shell>, unit_ids: Vec<String>)
         let mut vats = Vec::new();
         let environment = shell.with_store(|store| {
             for id in &unit_ids {
-                vats.push(fatoora_csr::units::find_unit(store, id).map(|unit| (unit.id, unit.profile.vat_number)));
+                vats.push(fatoora_units::find_unit(store, id).map(|unit| (unit.id, unit.profile.vat_number)));
             }
             store.environment()
         })?;
@@ -522,8 +522,8 @@ pub async fn run_batch_onboarding(
 
 #[cfg(test)]
 mod tests {
-    use fatoora_core::secrets::MemorySecretStore;
-    use fatoora_onboarding::state::Step;
+    use fatoora_base::secrets::MemorySecretStore;
+    use fatoora_units::state::Step;
 
     use super::*;
 

@@ -8,6 +8,7 @@ mod expiry;
 mod fleet;
 mod navigation;
 mod onboarding;
+mod rehearsal;
 mod settings;
 mod shell;
 mod units;
@@ -30,7 +31,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         onboarding::onboarding_setup,
         onboarding::run_onboarding,
         onboarding::onboarding_support_message,
-        onboarding::start_rehearsal,
+        rehearsal::start_rehearsal,
         // fleet
         fleet::fleet_overview,
         expiry::expiry_reminders,

@@ -10,16 +10,16 @@
 //! [`start_rehearsal`]).
 
 use chrono::{DateTime, Utc};
-use fatoora_core::i18n::Language;
-use fatoora_core::secrets::{SecretBackend, SecretStore, open_secret_store};
-use fatoora_core::{DataDir, Environment, Store};
+use fatoora_base::i18n::Language;
+use fatoora_base::secrets::{SecretBackend, SecretStore, open_secret_store};
+use fatoora_base::{DataDir, Environment, Store};
 use fatoora_csr::UnitProfile;
-use fatoora_csr::units::{self, KeyChoice};
+use fatoora_units as units;
 use fatoora_onboarding::catalogue::Explanation;
 use fatoora_onboarding::client::{ClientOptions, FatooraClient, Reach, Target};
 use fatoora_onboarding::flow::{FlowError, Issued, Onboarding, Progress, Request, Unit};
 use fatoora_onboarding::preflight::{Check, OtpAnswers, Outcome, Overrides, Reachability};
-use fatoora_onboarding::state::{self, OnboardingState, Step};
+use fatoora_units::state::{self, OnboardingState, Step};
 use fatoora_onboarding::{client, otp_diagnosis, probe, support};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -27,7 +27,8 @@ use tauri::State;
 use tauri::ipc::Channel;
 
 use crate::commands::{EnvironmentInfo, UiLanguage};
-use crate::shell::{CommandError, LocalizedText, OtpPurpose, Shell};
+use crate::rehearsal::DEMO_VAT;
+use crate::shell::{CommandError, LocalizedText, Shell};
 
 /// What the user is doing with the OTP: the FATOORA portal's two tiles
 /// ("Onboard new solution unit/device" and "Renew existing").
@@ -208,25 +209,11 @@ pub struct SupportMessageText {
     pub body: LocalizedText,
 }
 
-/// The rehearsal's demo unit and the simulator's OTP for it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
-pub struct Rehearsal {
-    pub unit_id: String,
-    pub common_name: String,
-    pub vat_number: String,
-    /// Minted by the local simulator, never by ZATCA: shown for the user to type.
-    pub demo_otp: String,
-}
-
-/// A valid demo VAT number (15 digits, 3…3): ZATCA's sandbox sample's.
-pub const DEMO_VAT: &str = fatoora_csr::SANDBOX_VAT_NUMBER;
-const DEMO_UNIT_PREFIX: &str = "REHEARSAL-";
-
-fn command_error(message: fatoora_core::Localized) -> CommandError {
+pub(crate) fn command_error(message: fatoora_base::Localized) -> CommandError {
     CommandError { message: message.into() }
 }
 
-fn open_secrets(data_dir: &DataDir) -> Result<Box<dyn SecretStore>, CommandError> {
+pub(crate) fn open_secrets(data_dir: &DataDir) -> Result<Box<dyn SecretStore>, CommandError> {
     SecretBackend::from_env().and_then(|backend| open_secret_store(data_dir, backend)).map_err(|error| command_error(error.explain()))
 }
 
@@ -240,7 +227,7 @@ pub fn onboarding_setup(shell: State<'_, Shell>) -> Result<OnboardingSetup, Comm
 fn setup(store: &Store) -> Result<OnboardingSetup, CommandError> {
     let environment = store.environment()?;
     let saved = units::list_units(store).map_err(|error| command_error(error.explain()))?;
-    let records = state::all(store.connection()).map_err(|error| CommandError::from(fatoora_core::store::StoreError::from(error)))?;
+    let records = state::all(store.connection()).map_err(|error| CommandError::from(fatoora_base::store::StoreError::from(error)))?;
     let units = saved
         .into_iter()
         .map(|unit| {
@@ -454,69 +441,19 @@ pub fn onboarding_support_message(shell: State<'_, Shell>, unit_id: String) -> R
 fn support_text(store: &Store, unit_id: &str) -> Result<SupportMessageText, CommandError> {
     let environment = store.environment()?;
     let message = support::support_message(store.connection(), unit_id, environment, probe::latest(store))
-        .map_err(|error| CommandError::from(fatoora_core::store::StoreError::from(error)))?;
+        .map_err(|error| CommandError::from(fatoora_base::store::StoreError::from(error)))?;
     Ok(SupportMessageText { subject: message.subject.into(), body: message.body.into() })
-}
-
-/// The first-run rehearsal, in `local` only: a demo unit (demo VAT number,
-/// key and CSR made by CSR preparation, as for a real unit) and an OTP
-/// minted by the local simulator, which the user then types into the wizard.
-/// Returning that OTP is the one exception to "OTPs never cross IPC": it is
-/// the simulator's, worthless anywhere else, and the UI says so.
-#[tauri::command]
-#[specta::specta]
-pub async fn start_rehearsal(shell: State<'_, Shell>) -> Result<Rehearsal, CommandError> {
-    let environment = shell.with_store(|store| store.environment())?;
-    if environment != Environment::Local {
-        return Err(CommandError {
-            message: LocalizedText {
-                en: "The rehearsal runs only in the local environment (the bundled simulator); switch to it in Settings.".into(),
-                ar: "التجربة متاحة في البيئة المحلية (المحاكي المدمج) فقط؛ انتقل إليها من الإعدادات.".into(),
-            },
-        });
-    }
-    let local = shell.local_gateway().await?;
-    let data_dir = shell.data_dir()?.clone();
-    let unit = tauri::async_runtime::spawn_blocking(move || demo_unit(&data_dir))
-        .await
-        .map_err(|error| CommandError { message: LocalizedText { en: error.to_string(), ar: error.to_string() } })??;
-    let demo_otp = local.mint_otp(Environment::Local, DEMO_VAT, OtpPurpose::Onboard).await?;
-    Ok(Rehearsal { unit_id: unit.0, common_name: unit.1, vat_number: DEMO_VAT.to_owned(), demo_otp })
-}
-
-/// A demo unit not onboarded yet, or a new one.
-fn demo_unit(data_dir: &DataDir) -> Result<(String, String), CommandError> {
-    let mut store = Store::open(data_dir)?;
-    let records = state::all(store.connection()).map_err(|error| CommandError::from(fatoora_core::store::StoreError::from(error)))?;
-    let saved = units::list_units(&store).map_err(|error| command_error(error.explain()))?;
-    let waiting = saved.into_iter().find(|unit| {
-        unit.profile.common_name.starts_with(DEMO_UNIT_PREFIX)
-            && unit.keys.iter().any(|key| key.environment == Environment::Local && key.csr_pem.is_some() && key.csid_issued_at.is_none())
-            && !records.iter().any(|r| r.unit_id == unit.id && r.environment == Environment::Local)
-    });
-    if let Some(unit) = waiting {
-        return Ok((unit.id, unit.profile.common_name));
-    }
-    let secrets = open_secrets(data_dir)?;
-    let stamp = Utc::now().format("%Y%m%d%H%M%S");
-    let profile = UnitProfile {
-        organization_name: "Demo Rehearsal Trading".into(),
-        organization_unit: "Rehearsal".into(),
-        common_name: format!("{DEMO_UNIT_PREFIX}{stamp}"),
-        serial: format!("1-Fatoora|2-Rehearsal|3-{stamp}"),
-        ..UnitProfile::sdk_example(Environment::Local)
-    };
-    let prepared = units::prepare_csr(&mut store, secrets.as_ref(), &profile, KeyChoice::Generate, false)
-        .map_err(|error| command_error(error.explain()))?;
-    Ok((prepared.unit_id, profile.common_name))
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
 
-    use fatoora_core::secrets::MemorySecretStore;
+    use fatoora_base::secrets::MemorySecretStore;
     use fatoora_simulator::{Simulator, SimulatorConfig};
+    use fatoora_units::KeyChoice;
+
+    use crate::shell::OtpPurpose;
 
     use super::*;
 
@@ -559,7 +496,7 @@ mod tests {
     }
 
     fn reachable() -> Reachability {
-        Reachability { ready: true, summary: fatoora_core::Localized::new("reachable", "متاح") }
+        Reachability { ready: true, summary: fatoora_base::Localized::new("reachable", "متاح") }
     }
 
     async fn run_collecting(lab: &Lab, request: OnboardingRequest) -> (OnboardingOutcome, Vec<OnboardingEvent>) {

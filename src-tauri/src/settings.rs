@@ -7,7 +7,7 @@
 //! of another environment is read, moved or deleted here; switching back
 //! finds everything as it was.
 
-use fatoora_core::{Environment, Store};
+use fatoora_base::{Environment, Store};
 use fatoora_onboarding::client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -91,14 +91,14 @@ pub fn switch_environment(shell: State<'_, Shell>, to: EnvironmentId) -> Result<
     shell.with_store(|store| switch(store, to.into()))
 }
 
-fn switch(store: &Store, to: Environment) -> Result<EnvironmentInfo, fatoora_core::store::StoreError> {
+fn switch(store: &Store, to: Environment) -> Result<EnvironmentInfo, fatoora_base::store::StoreError> {
     let from = store.environment()?;
     store.set_environment(to)?;
     tracing::info!(%from, %to, "environment switched");
     Ok(to.into())
 }
 
-fn read_settings(store: &Store) -> Result<Settings, fatoora_core::store::StoreError> {
+fn read_settings(store: &Store) -> Result<Settings, fatoora_base::store::StoreError> {
     let environments = Environment::ALL
         .into_iter()
         .map(|environment| {
@@ -115,7 +115,7 @@ fn read_settings(store: &Store) -> Result<Settings, fatoora_core::store::StoreEr
                 units_with_keys,
             })
         })
-        .collect::<Result<_, fatoora_core::store::StoreError>>()?;
+        .collect::<Result<_, fatoora_base::store::StoreError>>()?;
     let limit = |id: &str, duration: std::time::Duration| NetworkLimit { id: id.to_owned(), seconds: duration.as_secs() as u32 };
     Ok(Settings {
         active: store.environment()?.into(),
@@ -126,12 +126,12 @@ fn read_settings(store: &Store) -> Result<Settings, fatoora_core::store::StoreEr
 
 #[cfg(test)]
 mod tests {
-    use fatoora_core::secrets::{KeyringStore, MemorySecretStore, SecretName, SecretStore, Sensitive};
-    use fatoora_core::store::rusqlite;
-    use fatoora_core::{DataDir, Store};
+    use fatoora_base::secrets::{KeyringStore, MemorySecretStore, SecretName, SecretStore, Sensitive};
+    use fatoora_base::store::rusqlite;
+    use fatoora_base::{DataDir, Store};
     use fatoora_csr::UnitProfile;
-    use fatoora_csr::units::{self, KeyChoice};
-    use fatoora_onboarding::state::{self, OnboardingState, Step, StoredCsid};
+    use fatoora_units::{self as units, KeyChoice};
+    use fatoora_units::state::{self, OnboardingState, Step, StoredCsid};
 
     use super::*;
 
@@ -139,7 +139,7 @@ mod tests {
     /// under scripts/with-secret-service.sh), else an in-memory store (said so).
     fn keychain() -> Box<dyn SecretStore> {
         let keyring = KeyringStore::new(format!("sa.fatoora-onboard.settings-test-{}", std::process::id()));
-        if fatoora_core::skip::keychain_missing(&keyring).is_none() {
+        if fatoora_base::skip::keychain_missing(&keyring).is_none() {
             Box::new(keyring)
         } else {
             eprintln!("no Secret Service (run under scripts/with-secret-service.sh): checking secrets in memory");

@@ -4,10 +4,10 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use fatoora_core::paths::DataDirError;
-use fatoora_core::store::StoreError;
-use fatoora_core::i18n::Language;
-use fatoora_core::{DataDir, Environment, Localized, Store};
+use fatoora_base::paths::DataDirError;
+use fatoora_base::store::StoreError;
+use fatoora_base::i18n::Language;
+use fatoora_base::{DataDir, Environment, Localized, Store};
 use fatoora_onboarding::client::{ClientOptions, FatooraClient};
 use fatoora_onboarding::local::{LocalGateway, simulator_dir};
 pub use fatoora_simulator::OtpPurpose;
@@ -15,7 +15,7 @@ use fatoora_simulator::{AdminClient, RunningSimulator, Simulator, SimulatorConfi
 use serde::Serialize;
 use specta::Type;
 
-/// A message in both UI languages, mirroring `fatoora_core::Localized`
+/// A message in both UI languages, mirroring `fatoora_base::Localized`
 /// (the core stays free of Tauri and specta).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct LocalizedText {
@@ -75,7 +75,7 @@ impl Shell {
                 return Self { store: Err(error.clone()), data_dir: Err(error), local: Default::default() };
             }
         };
-        if let Err(error) = fatoora_core::logging::init(&data_dir) {
+        if let Err(error) = fatoora_base::logging::init(&data_dir) {
             // The app works without a log file; say why there is none.
             eprintln!("fatoora-onboard-app: no log file: {error}");
         }

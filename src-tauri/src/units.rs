@@ -4,10 +4,10 @@
 //! secret store: nothing returned here can carry it.
 
 use base64::Engine;
-use fatoora_core::secrets::{SecretBackend, SecretStore, open_secret_store};
-use fatoora_core::values::{Field, FieldError, Severity};
-use fatoora_core::{DataDir, Environment, Store};
-use fatoora_csr::units::{self, KeyChoice, Unit, UnitError};
+use fatoora_base::secrets::{SecretBackend, SecretStore, open_secret_store};
+use fatoora_base::values::{Field, FieldError, Severity};
+use fatoora_base::{DataDir, Environment, Store};
+use fatoora_units::{self as units, KeyChoice, Unit, UnitError};
 use fatoora_csr::{PreviewLine, UnitProfile, layout};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -294,7 +294,7 @@ fn save(store: &mut Store, secrets: &dyn SecretStore, form: &UnitForm, key: KeyA
 
 #[cfg(test)]
 mod tests {
-    use fatoora_core::secrets::{MemorySecretStore, SecretName};
+    use fatoora_base::secrets::{MemorySecretStore, SecretName};
 
     use super::*;
 

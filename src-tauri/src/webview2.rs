@@ -3,7 +3,7 @@
 //! act on; so the app asks for the runtime's version first and, when there
 //! is none, says in both languages what to install, then exits.
 
-use fatoora_core::Localized;
+use fatoora_base::Localized;
 use windows_sys::Win32::UI::WindowsAndMessaging::{MB_ICONERROR, MB_OK, MessageBoxW};
 
 /// Microsoft's download page for the Evergreen Runtime.

@@ -32,7 +32,7 @@ WAIT_SECONDS = 30
 def require(condition, reason: str) -> None:
     """Skips the calling test, saying why, unless `condition` holds: the one
     way a test here depends on what a machine may lack (as
-    `fatoora_core::skip::skip` on the Rust side). The reason is appended to
+    `fatoora_base::skip::skip` on the Rust side). The reason is appended to
     $FATOORA_SKIP_LOG for scripts/test.sh's summary; under
     FATOORA_REQUIRE_ALL=1 (CI) the test fails instead, so a green run means
     every test ran."""

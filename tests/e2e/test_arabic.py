@@ -93,7 +93,7 @@ def test_counts_agree_with_their_nouns_and_every_digit_is_western(home):
 
 
 def test_the_apps_own_messages_count_in_agreement_too(home):
-    """The Rust side's Arabic counts (fatoora_core::i18n::count_ar), here the
+    """The Rust side's Arabic counts (fatoora_base::i18n::count_ar), here the
     live check of a VAT number that is too short."""
     to_arabic(home)
     home.find_element(By.ID, "open-units").click()

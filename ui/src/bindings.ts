@@ -675,7 +675,7 @@ export type KeyAction =
 "replace";
 
 /**
- *  A message in both UI languages, mirroring `fatoora_core::Localized`
+ *  A message in both UI languages, mirroring `fatoora_base::Localized`
  *  (the core stays free of Tauri and specta).
  */
 export type LocalizedText = {
@@ -992,7 +992,7 @@ export type TaxpayerView_Serialize = {
 	units: FleetUnitView_Serialize[],
 };
 
-/**  The UI languages, mirroring `fatoora_core::i18n::Language`. */
+/**  The UI languages, mirroring `fatoora_base::i18n::Language`. */
 export type UiLanguage = "en" | "ar";
 
 export type UnitCheck = UnitCheck_Serialize | UnitCheck_Deserialize;

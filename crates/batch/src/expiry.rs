@@ -2,9 +2,9 @@
 //! onboarding. The reminder thresholds are the app's (30, 7 and 1 days).
 
 use chrono::{DateTime, Duration, Utc};
-use fatoora_core::i18n::{DAYS, count_ar, isolate, ltr};
-use fatoora_core::{Environment, Localized, Store};
-use fatoora_onboarding::state;
+use fatoora_base::i18n::{DAYS, count_ar, isolate, ltr};
+use fatoora_base::{Environment, Localized, Store};
+use fatoora_units::state;
 use serde::Serialize;
 
 /// Days before expiry at which the app reminds the user, widest first.
@@ -38,14 +38,14 @@ pub struct ExpiringUnit {
 
 /// Units whose production CSID expires within `within` of `now` (expired
 /// ones included), soonest first.
-pub fn expiring(store: &Store, within: Duration, now: DateTime<Utc>) -> Result<Vec<ExpiringUnit>, fatoora_core::store::rusqlite::Error> {
+pub fn expiring(store: &Store, within: Duration, now: DateTime<Utc>) -> Result<Vec<ExpiringUnit>, fatoora_base::store::rusqlite::Error> {
     let mut units = Vec::new();
     for record in state::all(store.connection())? {
         let Some(expires_at) = record.pcsid_expires_at else { continue };
         if expires_at - now > within {
             continue;
         }
-        let profile = fatoora_csr::units::find_unit(store, &record.unit_id).ok().map(|u| u.profile);
+        let profile = fatoora_units::find_unit(store, &record.unit_id).ok().map(|u| u.profile);
         let days_left = (expires_at - now).num_days();
         let name = profile.as_ref().map(|p| p.common_name.clone()).unwrap_or_else(|| record.unit_id.clone());
         let message = if expires_at <= now {
@@ -139,8 +139,8 @@ fn reminder_title(threshold_days: i64) -> Localized {
 /// 5 days left gets the 7-day reminder, not the 30-day one as well. Only
 /// what the desktop says it showed is remembered: the others are tried
 /// again on the next call.
-pub fn notify_due(store: &Store, notifier: &dyn Notifier, now: DateTime<Utc>) -> Result<Notified, fatoora_core::store::rusqlite::Error> {
-    use fatoora_core::store::rusqlite::{OptionalExtension, params};
+pub fn notify_due(store: &Store, notifier: &dyn Notifier, now: DateTime<Utc>) -> Result<Notified, fatoora_base::store::rusqlite::Error> {
+    use fatoora_base::store::rusqlite::{OptionalExtension, params};
     let language = store.language().unwrap_or_default();
     let conn = store.connection();
     let mut notified = Notified::default();
@@ -230,7 +230,7 @@ mod tests {
     #[test]
     fn each_threshold_of_a_certificate_is_notified_once_even_across_restarts() {
         let dir = tempfile::tempdir().unwrap();
-        let data_dir = fatoora_core::DataDir::at(dir.path());
+        let data_dir = fatoora_base::DataDir::at(dir.path());
         let store = Store::open(&data_dir).unwrap();
         let start = Utc::now();
         let expires = start + Duration::days(20);
@@ -259,8 +259,8 @@ mod tests {
     #[test]
     fn a_renewed_certificate_gets_its_own_reminders_and_a_failed_notification_is_retried() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&fatoora_core::DataDir::at(dir.path())).unwrap();
-        store.set_language(fatoora_core::i18n::Language::Ar).unwrap();
+        let store = Store::open(&fatoora_base::DataDir::at(dir.path())).unwrap();
+        store.set_language(fatoora_base::i18n::Language::Ar).unwrap();
         let now = Utc::now();
         issue(&store, "u-1", now + Duration::days(3));
         let notifier = Recorder { shown: Default::default(), working: false.into() };

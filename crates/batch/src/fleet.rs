@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
-use fatoora_core::{Environment, Store};
-use fatoora_csr::units::{UnitError, list_units};
-use fatoora_onboarding::state::{self, OnboardingState, Step};
+use fatoora_base::{Environment, Store};
+use fatoora_units::{UnitError, list_units};
+use fatoora_units::state::{self, OnboardingState, Step};
 use serde::Serialize;
 
 use crate::expiry::{REMINDER_DAYS, reminder};
@@ -136,10 +136,10 @@ pub fn overview(store: &Store, now: DateTime<Utc>) -> Result<Vec<Taxpayer>, Unit
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fatoora_core::secrets::MemorySecretStore;
+    use fatoora_base::secrets::MemorySecretStore;
     use fatoora_csr::UnitProfile;
-    use fatoora_csr::units::{KeyChoice, prepare_csr};
-    use fatoora_onboarding::state::StoredCsid;
+    use fatoora_units::{KeyChoice, prepare_csr};
+    use fatoora_units::state::StoredCsid;
 
     fn profile(vat: &str, organization: &str, common_name: &str, serial: &str) -> UnitProfile {
         UnitProfile {
@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn units_are_grouped_by_taxpayer_with_a_credential_per_environment() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&fatoora_core::DataDir::at(dir.path())).unwrap();
+        let mut store = Store::open(&fatoora_base::DataDir::at(dir.path())).unwrap();
         let secrets = MemorySecretStore::default();
         let first = prepare_csr(&mut store, &secrets, &profile("399999999900003", "مؤسسة المثال", "TST-1-399999999900003", "1-TST|2-TST|3-aaa"), KeyChoice::Generate, false).unwrap();
         prepare_csr(&mut store, &secrets, &profile("399999999900003", "مؤسسة المثال", "TST-2-399999999900003", "1-TST|2-TST|3-bbb"), KeyChoice::Generate, false).unwrap();

@@ -10,13 +10,13 @@
 
 use std::collections::HashMap;
 
-use fatoora_core::input::{self, Cap, InputError, MIB};
-use fatoora_core::secrets::SecretStore;
-use fatoora_core::values::{Field, FieldError, Severity};
-use fatoora_core::i18n::{ERRORS, count_ar, isolate};
-use fatoora_core::{Environment, Localized, Store};
+use fatoora_base::input::{self, Cap, InputError, MIB};
+use fatoora_base::secrets::SecretStore;
+use fatoora_base::values::{Field, FieldError, Severity};
+use fatoora_base::i18n::{ERRORS, count_ar, isolate};
+use fatoora_base::{Environment, Localized, Store};
 use fatoora_csr::UnitProfile;
-use fatoora_csr::units::{KeyChoice, UnitError, list_units, prepare_csr};
+use fatoora_units::{KeyChoice, UnitError, list_units, prepare_csr};
 use serde::Serialize;
 
 /// The columns, in template order, and the field each one fills.

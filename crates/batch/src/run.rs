@@ -11,15 +11,15 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use fatoora_core::secrets::{SecretStore, Sensitive};
-use fatoora_core::values::Otp;
-use fatoora_core::{DataDir, Environment, Localized, Store};
+use fatoora_base::secrets::{SecretStore, Sensitive};
+use fatoora_base::values::Otp;
+use fatoora_base::{DataDir, Environment, Localized, Store};
 use fatoora_onboarding::catalogue::Explanation;
 use fatoora_onboarding::client::FatooraClient;
 use fatoora_onboarding::flow::{FlowError, Onboarding, Progress, ProgressSink, Request, Unit};
 use fatoora_onboarding::otp_diagnosis;
 use fatoora_onboarding::preflight::{CheckId, OtpAnswers, Outcome as CheckOutcome, Overrides, Reachability};
-use fatoora_onboarding::state::Step;
+use fatoora_units::state::Step;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
@@ -92,11 +92,11 @@ pub fn assign(otp_list: &str, pending: &[String]) -> Result<Vec<Assignment>, Vec
 /// Units kept on this machine with no production CSID yet in `environment`,
 /// oldest first: the ones a pasted OTP list is for.
 pub fn pending_units(store: &Store, environment: Environment) -> Result<Vec<String>, FlowError> {
-    let mut units = fatoora_csr::units::list_units(store).map_err(|e| FlowError::Store(fatoora_core::store::rusqlite::Error::ToSqlConversionFailure(e.to_string().into())))?;
+    let mut units = fatoora_units::list_units(store).map_err(|e| FlowError::Store(fatoora_base::store::rusqlite::Error::ToSqlConversionFailure(e.to_string().into())))?;
     units.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
     let mut pending = Vec::new();
     for unit in units {
-        let state = fatoora_onboarding::state::load(store.connection(), &unit.id, environment)?;
+        let state = fatoora_units::state::load(store.connection(), &unit.id, environment)?;
         if state.is_none_or(|s| s.step != Step::Issued) {
             pending.push(unit.id);
         }
@@ -244,7 +244,7 @@ async fn onboard_one(data_dir: &DataDir, secrets: &dyn SecretStore, client: &Fat
             return Outcome::Failed { step: None, zatca_code: None, explanation: Explanation { what_happened: explanation, next_step: Localized::new("Run the batch again.", "شغّل الدفعة مرة أخرى."), retry_may_help: true }, otp_may_be_spent: false };
         }
     };
-    let unit = match fatoora_csr::units::find_unit(&store, &assignment.unit_id) {
+    let unit = match fatoora_units::find_unit(&store, &assignment.unit_id) {
         Ok(unit) => Unit { id: unit.id, profile: fatoora_csr::UnitProfile { environment: client.environment(), ..unit.profile } },
         Err(error) => {
             return Outcome::Failed { step: None, zatca_code: None, explanation: Explanation { what_happened: error.explain(), next_step: Localized::new("Check the unit id in the OTP list.", "تحقّق من معرّف الوحدة في قائمة رموز التحقق."), retry_may_help: false }, otp_may_be_spent: false };

@@ -3,9 +3,9 @@
 //! a file with errors unless asked.
 
 use fatoora_batch::import::{ImportError, check_csv, import_units, template};
-use fatoora_core::secrets::MemorySecretStore;
-use fatoora_core::{DataDir, Environment, Store};
-use fatoora_csr::units::{list_units, load_key};
+use fatoora_base::secrets::MemorySecretStore;
+use fatoora_base::{DataDir, Environment, Store};
+use fatoora_units::{list_units, load_key};
 
 const HEADER: &str = "organization_name,vat_number,organization_unit,common_name,serial,invoice_types,address,business_category,country\n";
 
@@ -46,7 +46,7 @@ fn every_bad_row_is_named_by_line_and_column_and_nothing_is_imported() {
         row("مؤسسة الفجر", "399999999900003", "TST-6", "1-TST|2-TST|3-a6"),       // line 7: fine
     );
     let check = check_csv(file.as_bytes(), Environment::Local, &store).unwrap();
-    let errors: Vec<_> = check.findings.iter().filter(|f| f.severity == fatoora_core::values::Severity::Error).collect();
+    let errors: Vec<_> = check.findings.iter().filter(|f| f.severity == fatoora_base::values::Severity::Error).collect();
     let at = |line: u64, column: Option<&str>| errors.iter().any(|f| f.line == line && f.column == column);
     assert!(at(3, Some("vat_number")), "{errors:#?}");
     assert!(at(4, Some("serial")) && errors.iter().any(|f| f.line == 4 && f.rule == "duplicate-serial" && f.message.en.contains("line 2")));

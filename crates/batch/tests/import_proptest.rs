@@ -4,8 +4,8 @@
 //! where it has one); a file over the cap refused, naming the limit.
 
 use fatoora_batch::import::{ImportError, UNITS_CSV, check_csv, read_units_csv};
-use fatoora_core::input::{InputError, human_size};
-use fatoora_core::{DataDir, Environment, Store};
+use fatoora_base::input::{InputError, human_size};
+use fatoora_base::{DataDir, Environment, Store};
 use proptest::prelude::*;
 
 const HEADER: &str = "organization_name,vat_number,organization_unit,common_name,serial,invoice_types,address,business_category,country\n";

@@ -9,8 +9,8 @@
 
 use std::process::Command;
 
-use fatoora_core::{DataDir, Environment, Store};
-use fatoora_onboarding::state::{self, OnboardingState};
+use fatoora_base::{DataDir, Environment, Store};
+use fatoora_units::state::{self, OnboardingState};
 
 fn units(store: &Store) -> Vec<String> {
     state::all(store.connection()).unwrap().into_iter().map(|s| s.unit_id).collect()
@@ -19,7 +19,7 @@ fn units(store: &Store) -> Vec<String> {
 #[test]
 fn a_long_lived_store_keeps_seeing_writes_while_others_open_and_close_the_file() {
     let Ok(sqlite3) = which_sqlite3() else {
-        fatoora_core::skip::skip("no sqlite3 command to read the file from another process (apt-get install sqlite3)");
+        fatoora_base::skip::skip("no sqlite3 command to read the file from another process (apt-get install sqlite3)");
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -27,7 +27,7 @@ mod soak;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_simulator::{ChaosReport, ChaosRule, Fault, OtpPurpose};
 use serde_json::Value;
 use soak::{Kill, Lab, Rng, VAT, env_or, evidence};

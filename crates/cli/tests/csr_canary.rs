@@ -14,8 +14,8 @@ use std::process::{Command, Output};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use fatoora_core::Environment;
-use fatoora_core::secrets::{EncryptedFileStore, KeyringStore, Passphrase, SecretStore};
+use fatoora_base::Environment;
+use fatoora_base::secrets::{EncryptedFileStore, KeyringStore, Passphrase, SecretStore};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fatoora-onboard");
 const PASSPHRASE: &str = "canary-test-passphrase-1234";
@@ -126,7 +126,7 @@ fn private_keys_stay_in_the_encrypted_file_store() {
 
     let store = EncryptedFileStore::open(data_dir.join("secrets.enc"), &Passphrase::new(PASSPHRASE.into())).unwrap();
     let generated = store
-        .get(&fatoora_csr::units::key_name(&unit_id, Environment::Simulation).unwrap())
+        .get(&fatoora_units::key_name(&unit_id, Environment::Simulation).unwrap())
         .unwrap()
         .expect("the generated key is in the store");
     let generated = String::from_utf8(generated.expose().clone()).unwrap();
@@ -142,8 +142,8 @@ fn private_keys_stay_in_the_encrypted_file_store() {
 
 #[test]
 fn private_keys_stay_in_the_os_keychain() {
-    if let Some(reason) = fatoora_core::skip::keychain_missing(&KeyringStore::default()) {
-        fatoora_core::skip::skip(reason);
+    if let Some(reason) = fatoora_base::skip::keychain_missing(&KeyringStore::default()) {
+        fatoora_base::skip::skip(reason);
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -153,7 +153,7 @@ fn private_keys_stay_in_the_os_keychain() {
     let keychain = KeyringStore::default();
     let mut forms = forms_of(&key_pem);
     for environment in [Environment::Simulation, Environment::Local] {
-        let name = fatoora_csr::units::key_name(&unit_id, environment).unwrap();
+        let name = fatoora_units::key_name(&unit_id, environment).unwrap();
         let secret = keychain.get(&name).unwrap().expect("key in the keychain");
         forms.extend(forms_of(&String::from_utf8(secret.expose().clone()).unwrap()));
         keychain.delete(&name).unwrap();

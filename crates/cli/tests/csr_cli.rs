@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 #[cfg(target_os = "linux")]
-use fatoora_core::reference::zatca_reference_dir_or_skip;
+use fatoora_base::reference::zatca_reference_dir_or_skip;
 
 const BIN: &str = env!("CARGO_BIN_EXE_fatoora-onboard");
 

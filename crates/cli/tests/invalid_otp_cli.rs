@@ -5,7 +5,7 @@
 
 use std::process::Output;
 
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_simulator::{OtpPurpose, Simulator, SimulatorConfig};
 
 const VAT: &str = "399999999900003";

@@ -33,7 +33,7 @@ fn php_page_is_written_with_the_printed_token() {
     #[cfg(target_os = "linux")]
     match Command::new("php").arg("-l").arg(&page).output() {
         Ok(lint) => assert!(lint.status.success(), "{}", String::from_utf8_lossy(&lint.stdout)),
-        Err(_) => fatoora_core::skip::skip("php -l: php is not installed (apt-get install php-cli)"),
+        Err(_) => fatoora_base::skip::skip("php -l: php is not installed (apt-get install php-cli)"),
     }
     let out = cli().args(["probe-kit", "php", "--url", "http://plain.example", "--out"]).arg(&page).output().unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -4,8 +4,8 @@
 use std::process::{Command, Output};
 
 use chrono::{Duration, Utc};
-use fatoora_core::{DataDir, Environment, Store};
-use fatoora_onboarding::state::{self, OnboardingState, Step};
+use fatoora_base::{DataDir, Environment, Store};
+use fatoora_units::state::{self, OnboardingState, Step};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fatoora-onboard");
 

@@ -6,7 +6,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use fatoora_compliance_docs::document::{Buyer, DocumentKind, DocumentSpec, Line};
 use fatoora_compliance_docs::{INITIAL_PREVIOUS_HASH, SellerProfile, SigningCertificate, invoice_hash, sign_document, signing_key_from_text};
-use fatoora_core::reference::zatca_reference_dir_or_skip;
+use fatoora_base::reference::zatca_reference_dir_or_skip;
 
 fn sign_one_simplified_invoice(c: &mut Criterion) {
     let Some(reference) = zatca_reference_dir_or_skip("sign_document benchmark") else { return };

@@ -2,7 +2,7 @@
 //! totals computed in halalas so they add up exactly.
 
 use chrono::{NaiveDateTime, TimeDelta};
-use fatoora_core::values::InvoiceTypes;
+use fatoora_base::values::InvoiceTypes;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use serde::Serialize;

@@ -1,8 +1,8 @@
 //! What can go wrong while building, signing or checking a compliance
 //! document, each with a message the user can act on in both languages.
 
-use fatoora_core::Localized;
-use fatoora_core::i18n::isolate;
+use fatoora_base::Localized;
+use fatoora_base::i18n::isolate;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocsError {
@@ -24,7 +24,7 @@ pub enum DocsError {
     #[error("{}", .0.en)]
     Unit(Localized),
     #[error(transparent)]
-    Field(#[from] fatoora_core::values::FieldError),
+    Field(#[from] fatoora_base::values::FieldError),
     #[error("QR code: {0}")]
     Qr(String),
 }

@@ -12,7 +12,7 @@
 //! # fn demo(unit: &fatoora_compliance_docs::UnitProfile, token: &str, key: &fatoora_compliance_docs::SigningKey)
 //! #     -> Result<(), fatoora_compliance_docs::DocsError> {
 //! use fatoora_compliance_docs::{SellerProfile, SigningCertificate, generate_documents};
-//! use fatoora_core::values::InvoiceTypes;
+//! use fatoora_base::values::InvoiceTypes;
 //!
 //! let seller = SellerProfile::from_unit_profile(unit)?;
 //! let certificate = SigningCertificate::from_binary_security_token(token)?;

@@ -2,8 +2,8 @@
 //! (name and VAT number, SPEC.md 3.1) plus the address and identifier
 //! ZATCA's rules require on every document.
 
-use fatoora_core::values::{Field, FieldError, VatNumber, check_text};
-use fatoora_core::{Environment, Localized};
+use fatoora_base::values::{Field, FieldError, VatNumber, check_text};
+use fatoora_base::{Environment, Localized};
 use fatoora_csr::UnitProfile;
 
 use crate::error::{DocsError, Result};

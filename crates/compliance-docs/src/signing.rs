@@ -4,7 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{NaiveDateTime, Timelike};
-use fatoora_core::values::InvoiceTypes;
+use fatoora_base::values::InvoiceTypes;
 use k256::ecdsa::signature::Signer;
 use k256::ecdsa::{Signature, SigningKey};
 use serde::{Deserialize, Serialize};

@@ -1,9 +1,9 @@
 //! A unit prepared by the CSR step, as the source of the seller data and,
 //! for signing, of the key kept in the secret store.
 
-use fatoora_core::{SecretStore, Store};
+use fatoora_base::{SecretStore, Store};
 use fatoora_csr::UnitProfile;
-use fatoora_csr::units::{find_unit, load_key};
+use fatoora_units::{find_unit, load_key};
 use k256::ecdsa::SigningKey;
 
 use crate::error::{DocsError, Result};

@@ -12,8 +12,8 @@ use std::process::{Command, Stdio};
 
 use common::{sdk_certificate, sdk_key, xml_files_under};
 use fatoora_compliance_docs::{SellerProfile, generate_documents, hash_pre_image};
-use fatoora_core::reference::zatca_reference_dir_or_skip;
-use fatoora_core::values::InvoiceTypes;
+use fatoora_base::reference::zatca_reference_dir_or_skip;
+use fatoora_base::values::InvoiceTypes;
 use proptest::prelude::*;
 
 fn xmllint_c14n11(xml: &str) -> Option<Vec<u8>> {
@@ -34,7 +34,7 @@ fn xmllint_c14n11(xml: &str) -> Option<Vec<u8>> {
 fn xmllint_present(test: &str) -> bool {
     let present = Command::new("xmllint").arg("--version").output().is_ok();
     if !present {
-        fatoora_core::skip::skip(format_args!("{test}: xmllint is not installed (apt-get install libxml2-utils)"));
+        fatoora_base::skip::skip(format_args!("{test}: xmllint is not installed (apt-get install libxml2-utils)"));
     }
     present
 }

@@ -8,7 +8,7 @@
 use std::sync::OnceLock;
 
 use fatoora_compliance_docs::{DocsError, SellerProfile, SigningCertificate, signing_key_from_text};
-use fatoora_core::reference::zatca_reference_dir_or_skip;
+use fatoora_base::reference::zatca_reference_dir_or_skip;
 use proptest::collection::vec;
 use proptest::prelude::*;
 

@@ -11,8 +11,8 @@ use fatoora_compliance_docs::{
     ChainStart, DocsError, DocumentKind, INITIAL_PREVIOUS_HASH, QrCode, SellerProfile, SigningCertificate, generate_documents,
     generate_documents_at, invoice_hash, signing_key_from_text, verify_signed_document,
 };
-use fatoora_core::reference::zatca_reference_dir_or_skip;
-use fatoora_core::values::InvoiceTypes;
+use fatoora_base::reference::zatca_reference_dir_or_skip;
+use fatoora_base::values::InvoiceTypes;
 use sha2::{Digest, Sha256};
 
 const ARABIC_SELLER: &str = "شركة توريد التكنولوجيا بأقصى سرعة المحدودة";
@@ -137,7 +137,7 @@ fn pem_and_headerless_credentials_read_the_same() {
     let certificate_der = B64.decode(certificate_text.trim()).unwrap();
     let key_der = B64.decode(key_text.trim()).unwrap();
     let Some(certificate_pem) = openssl(&["x509", "-inform", "DER", "-outform", "PEM"], &certificate_der) else {
-        fatoora_core::skip::skip("openssl is not installed (apt-get install openssl)");
+        fatoora_base::skip::skip("openssl is not installed (apt-get install openssl)");
         return;
     };
     let sec1_pem = openssl(&["ec", "-inform", "DER", "-outform", "PEM"], &key_der).unwrap();

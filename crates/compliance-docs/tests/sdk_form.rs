@@ -15,8 +15,8 @@ use base64::engine::general_purpose::STANDARD as B64;
 use common::{sdk_certificate, sdk_key, sdk_samples, text_after};
 use fatoora_compliance_docs::profile::{Address, PartyIdentification};
 use fatoora_compliance_docs::{ChainStart, QrCode, SellerProfile, SignedDocument, generate_documents_at, invoice_hash, verify_signed_document};
-use fatoora_core::reference::zatca_reference_dir_or_skip;
-use fatoora_core::values::InvoiceTypes;
+use fatoora_base::reference::zatca_reference_dir_or_skip;
+use fatoora_base::values::InvoiceTypes;
 
 const SELLER: &str = "شركة توريد التكنولوجيا بأقصى سرعة المحدودة";
 
@@ -131,7 +131,7 @@ fn openssl_verifies_the_qr_signature_with_the_qr_key_on_every_document() {
     let test = "openssl_verifies_the_qr_signature_with_the_qr_key_on_every_document";
     let Some(reference) = zatca_reference_dir_or_skip(test) else { return };
     if openssl(&["version"]).is_none_or(|output| !output.status.success()) {
-        fatoora_core::skip::skip(format_args!("{test}: openssl is not installed (apt-get install openssl)"));
+        fatoora_base::skip::skip(format_args!("{test}: openssl is not installed (apt-get install openssl)"));
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use common::{break_byte, sdk_certificate, sdk_samples, text_after};
 use fatoora_compliance_docs::xades::signed_properties_pre_image;
 use fatoora_compliance_docs::{Check, QrCode, invoice_hash, verify_signed_document};
-use fatoora_core::reference::zatca_reference_dir_or_skip;
+use fatoora_base::reference::zatca_reference_dir_or_skip;
 use sha2::{Digest, Sha256};
 
 #[test]

@@ -19,8 +19,8 @@ use common::{sdk_certificate, sdk_key, xml_files_under};
 use fatoora_compliance_docs::SellerProfile;
 use fatoora_compliance_docs::profile::{Address, PartyIdentification};
 use fatoora_compliance_docs::{DocumentKind, generate_documents};
-use fatoora_core::reference::zatca_reference_dir_or_skip;
-use fatoora_core::values::InvoiceTypes;
+use fatoora_base::reference::zatca_reference_dir_or_skip;
+use fatoora_base::values::InvoiceTypes;
 
 const KSA_RULES: &str = "sdk/Rules/Schematrons/20210819_ZATCA_E-invoice_Validation_Rules.xsl";
 const EN16931_RULES: &str = "sdk/Rules/Schematrons/CEN-EN16931-UBL.xsl";
@@ -37,11 +37,11 @@ fn runs(program: &str, argument: &str) -> bool {
 fn saxon_or_skip(test: &str) -> Option<PathBuf> {
     let jar = saxon_jar();
     if !runs("java", "-version") {
-        fatoora_core::skip::skip(format_args!("{test}: java is not installed (apt-get install default-jre-headless)"));
+        fatoora_base::skip::skip(format_args!("{test}: java is not installed (apt-get install default-jre-headless)"));
         return None;
     }
     if !jar.is_file() {
-        fatoora_core::skip::skip(format_args!("{test}: Saxon-HE not found at {} (apt-get install libsaxonhe-java, or set SAXON_JAR)", jar.display()));
+        fatoora_base::skip::skip(format_args!("{test}: Saxon-HE not found at {} (apt-get install libsaxonhe-java, or set SAXON_JAR)", jar.display()));
         return None;
     }
     Some(jar)
@@ -50,7 +50,7 @@ fn saxon_or_skip(test: &str) -> Option<PathBuf> {
 fn xmllint_or_skip(test: &str) -> bool {
     let available = runs("xmllint", "--version");
     if !available {
-        fatoora_core::skip::skip(format_args!("{test}: xmllint is not installed (apt-get install libxml2-utils)"));
+        fatoora_base::skip::skip(format_args!("{test}: xmllint is not installed (apt-get install libxml2-utils)"));
     }
     available
 }

@@ -1,7 +1,7 @@
 //! Key generation and CSR signing in process (goal: under 2 ms together).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_csr::{UnitKey, UnitProfile, build_csr, lint_csr, lint_profile};
 
 fn benches(c: &mut Criterion) {

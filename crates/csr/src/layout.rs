@@ -3,8 +3,8 @@
 //! and the attribute types are written down once.
 
 use const_oid::ObjectIdentifier;
-use fatoora_core::values::Field;
-use fatoora_core::Environment;
+use fatoora_base::values::Field;
+use fatoora_base::Environment;
 
 pub const OID_COUNTRY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.6");
 pub const OID_ORGANIZATION_UNIT: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.11");

@@ -18,7 +18,6 @@ pub mod layout;
 mod lint;
 mod parse;
 mod profile;
-pub mod units;
 
 pub use build::{BuildError, Csr, CsrFormat, build_csr};
 pub use key::{KEY_FILE, KeyError, UnitKey};

@@ -3,8 +3,8 @@
 //! brings ([`lint_csr`]). Both return every finding, never only the first,
 //! each naming the field, a stable rule id and the fix in English and Arabic.
 
-use fatoora_core::values::{EgsSerial, Field, FieldError, InvoiceTypes, Severity, VatNumber, ascii_digits, check_text};
-use fatoora_core::{Environment, Localized};
+use fatoora_base::values::{EgsSerial, Field, FieldError, InvoiceTypes, Severity, VatNumber, ascii_digits, check_text};
+use fatoora_base::{Environment, Localized};
 use serde::Serialize;
 
 use crate::layout;

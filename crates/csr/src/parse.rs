@@ -8,9 +8,9 @@ use base64::engine::general_purpose::STANDARD;
 use const_oid::ObjectIdentifier;
 use der::asn1::AnyRef;
 use der::{Decode, Encode, Tag, Tagged};
-use fatoora_core::values::{Field, VatNumber};
-use fatoora_core::i18n::isolate;
-use fatoora_core::{Environment, Localized};
+use fatoora_base::values::{Field, VatNumber};
+use fatoora_base::i18n::isolate;
+use fatoora_base::{Environment, Localized};
 use k256::ecdsa::{Signature, VerifyingKey};
 use serde::Serialize;
 use signature::Verifier;
@@ -24,12 +24,12 @@ use crate::layout::{self, OID_CERTIFICATE_TEMPLATE, OID_EC_PUBLIC_KEY, OID_ECDSA
 
 /// Larger than any CSR; keeps a wrongly chosen file from being read whole.
 pub const MAX_CSR_BYTES: usize = 64 * 1024;
-pub const CSR_FILE: fatoora_core::input::Cap =
-    fatoora_core::input::Cap::new("CSR file", "ملف طلب توقيع الشهادة (CSR)", MAX_CSR_BYTES as u64);
+pub const CSR_FILE: fatoora_base::input::Cap =
+    fatoora_base::input::Cap::new("CSR file", "ملف طلب توقيع الشهادة (CSR)", MAX_CSR_BYTES as u64);
 
 /// A CSR file for [`parse_csr`] / `lint_csr`, read no further than [`CSR_FILE`].
-pub fn read_csr_file(path: &std::path::Path) -> Result<Vec<u8>, fatoora_core::input::InputError> {
-    fatoora_core::input::read_capped(path, CSR_FILE)
+pub fn read_csr_file(path: &std::path::Path) -> Result<Vec<u8>, fatoora_base::input::InputError> {
+    fatoora_base::input::read_capped(path, CSR_FILE)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use fatoora_core::values::{VatNumber, ascii_digits};
-use fatoora_core::{Environment, Localized};
+use fatoora_base::values::{VatNumber, ascii_digits};
+use fatoora_base::{Environment, Localized};
 use serde::{Deserialize, Serialize};
 
 use crate::layout::{self, Slot};
@@ -41,13 +41,13 @@ fn saudi_arabia() -> String {
 }
 
 /// ZATCA's `csr-config` files are under 1 KiB.
-pub const SDK_PROPERTIES_FILE: fatoora_core::input::Cap =
-    fatoora_core::input::Cap::new("SDK CSR config file", "ملف إعدادات CSR الخاص بحزمة SDK", 64 * fatoora_core::input::KIB);
+pub const SDK_PROPERTIES_FILE: fatoora_base::input::Cap =
+    fatoora_base::input::Cap::new("SDK CSR config file", "ملف إعدادات CSR الخاص بحزمة SDK", 64 * fatoora_base::input::KIB);
 
 /// An SDK `csr-config` file for [`UnitProfile::from_sdk_properties`], read
 /// no further than [`SDK_PROPERTIES_FILE`].
-pub fn read_sdk_properties_file(path: &std::path::Path) -> Result<Vec<u8>, fatoora_core::input::InputError> {
-    fatoora_core::input::read_capped(path, SDK_PROPERTIES_FILE)
+pub fn read_sdk_properties_file(path: &std::path::Path) -> Result<Vec<u8>, fatoora_base::input::InputError> {
+    fatoora_base::input::read_capped(path, SDK_PROPERTIES_FILE)
 }
 
 /// The VAT number ZATCA's sandbox issues its fixed certificates for (SPEC.md 1.8).
@@ -113,7 +113,7 @@ impl UnitProfile {
     /// trimmed (surrounding spaces are invisible in a form), and digits
     /// typed on an Arabic keyboard made ASCII where the field is a number.
     pub fn csr_value(&self, slot: &Slot) -> String {
-        use fatoora_core::values::Field;
+        use fatoora_base::values::Field;
         match slot.field {
             Field::Country => self.country.trim().to_owned(),
             Field::OrganizationUnit if self.is_vat_group() => ascii_digits(self.organization_unit.trim()),

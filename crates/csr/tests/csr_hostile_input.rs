@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use fatoora_core::{Environment, Localized};
+use fatoora_base::{Environment, Localized};
 use fatoora_csr::{UnitKey, UnitProfile, lint_profile};
 use proptest::collection::vec;
 use proptest::prelude::*;

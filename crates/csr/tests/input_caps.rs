@@ -3,13 +3,13 @@
 //! and the limit in English and Arabic, and no input near or over the cap
 //! panics or quotes a key.
 
-use fatoora_core::Localized;
-use fatoora_core::input::{Cap, InputError};
+use fatoora_base::Localized;
+use fatoora_base::input::{Cap, InputError};
 use fatoora_csr::{CSR_FILE, KEY_FILE, KeyError, SDK_PROPERTIES_FILE, UnitKey, UnitProfile, lint_csr, read_csr_file, read_sdk_properties_file};
 use proptest::prelude::*;
 
 fn names_the_cap(message: &Localized, cap: Cap) -> bool {
-    let limit = fatoora_core::input::human_size(cap.bytes);
+    let limit = fatoora_base::input::human_size(cap.bytes);
     message.en.contains(cap.what.en) && message.en.contains(&limit) && message.ar.contains(cap.what.ar) && message.ar.contains(&limit)
 }
 
@@ -49,9 +49,9 @@ proptest! {
                     match read_sdk_properties_file(&path) {
                         Err(error @ InputError::TooLarge { .. }) => { prop_assert!(over); prop_assert!(names_the_cap(&error.explain(), cap)); }
                         Err(error) => prop_assert!(false, "{error:?}"),
-                        Ok(read) => { prop_assert!(!over); let _ = UnitProfile::from_sdk_properties(&read, fatoora_core::Environment::Local); }
+                        Ok(read) => { prop_assert!(!over); let _ = UnitProfile::from_sdk_properties(&read, fatoora_base::Environment::Local); }
                     }
-                    let parsed = UnitProfile::from_sdk_properties(&bytes, fatoora_core::Environment::Local);
+                    let parsed = UnitProfile::from_sdk_properties(&bytes, fatoora_base::Environment::Local);
                     if over {
                         let error = parsed.unwrap_err();
                         prop_assert!(error.to_string().contains("64 KiB") && !error.explain().ar.is_empty(), "{error}");

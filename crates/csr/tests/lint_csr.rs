@@ -11,9 +11,9 @@ use std::process::Command;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use fatoora_core::Environment;
-use fatoora_core::reference::zatca_reference_dir_or_skip;
-use fatoora_core::values::{Field, Severity};
+use fatoora_base::Environment;
+use fatoora_base::reference::zatca_reference_dir_or_skip;
+use fatoora_base::values::{Field, Severity};
 use fatoora_csr::{CsrEncoding, CsrLint, UnitKey, UnitProfile, build_csr, lint_csr, parse_csr};
 
 const SDK_DN: &str = "C = SA\nOU = Riyadh Branch\nO = Maximum Speed Tech Supply LTD\nCN = TST-886431145-399999999900003\n";

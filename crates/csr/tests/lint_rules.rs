@@ -1,8 +1,8 @@
 //! Table-driven: every rule fires on its bad input, names the field and
 //! the rule, and speaks both languages; good input passes clean.
 
-use fatoora_core::Environment;
-use fatoora_core::values::{Field, FieldError, Severity};
+use fatoora_base::Environment;
+use fatoora_base::values::{Field, FieldError, Severity};
 use fatoora_csr::{UnitProfile, lint_profile};
 
 fn good() -> UnitProfile {

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use der::{Decode, Encode};
-use fatoora_core::Environment;
-use fatoora_core::reference::zatca_reference_dir_or_skip;
+use fatoora_base::Environment;
+use fatoora_base::reference::zatca_reference_dir_or_skip;
 use fatoora_csr::{UnitKey, UnitProfile, build_csr, parse_csr};
 use x509_cert::request::CertReq;
 
@@ -144,7 +144,7 @@ fn arabic_values_stay_utf8_byte_for_byte() {
         assert_eq!(der[at - 2], 0x0C, "UTF8String tag before {value}");
     }
     let parsed = parse_csr(csr.to_base64_pem().as_bytes()).unwrap();
-    assert_eq!(parsed.value(fatoora_core::values::Field::OrganizationUnit), Some("فرع الرياض"));
+    assert_eq!(parsed.value(fatoora_base::values::Field::OrganizationUnit), Some("فرع الرياض"));
 }
 
 #[test]

@@ -9,9 +9,9 @@ use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use fatoora_core::secrets::{Passphrase, SecretName, SecretStore, Sensitive};
-use fatoora_core::{DataDir, Store};
-use fatoora_onboarding::flow::OTP_SALT_SECRET;
+use fatoora_base::secrets::{Passphrase, SecretName, SecretStore, Sensitive};
+use fatoora_base::{DataDir, Store};
+use fatoora_base::secrets::OTP_SALT_SECRET;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -125,7 +125,7 @@ pub fn backup(store: &Store, secrets: &dyn SecretStore, passphrase: &Passphrase,
 /// or foreign file leaves the target untouched. A target that already holds
 /// units is replaced only when `replace` is true.
 pub fn restore(backup: &Path, passphrase: &Passphrase, target: &DataDir, secrets: &dyn SecretStore, replace: bool) -> Result<RestoreSummary, CustodyError> {
-    let file = fatoora_core::input::read_capped(backup, seal::BACKUP_FILE)?;
+    let file = fatoora_base::input::read_capped(backup, seal::BACKUP_FILE)?;
     let plaintext = seal::open(&file, passphrase)?;
     let payload: Payload = serde_json::from_slice(&plaintext).map_err(|e| CustodyError::NotABackup { detail: e.to_string() })?;
     let database = Zeroizing::new(BASE64.decode(payload.database.as_bytes()).map_err(|e| CustodyError::NotABackup { detail: e.to_string() })?);
@@ -145,7 +145,7 @@ pub fn restore(backup: &Path, passphrase: &Passphrase, target: &DataDir, secrets
 
     // The copy is opened as a store first: that checks it and brings an
     // older schema up to this version before it replaces anything.
-    target.ensure().map_err(fatoora_core::store::StoreError::from)?;
+    target.ensure().map_err(fatoora_base::store::StoreError::from)?;
     let staged = tempfile::Builder::new().prefix(".restore-").suffix(".sqlite3").tempfile_in(target.root()).map_err(io(target.root()))?;
     std::fs::write(staged.path(), &*database).map_err(io(staged.path()))?;
     let units = {

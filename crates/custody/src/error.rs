@@ -1,11 +1,11 @@
 use std::path::PathBuf;
 
-use fatoora_core::i18n::{isolate, ltr};
-use fatoora_core::input::{InputError, KIB, human_size};
-use fatoora_core::secrets::SecretError;
-use fatoora_core::secrets::envelope::KdfWindow;
-use fatoora_core::store::{StoreError, rusqlite};
-use fatoora_core::{Environment, Localized};
+use fatoora_base::i18n::{isolate, ltr};
+use fatoora_base::input::{InputError, KIB, human_size};
+use fatoora_base::secrets::SecretError;
+use fatoora_base::secrets::envelope::KdfWindow;
+use fatoora_base::store::{StoreError, rusqlite};
+use fatoora_base::{Environment, Localized};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CustodyError {
@@ -15,7 +15,7 @@ pub enum CustodyError {
     NotABackup { detail: String },
     #[error("the backup was written by a newer version (format {found})")]
     TooNew { found: u32 },
-    /// The header asks the KDF for more than fatoora-core's `KdfWindow::ACCEPTED`;
+    /// The header asks the KDF for more than fatoora-base's `KdfWindow::ACCEPTED`;
     /// refused before the KDF runs.
     #[error("the backup asks the key derivation for {memory_kib} KiB, {iterations} passes and {parallelism} lanes, more than this version accepts")]
     KdfTooCostly { memory_kib: u32, iterations: u32, parallelism: u32 },

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use fatoora_core::secrets::{Passphrase, SecretName, SecretStore};
-use fatoora_core::{Environment, Localized, Store};
-use fatoora_onboarding::state;
+use fatoora_base::secrets::{Passphrase, SecretName, SecretStore};
+use fatoora_base::{Environment, Localized, Store};
+use fatoora_units::state;
 use k256::pkcs8::der::Document;
 use k256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use p12_keystore::{Certificate, EncryptionAlgorithm, KeyStore, KeyStoreEntry, MacAlgorithm, PrivateKey, PrivateKeyChain};
@@ -75,7 +75,7 @@ fn secret(secrets: &dyn SecretStore, name: &str) -> Result<Zeroizing<Vec<u8>>, C
 /// Writes unit `unit_id`'s production credentials in `environment` into
 /// the new folder `out` (which must not exist, so nothing is overwritten).
 pub fn export_unit(store: &Store, secrets: &dyn SecretStore, unit_id: &str, environment: Environment, out: &Path, protection: KeyProtection<'_>) -> Result<ExportManifest, CustodyError> {
-    let unit_id = fatoora_csr::units::find_unit(store, unit_id).map(|u| u.id).unwrap_or_else(|_| unit_id.to_owned());
+    let unit_id = fatoora_units::find_unit(store, unit_id).map(|u| u.id).unwrap_or_else(|_| unit_id.to_owned());
     let record = state::load(store.connection(), &unit_id, environment)?.ok_or_else(|| CustodyError::UnitNotFound(unit_id.clone()))?;
     let (Some(pcsid), Some(key_name)) = (record.pcsid.as_ref(), record.pcsid_key_name.as_deref()) else {
         return Err(CustodyError::NotIssued { unit: unit_id, environment });

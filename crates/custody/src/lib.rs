@@ -7,7 +7,7 @@
 //! and salt, nonce) and the XChaCha20-Poly1305 ciphertext of the payload,
 //! with the header as associated data. A wrong passphrase and a tampered
 //! file look the same to the AEAD and are refused before anything is
-//! written. The envelope is fatoora-core's (`secrets::envelope`), shared
+//! written. The envelope is fatoora-base's (`secrets::envelope`), shared
 //! with the encrypted secrets file.
 
 mod backup;
@@ -18,4 +18,4 @@ mod seal;
 pub use backup::{BackupSummary, RestoreSummary, backup, restore, secret_names};
 pub use error::CustodyError;
 pub use export::{ExportManifest, ExportedFile, KeyProtection, PKCS12_FILE, export_unit, warning as export_warning};
-pub use fatoora_core::secrets::envelope::KdfWindow;
+pub use fatoora_base::secrets::envelope::KdfWindow;

@@ -1,15 +1,15 @@
-//! The backup's passphrase envelope: fatoora-core's (Argon2id, then
+//! The backup's passphrase envelope: fatoora-base's (Argon2id, then
 //! XChaCha20-Poly1305 with the header as associated data), under the
 //! backup's own format name.
 //!
 //! The KDF runs before the passphrase can be checked, on parameters the
-//! file's header names: fatoora-core refuses those outside its
+//! file's header names: fatoora-base refuses those outside its
 //! `KdfWindow::ACCEPTED` first, which matters most here, since a backup is
 //! a file someone may hand over.
 
-use fatoora_core::input::{Cap, MIB};
-use fatoora_core::secrets::Passphrase;
-use fatoora_core::secrets::envelope::{Envelope, EnvelopeError, Format, SealingKey};
+use fatoora_base::input::{Cap, MIB};
+use fatoora_base::secrets::Passphrase;
+use fatoora_base::secrets::envelope::{Envelope, EnvelopeError, Format, SealingKey};
 use zeroize::Zeroizing;
 
 use crate::error::CustodyError;

@@ -4,9 +4,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use fatoora_core::DataDir;
-use fatoora_core::input::{InputError, human_size};
-use fatoora_core::secrets::{MemorySecretStore, Passphrase};
+use fatoora_base::DataDir;
+use fatoora_base::input::{InputError, human_size};
+use fatoora_base::secrets::{MemorySecretStore, Passphrase};
 use fatoora_custody::{CustodyError, KdfWindow, restore};
 use proptest::prelude::*;
 

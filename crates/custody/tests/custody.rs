@@ -8,10 +8,10 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::Utc;
-use fatoora_core::secrets::{MemorySecretStore, Passphrase, SecretStore};
-use fatoora_core::{DataDir, Environment, Localized, Store};
+use fatoora_base::secrets::{MemorySecretStore, Passphrase, SecretStore};
+use fatoora_base::{DataDir, Environment, Localized, Store};
 use fatoora_csr::UnitProfile;
-use fatoora_csr::units::{KeyChoice, load_key, prepare_csr};
+use fatoora_units::{KeyChoice, load_key, prepare_csr};
 use fatoora_custody::{CustodyError, backup, restore, secret_names};
 #[cfg(target_os = "linux")]
 use fatoora_custody::{KeyProtection, export_unit};
@@ -240,10 +240,10 @@ async fn export_writes_what_invoicing_software_and_openssl_read() {
 /// one is there; run under scripts/with-secret-service.sh.
 #[test]
 fn restore_puts_the_keys_into_the_os_keychain() {
-    use fatoora_core::secrets::KeyringStore;
+    use fatoora_base::secrets::KeyringStore;
     let keychain = KeyringStore::new(format!("sa.fatoora-onboard.custody-test-{}", std::process::id()));
-    if let Some(reason) = fatoora_core::skip::keychain_missing(&keychain) {
-        fatoora_core::skip::skip(reason);
+    if let Some(reason) = fatoora_base::skip::keychain_missing(&keychain) {
+        fatoora_base::skip::skip(reason);
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -11,10 +11,10 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use chrono::Utc;
-use fatoora_core::secrets::{MemorySecretStore, Passphrase};
-use fatoora_core::{DataDir, Environment, Localized, Store};
+use fatoora_base::secrets::{MemorySecretStore, Passphrase};
+use fatoora_base::{DataDir, Environment, Localized, Store};
 use fatoora_csr::UnitProfile;
-use fatoora_csr::units::{KeyChoice, load_key, prepare_csr};
+use fatoora_units::{KeyChoice, load_key, prepare_csr};
 use fatoora_custody::{KeyProtection, PKCS12_FILE, export_unit};
 use fatoora_onboarding::client::{ClientOptions, FatooraClient, Target};
 use fatoora_onboarding::flow::{Onboarding, Request, Unit};
@@ -115,7 +115,7 @@ async fn openssl_3_reads_the_pkcs12_without_its_legacy_provider_and_the_key_matc
 #[tokio::test]
 async fn java_keytool_lists_the_key_entry() {
     if Command::new("keytool").arg("-help").output().is_err() {
-        fatoora_core::skip::skip("no keytool (apt-get install default-jre-headless)");
+        fatoora_base::skip::skip("no keytool (apt-get install default-jre-headless)");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use chrono::Utc;
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use futures_util::future::join_all;
 use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;

@@ -3,8 +3,8 @@
 //! message ("the network was checked at … and found …").
 
 use chrono::{DateTime, Utc};
-use fatoora_core::Localized;
-use fatoora_core::store::rusqlite::{self, Connection, OptionalExtension, params};
+use fatoora_base::Localized;
+use fatoora_base::store::rusqlite::{self, Connection, OptionalExtension, params};
 
 use crate::model::Report;
 use crate::model::VerdictClass;

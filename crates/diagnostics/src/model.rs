@@ -5,7 +5,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use chrono::{DateTime, Utc};
-use fatoora_core::{Environment, Localized};
+use fatoora_base::{Environment, Localized};
 use serde::Serialize;
 
 pub const SCHEMA_VERSION: u32 = 1;

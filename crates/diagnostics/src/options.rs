@@ -4,8 +4,8 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use fatoora_core::environment::GATEWAY_HOST;
-use fatoora_core::{Environment, Localized};
+use fatoora_base::environment::GATEWAY_HOST;
+use fatoora_base::{Environment, Localized};
 use rustls::pki_types::CertificateDer;
 use url::Url;
 

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use fatoora_core::i18n::{Language, ltr};
+use fatoora_base::i18n::{Language, ltr};
 
 use crate::model::*;
 

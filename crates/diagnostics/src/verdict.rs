@@ -3,8 +3,8 @@
 //! wins, so a cause is named before its symptoms (no DNS answer explains
 //! why TCP never ran; a dead proxy explains why the proxied GET failed).
 
-use fatoora_core::Localized;
-use fatoora_core::i18n::{SECONDS, count_ar, ltr};
+use fatoora_base::Localized;
+use fatoora_base::i18n::{SECONDS, count_ar, ltr};
 
 use crate::model::*;
 use crate::options::Target;

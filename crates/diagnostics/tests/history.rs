@@ -2,7 +2,7 @@
 
 mod lab;
 
-use fatoora_core::Store;
+use fatoora_base::Store;
 use fatoora_diagnostics::history::{self, HistoryError};
 use fatoora_diagnostics::*;
 use lab::*;
@@ -71,7 +71,7 @@ async fn proxy_credentials_never_reach_the_database() {
 #[test]
 fn a_database_without_the_table_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let conn = fatoora_core::store::rusqlite::Connection::open(dir.path().join("old.sqlite3")).unwrap();
+    let conn = fatoora_base::store::rusqlite::Connection::open(dir.path().join("old.sqlite3")).unwrap();
     assert_eq!(history::latest_summary(&conn).unwrap(), None);
     let report = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
         let lab = Lab::new().await;

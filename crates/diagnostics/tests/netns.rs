@@ -155,7 +155,7 @@ async fn dual_stack_with_ipv6_black_holed_names_ipv6_and_says_ipv4_works() {
     let dns = match setup() {
         Ok(dns) => dns,
         Err(reason) => {
-            fatoora_core::skip::skip(format_args!("{test}: {reason}"));
+            fatoora_base::skip::skip(format_args!("{test}: {reason}"));
             return;
         }
     };

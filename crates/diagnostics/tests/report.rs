@@ -49,7 +49,7 @@ async fn html_is_self_contained_with_the_verdict_first() {
 #[tokio::test]
 async fn html_saved_from_the_arabic_ui_is_arabic_around_evidence_kept_as_measured() {
     let report = blocked_run().await;
-    let html = report.to_html_in(fatoora_core::i18n::Language::Ar);
+    let html = report.to_html_in(fatoora_base::i18n::Language::Ar);
     assert!(html.starts_with("<!DOCTYPE html><html lang=\"ar\" dir=\"rtl\">"), "{}", &html[..80]);
     // The Arabic verdict first, the English one after it, left to right.
     let arabic_step = html.find("الخطوة التالية:").expect("Arabic next step");

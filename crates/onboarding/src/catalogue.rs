@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use fatoora_core::Localized;
+use fatoora_base::Localized;
 use serde::Serialize;
 use serde_json::Value;
 

@@ -1,6 +1,6 @@
 //! The onboarding flow: compliance CSID → compliance checks → production
 //! CSID, and renewal, as a state machine persisted before every network
-//! step (see [`crate::state`]).
+//! step (see [`fatoora_units::state`]).
 //!
 //! Guarantees, each with a test in `tests/`:
 //! - The private key is in the SecretStore (and read back) before its CSR
@@ -19,10 +19,10 @@ use std::fmt;
 use chrono::{DateTime, TimeZone, Utc};
 use fatoora_compliance_docs::{DocsError, SellerProfile, SigningCertificate, generate_documents, signing_key_from_text};
 use fatoora_compliance_docs::profile::{Address, PartyIdentification};
-use fatoora_core::secrets::{SecretError, SecretName, SecretStore, Sensitive};
-use fatoora_core::store::rusqlite::{self, Connection};
-use fatoora_core::values::{InvoiceTypes, Otp, VatNumber};
-use fatoora_core::{Environment, Localized, Store};
+use fatoora_base::secrets::{OTP_SALT_SECRET, SecretError, SecretName, SecretStore, Sensitive};
+use fatoora_base::store::rusqlite::{self, Connection};
+use fatoora_base::values::{InvoiceTypes, Otp, VatNumber};
+use fatoora_base::{Environment, Localized, Store};
 use fatoora_csr::{KeyError, UnitKey, UnitProfile, build_csr, lint_csr};
 use serde::Serialize;
 
@@ -30,13 +30,11 @@ use crate::catalogue::{Endpoint, ErrorCode};
 use crate::client::{CallError, ComplianceRequest, Credentials, Exchange, FatooraClient, IssuedCsid, Reach, Renewal};
 use crate::journal::{self, OtpFingerprint, OtpHasher, OtpUse};
 use crate::preflight::{self, CsrFacts, OtpAnswers, Overrides, PreflightInput, PreflightReport, Reachability};
-use crate::state::{self, OnboardingState, Step, StoredCsid};
+use fatoora_units::state::{self, OnboardingState, Step, StoredCsid};
 
 mod error;
 pub use error::FlowError;
 
-/// SecretStore name of the salt for OTP hashes (see [`crate::journal`]).
-pub const OTP_SALT_SECRET: &str = "onboarding/otp-salt";
 
 /// What the GUI's wizard and the CLI show while the flow runs.
 #[derive(Debug, Clone, Serialize)]
@@ -71,7 +69,7 @@ impl Unit {
     /// The unit saved by CSR preparation under `reference` (its id or common
     /// name), made for `environment`.
     pub fn find(store: &Store, reference: &str, environment: Environment) -> Result<Unit, Localized> {
-        let unit = fatoora_csr::units::find_unit(store, reference).map_err(|error| error.explain())?;
+        let unit = fatoora_units::find_unit(store, reference).map_err(|error| error.explain())?;
         let mut profile = unit.profile;
         profile.environment = environment;
         Ok(Unit { id: unit.id, profile })
@@ -214,7 +212,7 @@ impl<'a> Onboarding<'a> {
     /// Tells CSR preparation (crates/csr) that this key now has a CSID, so
     /// it is never replaced there. Units not prepared there have no record.
     fn mark_key_issued(&self, unit: &Unit, key: &UnitKey) -> Result<(), FlowError> {
-        fatoora_csr::units::mark_csid_issued(self.store, &unit.id, self.environment(), &key.public_key_fingerprint())?;
+        fatoora_units::mark_csid_issued(self.store, &unit.id, self.environment(), &key.public_key_fingerprint())?;
         Ok(())
     }
 
@@ -322,7 +320,7 @@ impl<'a> Onboarding<'a> {
         let facts = CsrFacts {
             vat_number: parsed.and_then(|c| c.vat_number()).map(|v| v.as_str().to_owned()),
             template: parsed.and_then(|c| c.certificate_template()).map(str::to_owned),
-            lint_errors: lint.findings.iter().filter(|f| f.severity == fatoora_core::values::Severity::Error).cloned().collect(),
+            lint_errors: lint.findings.iter().filter(|f| f.severity == fatoora_base::values::Severity::Error).cloned().collect(),
         };
         let vat = VatNumber::parse(&unit.profile.vat_number)?;
         let report = preflight::run(self.conn, &self.hasher, &PreflightInput {

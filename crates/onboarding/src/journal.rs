@@ -9,10 +9,11 @@
 
 use std::fmt;
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use fatoora_core::Environment;
-use fatoora_core::store::rusqlite::{self, Connection, OptionalExtension, params};
-use fatoora_core::values::Otp;
+use chrono::{DateTime, Utc};
+use fatoora_units::state::{parse_timestamp, timestamp};
+use fatoora_base::Environment;
+use fatoora_base::store::rusqlite::{self, Connection, OptionalExtension, params};
+use fatoora_base::values::Otp;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -111,16 +112,6 @@ impl JournalEntry {
     pub fn answer_unreadable(&self) -> bool {
         self.transport_failure.as_deref() == Some(UNREADABLE_ANSWER)
     }
-}
-
-pub(crate) fn timestamp(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-pub(crate) fn parse_timestamp(text: &str) -> rusqlite::Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 fn reach_id(reach: Reach) -> &'static str {
@@ -246,7 +237,7 @@ fn read_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<JournalEntry> {
     Ok(JournalEntry {
         id: row.get(0)?,
         unit_id: row.get(1)?,
-        environment: environment.parse().map_err(|e: fatoora_core::environment::UnknownEnvironment| text_conversion(e.to_string()))?,
+        environment: environment.parse().map_err(|e: fatoora_base::environment::UnknownEnvironment| text_conversion(e.to_string()))?,
         endpoint: Endpoint::from_id(&endpoint).ok_or_else(|| text_conversion(format!("unknown endpoint {endpoint}")))?,
         url: row.get(4)?,
         started_at,
@@ -300,7 +291,7 @@ pub(crate) mod tests {
     /// A real SQLite database with this crate's migration applied.
     pub(crate) fn database() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(include_str!("../../core/migrations/0003_onboarding.sql")).unwrap();
+        conn.execute_batch(include_str!("../../base/migrations/0003_onboarding.sql")).unwrap();
         conn
     }
 

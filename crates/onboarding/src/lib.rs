@@ -11,5 +11,4 @@ pub mod local;
 pub mod otp_diagnosis;
 pub mod preflight;
 pub mod probe;
-pub mod state;
 pub mod support;

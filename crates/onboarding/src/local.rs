@@ -6,8 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use fatoora_core::i18n::isolate;
-use fatoora_core::{DataDir, Environment, Localized};
+use fatoora_base::i18n::isolate;
+use fatoora_base::{DataDir, Environment, Localized};
 use serde::Deserialize;
 
 use crate::client::{ClientError, ClientOptions, FatooraClient, Target};

@@ -10,16 +10,16 @@
 
 use std::fmt::Write as _;
 
-use fatoora_core::i18n::{MINUTES, TIMES, count_ar, ltr};
-use fatoora_core::store::rusqlite::{self, Connection, params};
-use fatoora_core::{Environment, Localized};
+use fatoora_base::i18n::{MINUTES, TIMES, count_ar, ltr};
+use fatoora_base::store::rusqlite::{self, Connection, params};
+use fatoora_base::{Environment, Localized};
 use serde::Serialize;
 
 use crate::catalogue::{Endpoint, Explanation};
 use crate::flow::FlowError;
 use crate::journal;
 use crate::preflight::{OTP_VALIDITY, portal_name};
-use crate::state;
+use fatoora_units::state;
 use crate::support::ZATCA_SUPPORT_PHONE;
 
 const INVALID_OTP: &str = "Invalid-OTP";

@@ -5,10 +5,10 @@
 //! app cannot know better than the user there, everywhere else it can.
 
 use chrono::{DateTime, Duration, Utc};
-use fatoora_core::store::rusqlite::{self, Connection};
-use fatoora_core::values::{FieldError, Otp, VatNumber};
-use fatoora_core::i18n::{MINUTES, count_ar};
-use fatoora_core::{Environment, Localized};
+use fatoora_base::store::rusqlite::{self, Connection};
+use fatoora_base::values::{FieldError, Otp, VatNumber};
+use fatoora_base::i18n::{MINUTES, count_ar};
+use fatoora_base::{Environment, Localized};
 use serde::Serialize;
 
 use crate::journal::{self, OtpHasher};

@@ -2,7 +2,7 @@
 //! of the gateway the OTP is about to be sent to. Its latest verdict is kept
 //! in the store for the support message.
 
-use fatoora_core::{Environment, Localized, Store};
+use fatoora_base::{Environment, Localized, Store};
 use fatoora_diagnostics::{DiagnoseOptions, Target};
 
 use crate::local::LocalGateway;

@@ -6,15 +6,15 @@
 //! secret, and the CSR is a public document.
 
 use chrono::{DateTime, Utc};
-use fatoora_core::store::rusqlite::{self, Connection};
-use fatoora_core::i18n::{MINUTES, TIMES, count_ar};
-use fatoora_core::{Environment, Localized};
+use fatoora_base::store::rusqlite::{self, Connection};
+use fatoora_base::i18n::{MINUTES, TIMES, count_ar};
+use fatoora_base::{Environment, Localized};
 use serde::Serialize;
 
 use crate::client::Reach;
 use crate::journal::{self, JournalEntry};
 use crate::otp_diagnosis::{self, Diagnosis};
-use crate::state;
+use fatoora_units::state;
 
 /// ZATCA's support contact as shown in its own apps («الدعم الفني - 19993»).
 pub const ZATCA_SUPPORT_PHONE: &str = "19993";

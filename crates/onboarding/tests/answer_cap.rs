@@ -6,7 +6,7 @@ mod support;
 
 use std::marker::PhantomData;
 
-use fatoora_core::values::Otp;
+use fatoora_base::values::Otp;
 use fatoora_onboarding::catalogue::Endpoint;
 use fatoora_onboarding::client::{CallError, Credentials, GATEWAY_ANSWER, IssuedCsid, Reach};
 use fatoora_simulator::{Fault, FaultRule, HUGE_BODY_BYTES, OtpPurpose};

@@ -3,8 +3,8 @@
 
 mod support;
 
-use fatoora_core::Environment;
-use fatoora_core::values::Otp;
+use fatoora_base::Environment;
+use fatoora_base::values::Otp;
 use fatoora_onboarding::catalogue::ErrorCode;
 use fatoora_onboarding::client::{CallError, FatooraClient, MAX_ATTEMPTS, Reach, Target, TransportFailure};
 use fatoora_onboarding::flow::{FlowError, Onboarding};

@@ -4,10 +4,10 @@
 
 mod support;
 
-use fatoora_core::secrets::{KeyringStore, SecretName, SecretStore};
+use fatoora_base::secrets::{KeyringStore, SecretName, SecretStore};
 use fatoora_onboarding::flow::Onboarding;
 #[cfg(not(windows))]
-use fatoora_onboarding::state::Step;
+use fatoora_units::state::Step;
 use fatoora_simulator::OtpPurpose;
 use support::*;
 
@@ -19,10 +19,10 @@ use support::*;
 async fn otps_and_secrets_never_reach_the_log() {
     // Everything this crate and its HTTP stack log, at every level.
     // SAFETY: set before any thread of this test reads the environment.
-    unsafe { std::env::set_var(fatoora_core::logging::LOG_VAR, "trace") };
+    unsafe { std::env::set_var(fatoora_base::logging::LOG_VAR, "trace") };
     let lab = lab().await;
     let log_dir = lab.dir.path().join("logs");
-    let subscriber = fatoora_core::logging::file_subscriber(&log_dir).unwrap();
+    let subscriber = fatoora_base::logging::file_subscriber(&log_dir).unwrap();
     let guard = tracing::subscriber::set_default(subscriber);
 
     let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
@@ -49,8 +49,8 @@ async fn otps_and_secrets_never_reach_the_log() {
 #[tokio::test]
 async fn onboarding_with_the_real_keychain() {
     let keychain = KeyringStore::new(format!("fatoora-onboard-test-{}", std::process::id()));
-    if let Some(reason) = fatoora_core::skip::keychain_missing(&keychain) {
-        fatoora_core::skip::skip(reason);
+    if let Some(reason) = fatoora_base::skip::keychain_missing(&keychain) {
+        fatoora_base::skip::skip(reason);
         return;
     }
     let lab = lab().await;

@@ -5,14 +5,14 @@ mod support;
 
 use std::sync::Mutex;
 
-use fatoora_core::Environment;
-use fatoora_core::secrets::{SecretName, SecretStore};
+use fatoora_base::Environment;
+use fatoora_base::secrets::{SecretName, SecretStore};
 use fatoora_onboarding::catalogue::{Endpoint, ErrorCode};
 use fatoora_onboarding::client::{CallError, Reach};
 use fatoora_onboarding::flow::{FlowError, Onboarding, Progress, Request};
 use fatoora_onboarding::journal;
 use fatoora_onboarding::preflight::{CheckId, OtpAnswers, Overrides};
-use fatoora_onboarding::state::Step;
+use fatoora_units::state::Step;
 use fatoora_simulator::{Fault, FaultRule, OtpPurpose};
 use support::*;
 
@@ -245,7 +245,7 @@ async fn checks_resume_without_resubmitting_and_missing_steps_are_redone() {
     // Skip the checks, as a buggy earlier version might have: ZATCA lists
     // the missing steps and the next run redoes exactly those.
     state.step = Step::Pcsid;
-    fatoora_onboarding::state::save(lab.store.connection(), &state).unwrap();
+    fatoora_units::state::save(lab.store.connection(), &state).unwrap();
     let flow = Onboarding::new(&lab.store, &lab.secrets, &lab.client).unwrap();
     let error = flow.onboard(&u, &request("")).await.unwrap_err();
     assert_eq!(code(&error), "Missing-ComplianceSteps");
@@ -265,7 +265,7 @@ async fn a_ccsid_from_another_environment_is_never_sent() {
     let lab = lab().await;
     onboard_ok(&lab, "u-iso", "1100").await;
     // The same unit in simulation starts from nothing.
-    let simulation = fatoora_onboarding::state::load(lab.store.connection(), "u-iso", Environment::Simulation).unwrap();
+    let simulation = fatoora_units::state::load(lab.store.connection(), "u-iso", Environment::Simulation).unwrap();
     assert!(simulation.is_none());
     // A client for another environment refuses the local unit outright.
     let mut u = unit("u-iso", "1100");
@@ -329,7 +329,7 @@ async fn the_support_message_has_the_facts_and_no_secret() {
     let request = Request { otp_text: &otp, answers: answers(), overrides: Overrides::default(), reachability: reachable() };
     let error = flow.onboard(&unit("u-support", "1100"), &request).await.unwrap_err();
     assert_eq!(code(&error), "Invalid-OTP");
-    let diagnostics = fatoora_core::Localized::new("All probes passed.", "نجحت كل الفحوص.");
+    let diagnostics = fatoora_base::Localized::new("All probes passed.", "نجحت كل الفحوص.");
     let message = fatoora_onboarding::support::support_message(lab.store.connection(), "u-support", Environment::Local, Some(diagnostics)).unwrap();
     for text in [&message.body.en, &message.body.ar, &message.subject.en] {
         assert!(text.contains(VAT), "VAT in the CSR");

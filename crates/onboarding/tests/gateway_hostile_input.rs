@@ -7,8 +7,8 @@
 //! Arabic. (Deterministic rather than random, as this crate has no proptest;
 //! the fuzz target covers every byte.)
 
-use fatoora_core::Localized;
-use fatoora_core::reference::zatca_reference_dir_or_skip;
+use fatoora_base::Localized;
+use fatoora_base::reference::zatca_reference_dir_or_skip;
 use fatoora_onboarding::catalogue::{self, Endpoint, GatewayError, MAX_MESSAGE_CHARS};
 use fatoora_onboarding::client::{Answer, certificate_pem_from_token, read_answer};
 use fatoora_onboarding::flow::not_after;

@@ -1,7 +1,7 @@
 //! The `local` client as the CLI and the app build it: from the runtime file
 //! the simulator writes in the data folder's `simulator/` directory.
 
-use fatoora_core::{DataDir, Environment};
+use fatoora_base::{DataDir, Environment};
 use fatoora_onboarding::client::ClientOptions;
 use fatoora_onboarding::local::{LocalError, client_for, simulator_dir};
 use fatoora_simulator::{Simulator, SimulatorConfig};

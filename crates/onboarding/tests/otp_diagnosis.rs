@@ -4,7 +4,7 @@
 
 mod support;
 
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_onboarding::catalogue::{Endpoint, parse};
 use fatoora_onboarding::flow::{FlowError, Onboarding};
 use fatoora_onboarding::otp_diagnosis::{Basis, Cause, Diagnosis, Evidence, Likelihood, diagnose, explain_failure, gather};
@@ -218,13 +218,13 @@ async fn the_evidence_is_read_from_the_store_after_real_refusals() {
 #[test]
 fn the_seed_case_is_read_from_the_journal_and_the_records() {
     use chrono::{Duration, Utc};
-    use fatoora_core::values::Otp;
+    use fatoora_base::values::Otp;
     use fatoora_onboarding::client::{CallRecord, Reach};
     use fatoora_onboarding::journal::{self, OtpHasher, OtpUse};
-    use fatoora_onboarding::state::{self, OnboardingState, Step, StoredCsid};
+    use fatoora_units::state::{self, OnboardingState, Step, StoredCsid};
 
     let dir = tempfile::tempdir().unwrap();
-    let store = fatoora_core::Store::open(&fatoora_core::paths::DataDir::at(dir.path())).unwrap();
+    let store = fatoora_base::Store::open(&fatoora_base::paths::DataDir::at(dir.path())).unwrap();
     let conn = store.connection();
     let unit = unit("seed", "1100");
     let csid = StoredCsid { request_id: "1".into(), certificate_pem: String::new(), token: "t".into(), secret_name: "s".into() };

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use fatoora_core::reference::zatca_reference_dir_or_skip;
+use fatoora_base::reference::zatca_reference_dir_or_skip;
 use fatoora_onboarding::catalogue::{self, Endpoint, ErrorCode};
 use fatoora_onboarding::client::{read_answer, Answer};
 

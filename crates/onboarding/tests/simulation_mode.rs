@@ -6,13 +6,13 @@
 mod support;
 
 use chrono::Utc;
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_onboarding::catalogue::Endpoint;
 use fatoora_onboarding::client::{FatooraClient, Target};
 use fatoora_onboarding::flow::{Onboarding, Request, Unit};
 use fatoora_onboarding::journal;
 use fatoora_onboarding::preflight::{OtpAnswers, Overrides};
-use fatoora_onboarding::state::Step;
+use fatoora_units::state::Step;
 use fatoora_simulator::{CsidKind, Gateway, OtpPurpose};
 use support::*;
 

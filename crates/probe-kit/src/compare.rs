@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use fatoora_core::Localized;
-use fatoora_core::i18n::ltr;
+use fatoora_base::Localized;
+use fatoora_base::i18n::ltr;
 use fatoora_diagnostics::VerdictClass;
 use serde::Serialize;
 

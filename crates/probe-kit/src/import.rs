@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use fatoora_core::Localized;
-use fatoora_core::input::{self, Cap, InputError, MIB};
+use fatoora_base::Localized;
+use fatoora_base::input::{self, Cap, InputError, MIB};
 use fatoora_diagnostics::VerdictClass;
 use serde::Deserialize;
 

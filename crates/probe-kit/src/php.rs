@@ -3,7 +3,7 @@
 //! a base64 JSON configuration, so no user value is ever pasted into PHP code.
 
 use base64::Engine as _;
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use serde_json::json;
 
 /// SPEC.md 1.1: every environment sits under this prefix on the gateway.
@@ -28,7 +28,7 @@ pub struct PhpProbeOptions {
 impl PhpProbeOptions {
     pub fn gateway() -> Self {
         PhpProbeOptions {
-            host: fatoora_core::environment::GATEWAY_HOST.to_owned(),
+            host: fatoora_base::environment::GATEWAY_HOST.to_owned(),
             port: 443,
             environments: fatoora_diagnostics::ALL_ZATCA_ENVIRONMENTS.to_vec(),
             control_url: Some(fatoora_diagnostics::DEFAULT_CONTROL_URL.to_owned()),

@@ -3,7 +3,7 @@
 //! run in CI. No panic; a refusal explained in English and Arabic; a file
 //! over the cap refused before it is parsed, naming the limit.
 
-use fatoora_core::input::{InputError, human_size};
+use fatoora_base::input::{InputError, human_size};
 use fatoora_probe_kit::{DIAGNOSTICS_REPORT, ImportError, ImportedRun};
 use proptest::prelude::*;
 

@@ -114,7 +114,7 @@ fn bad_request(message: impl Into<String>) -> Response {
 }
 
 pub fn mint_many(shared: &Shared, request: &MintRequest) -> Result<MintedOtps, SimulatorError> {
-    let gateway: Gateway = request.env.parse().map_err(|e: fatoora_core::environment::UnknownEnvironment| {
+    let gateway: Gateway = request.env.parse().map_err(|e: fatoora_base::environment::UnknownEnvironment| {
         SimulatorError::BadInput(e.to_string())
     })?;
     check_vat(&request.vat)?;

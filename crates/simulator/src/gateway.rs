@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use serde::{Deserialize, Serialize};
 
 /// A gateway path under `/e-invoicing/`. The app's `local` environment is
@@ -80,7 +80,7 @@ impl fmt::Display for Gateway {
 }
 
 impl FromStr for Gateway {
-    type Err = fatoora_core::environment::UnknownEnvironment;
+    type Err = fatoora_base::environment::UnknownEnvironment;
 
     /// Accepts the app's environment names as well as the gateway ids.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -95,7 +95,7 @@ impl FromStr for Gateway {
 /// Which templates `/core` accepts.
 ///
 /// Decision: the app's `local` environment follows production's rules but its
-/// CSRs carry the sandbox template `TSTZATCA-Code-Signing` (fatoora-core's
+/// CSRs carry the sandbox template `TSTZATCA-Code-Signing` (fatoora-base's
 /// `Environment::Local`), and `local` is served under `/core`. So by default
 /// the simulator's `/core` accepts `ZATCA-Code-Signing` *and*
 /// `TSTZATCA-Code-Signing`; `ProductionOnly` gives the real core's rule for

@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), fatoora_simulator::SimulatorError> {
-//! use fatoora_core::Environment;
+//! use fatoora_base::Environment;
 //! use fatoora_simulator::{OtpPurpose, Simulator, SimulatorConfig};
 //!
 //! let running = Simulator::start(SimulatorConfig::new("/tmp/sim")).await?;
@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 

@@ -17,7 +17,7 @@ pub const SCHEMAS_IN_REFERENCE: &str = "sdk/Schemas/xsds/UBL2.1";
 /// The schema folder used unless the configuration names one: the SDK's,
 /// under `ZATCA_REFERENCE_DIR` or `../shared/zatca`, when it is there.
 pub fn default_schema_dir() -> Option<PathBuf> {
-    fatoora_core::reference::zatca_reference_dir()
+    fatoora_base::reference::zatca_reference_dir()
         .map(|reference| reference.join(SCHEMAS_IN_REFERENCE))
         .filter(|dir| dir.join(INVOICE_XSD).is_file())
 }

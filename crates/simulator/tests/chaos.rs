@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_simulator::{AdminClient, ChaosRule, Fault, FaultRule, OtpPurpose};
 use serde_json::json;
 use support::*;

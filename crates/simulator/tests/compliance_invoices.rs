@@ -7,7 +7,7 @@ mod support;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use der::Encode;
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_simulator::{OtpPurpose, canonical_invoice};
 use k256::ecdsa::{Signature, SigningKey};
 use serde_json::{Value, json};
@@ -109,7 +109,7 @@ async fn submit(s: &Sim, base: &str, auth: &str, xml: &str, hash: &str) -> Respo
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn six_compliance_checks_open_the_gate_to_a_production_csid() {
-    let Some(reference) = fatoora_core::reference::zatca_reference_dir_or_skip("six_compliance_checks") else { return };
+    let Some(reference) = fatoora_base::reference::zatca_reference_dir_or_skip("six_compliance_checks") else { return };
     let s = start().await;
     let core = s.sim.base_url(Environment::Local);
     let otp = s.sim.admin().mint_otp(Environment::Local, VAT, OtpPurpose::Onboard).unwrap();
@@ -155,7 +155,7 @@ async fn six_compliance_checks_open_the_gate_to_a_production_csid() {
 
 #[tokio::test]
 async fn wrong_hash_wrong_vat_wrong_key_and_no_auth_are_refused() {
-    let Some(reference) = fatoora_core::reference::zatca_reference_dir_or_skip("wrong_hash_wrong_vat") else { return };
+    let Some(reference) = fatoora_base::reference::zatca_reference_dir_or_skip("wrong_hash_wrong_vat") else { return };
     let s = start().await;
     let core = s.sim.base_url(Environment::Local);
     let xml = std::fs::read_to_string(reference.join("sdk/Samples/Simplified/Invoice/Simplified_Invoice.xml")).unwrap();

@@ -3,7 +3,7 @@
 
 mod support;
 
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_csr::{UnitKey, UnitProfile, build_csr};
 use fatoora_simulator::OtpPurpose;
 use serde_json::json;

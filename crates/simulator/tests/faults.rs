@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_simulator::{Fault, FaultRule, HUGE_BODY_BYTES, OtpPurpose};
 use serde_json::json;
 use support::*;

@@ -13,7 +13,7 @@ use fatoora_simulator::{Severity, verify_invoice};
 use fatoora_simulator::canonical_invoice;
 
 fn samples(test: &str) -> Option<(PathBuf, Vec<PathBuf>)> {
-    let dir = fatoora_core::reference::zatca_reference_dir_or_skip(test)?;
+    let dir = fatoora_base::reference::zatca_reference_dir_or_skip(test)?;
     let mut files = Vec::new();
     let mut stack = vec![dir.join("sdk/Samples")];
     while let Some(d) = stack.pop() {

@@ -8,7 +8,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_simulator::OtpPurpose;
 use serde_json::json;
 use support::*;

@@ -2,7 +2,7 @@
 //! one's address, and a runtime file left by a killed simulator blocks
 //! nothing (the OS lock died with it).
 
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_simulator::{RUNTIME_FILE, RuntimeInfo, Simulator, SimulatorConfig, SimulatorError};
 
 #[tokio::test]

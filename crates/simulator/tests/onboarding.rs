@@ -11,7 +11,7 @@ use std::time::Duration;
 use base64::Engine;
 #[cfg(target_os = "linux")]
 use base64::engine::general_purpose::STANDARD;
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_simulator::{CoreTemplates, Gateway, OtpPurpose, Simulator, SimulatorConfig};
 use serde_json::{Value, json};
 use support::*;

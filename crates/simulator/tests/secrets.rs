@@ -6,7 +6,7 @@ mod support;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_simulator::{Fault, FaultRule, OtpPurpose};
 use serde_json::json;
 use support::*;

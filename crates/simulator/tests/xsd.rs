@@ -11,7 +11,7 @@ mod support;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_simulator::{OtpPurpose, Simulator, SimulatorConfig, XsdOutcome, XsdValidator, default_schema_dir};
 use serde_json::{Value, json};
 use support::*;
@@ -61,7 +61,7 @@ async fn compliance_check(s: &Sim, xml: &str) -> Response {
 
 #[tokio::test]
 async fn the_nineteen_sdk_samples_pass_the_xsd() {
-    let Some(reference) = fatoora_core::reference::zatca_reference_dir_or_skip("the_nineteen_sdk_samples_pass_the_xsd") else {
+    let Some(reference) = fatoora_base::reference::zatca_reference_dir_or_skip("the_nineteen_sdk_samples_pass_the_xsd") else {
         return;
     };
     let validator = XsdValidator::new(default_schema_dir().as_deref());
@@ -76,7 +76,7 @@ async fn the_nineteen_sdk_samples_pass_the_xsd() {
 
 #[tokio::test]
 async fn a_renamed_element_gets_zatcas_schema_error_alone() {
-    let Some(reference) = fatoora_core::reference::zatca_reference_dir_or_skip("a_renamed_element_gets_zatcas_schema_error_alone") else {
+    let Some(reference) = fatoora_base::reference::zatca_reference_dir_or_skip("a_renamed_element_gets_zatcas_schema_error_alone") else {
         return;
     };
     let s = start().await;
@@ -105,7 +105,7 @@ async fn a_renamed_element_gets_zatcas_schema_error_alone() {
 
 #[tokio::test]
 async fn a_valid_sample_gets_the_xsd_pass_next_to_its_other_findings() {
-    let Some(reference) = fatoora_core::reference::zatca_reference_dir_or_skip("a_valid_sample_gets_the_xsd_pass") else {
+    let Some(reference) = fatoora_base::reference::zatca_reference_dir_or_skip("a_valid_sample_gets_the_xsd_pass") else {
         return;
     };
     let s = start().await;
@@ -119,7 +119,7 @@ async fn a_valid_sample_gets_the_xsd_pass_next_to_its_other_findings() {
 
 #[tokio::test]
 async fn without_schemas_the_answer_says_xsd_not_checked() {
-    let Some(reference) = fatoora_core::reference::zatca_reference_dir_or_skip("without_schemas_the_answer_says_xsd_not_checked")
+    let Some(reference) = fatoora_base::reference::zatca_reference_dir_or_skip("without_schemas_the_answer_says_xsd_not_checked")
     else {
         return;
     };

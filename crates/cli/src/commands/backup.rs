@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use clap::Args;
-use fatoora_core::input::{Cap, KIB, read_capped};
-use fatoora_core::secrets::{Passphrase, SecretBackend, SecretStore, open_secret_store};
-use fatoora_core::{DataDir, Localized, Store};
+use fatoora_base::input::{Cap, KIB, read_capped};
+use fatoora_base::secrets::{Passphrase, SecretBackend, SecretStore, open_secret_store};
+use fatoora_base::{DataDir, Localized, Store};
 use fatoora_custody::CustodyError;
 
 use super::csr::emit;

@@ -8,8 +8,8 @@ use anyhow::anyhow;
 use clap::{Args, Subcommand};
 use fatoora_batch::expiry::{expiring, parse_span};
 use fatoora_batch::run::{BatchOptions, Outcome, assign, otp_hour, pending_units, run_batch};
-use fatoora_core::input::{Cap, MIB};
-use fatoora_core::{Environment, Localized};
+use fatoora_base::input::{Cap, MIB};
+use fatoora_base::{Environment, Localized};
 
 use super::csr::{emit, read_input};
 use super::onboard::{client, reachability, session};
@@ -108,7 +108,7 @@ pub fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<u8> {
                     concurrency,
                     expires.format("%H:%M UTC"),
                     expires.format("%H:%M UTC"),
-                    fatoora_core::i18n::count_ar(minutes_left.unsigned_abs(), &fatoora_core::i18n::MINUTES)
+                    fatoora_base::i18n::count_ar(minutes_left.unsigned_abs(), &fatoora_base::i18n::MINUTES)
                 );
             }
             let (client, local) = client(&data_dir, environment)?;

@@ -7,10 +7,10 @@ use fatoora_compliance_docs::{
     DocsError, SellerProfile, SigningCertificate, SigningKey, UnitProfile, generate_documents, signing_key_from_file,
     unit_for_documents,
 };
-use fatoora_core::input::{Cap, KIB, read_capped};
-use fatoora_core::secrets::{SecretBackend, open_secret_store};
-use fatoora_core::values::InvoiceTypes;
-use fatoora_core::{DataDir, Environment, Localized, Store};
+use fatoora_base::input::{Cap, KIB, read_capped};
+use fatoora_base::secrets::{SecretBackend, open_secret_store};
+use fatoora_base::values::InvoiceTypes;
+use fatoora_base::{DataDir, Environment, Localized, Store};
 use fatoora_csr::{KeyError, SDK_PROPERTIES_FILE};
 
 use crate::{Cli, exit};
@@ -151,7 +151,7 @@ fn fail(cli: &Cli, message: &Localized, code: u8) -> u8 {
 mod tests {
     use clap::Parser;
     use fatoora_compliance_docs::{ComplianceRequest, verify_signed_document};
-    use fatoora_core::reference::zatca_reference_dir_or_skip;
+    use fatoora_base::reference::zatca_reference_dir_or_skip;
 
     use super::*;
 

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use fatoora_core::input::{self, Cap, InputError};
-use fatoora_core::secrets::{SecretBackend, open_secret_store};
-use fatoora_core::values::{FieldError, Severity};
-use fatoora_core::{DataDir, Environment, Localized, Store};
-use fatoora_csr::units::{KeyChoice, UnitError, prepare_csr};
+use fatoora_base::input::{self, Cap, InputError};
+use fatoora_base::secrets::{SecretBackend, open_secret_store};
+use fatoora_base::values::{FieldError, Severity};
+use fatoora_base::{DataDir, Environment, Localized, Store};
+use fatoora_units::{KeyChoice, UnitError, prepare_csr};
 use fatoora_csr::{CSR_FILE, CsrFormat, SDK_PROPERTIES_FILE, UnitKey, UnitProfile, lint_csr};
 
 use crate::{Cli, exit};
@@ -142,7 +142,7 @@ fn run_new(cli: &Cli, args: &NewArgs) -> anyhow::Result<u8> {
 
     let data_dir = DataDir::resolve(cli.data_dir.as_deref()).map_err(|e| anyhow::anyhow!(e.explain().en))?;
     let mut store = Store::open(&data_dir).map_err(|e| anyhow::anyhow!(both(&e.explain())))?;
-    let _ = fatoora_core::logging::init(&data_dir);
+    let _ = fatoora_base::logging::init(&data_dir);
     let secrets = SecretBackend::from_env()
         .and_then(|backend| open_secret_store(&data_dir, backend))
         .map_err(|e| anyhow::anyhow!(both(&e.explain())))?;

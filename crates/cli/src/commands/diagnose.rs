@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use fatoora_core::input::{Cap, MIB, read_capped};
-use fatoora_core::{DataDir, Environment, Localized, Store};
+use fatoora_base::input::{Cap, MIB, read_capped};
+use fatoora_base::{DataDir, Environment, Localized, Store};
 use fatoora_diagnostics::{
     ALL_ZATCA_ENVIRONMENTS, DEFAULT_CONTROL_URL, DiagnoseOptions, ProbeState, ProgressEvent, Target, diagnose,
     history, parse_ca_pem, parse_resolver,

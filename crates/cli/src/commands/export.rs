@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_custody::KeyProtection;
 
 use super::backup::{failed, open, passphrase};

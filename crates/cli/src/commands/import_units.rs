@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use fatoora_batch::import::{ImportError, check_csv, import_units, read_units_csv, template};
-use fatoora_core::Environment;
-use fatoora_core::values::Severity;
+use fatoora_base::Environment;
+use fatoora_base::values::Severity;
 
 use super::csr::emit;
 use super::onboard::session;

@@ -1,9 +1,9 @@
 //! `info`: where the data lives and which environment is active, read from
 //! the same store the desktop app uses.
 
-use fatoora_core::secrets::SecretBackend;
-use fatoora_core::store::StoreError;
-use fatoora_core::{DataDir, Localized, Store};
+use fatoora_base::secrets::SecretBackend;
+use fatoora_base::store::StoreError;
+use fatoora_base::{DataDir, Localized, Store};
 
 use crate::{Cli, exit};
 

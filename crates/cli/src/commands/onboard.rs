@@ -6,8 +6,8 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::anyhow;
 use clap::Args;
-use fatoora_core::secrets::{SecretBackend, SecretStore, open_secret_store};
-use fatoora_core::{DataDir, Environment, Localized, Store};
+use fatoora_base::secrets::{SecretBackend, SecretStore, open_secret_store};
+use fatoora_base::{DataDir, Environment, Localized, Store};
 use fatoora_onboarding::client::{ClientOptions, FatooraClient};
 use fatoora_onboarding::catalogue::Explanation;
 use fatoora_onboarding::local::LocalGateway;
@@ -52,7 +52,7 @@ pub fn session(cli: &Cli, env: Option<Environment>) -> anyhow::Result<(DataDir, 
     let data_dir = DataDir::resolve(cli.data_dir.as_deref()).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
     let store = Store::open(&data_dir).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
     // The redacting log file, as `csr` and the app keep it; best effort.
-    let _ = fatoora_core::logging::init(&data_dir);
+    let _ = fatoora_base::logging::init(&data_dir);
     let backend = SecretBackend::from_env().map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
     let secrets = open_secret_store(&data_dir, backend).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
     let environment = match env {
@@ -96,7 +96,7 @@ fn ask(question: &Localized) -> Option<String> {
 fn answers(args: &OnboardArgs) -> OtpAnswers {
     let age = args.otp_age.or_else(|| {
         ask(&Localized::new("How many minutes ago was the OTP generated?", "منذ كم دقيقة أُنشئ رمز التحقق؟"))
-            .and_then(|a| fatoora_core::values::ascii_digits(&a).parse().ok())
+            .and_then(|a| fatoora_base::values::ascii_digits(&a).parse().ok())
     });
     let portal = args.otp_portal.or_else(|| {
         ask(&Localized::new(

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use fatoora_core::Localized;
+use fatoora_base::Localized;
 use fatoora_diagnostics::{ALL_ZATCA_ENVIRONMENTS, DEFAULT_CONTROL_URL, DiagnoseOptions, Target, diagnose};
 use fatoora_probe_kit::{ComparisonClass, ImportedRun, PhpProbeOptions, compare, comparison_html};
 

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use fatoora_core::Environment;
-use fatoora_core::paths::DataDir;
+use fatoora_base::Environment;
+use fatoora_base::paths::DataDir;
 use fatoora_simulator::{AdminClient, Fault, FaultRule, OtpPurpose, Simulator, SimulatorConfig};
 
 use crate::{Cli, exit};

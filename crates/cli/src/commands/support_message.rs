@@ -2,7 +2,7 @@
 //! Arabic, with the facts from the journal and the CSR. Nothing secret.
 
 use clap::Args;
-use fatoora_core::Environment;
+use fatoora_base::Environment;
 use fatoora_onboarding::support::support_message;
 
 use crate::{Cli, exit};
@@ -19,7 +19,7 @@ pub struct SupportMessageArgs {
 
 pub fn run(cli: &Cli, args: &SupportMessageArgs) -> anyhow::Result<u8> {
     let (_, session) = super::onboard::session(cli, args.env)?;
-    let unit_id = match fatoora_csr::units::find_unit(&session.store, &args.unit) {
+    let unit_id = match fatoora_units::find_unit(&session.store, &args.unit) {
         Ok(unit) => unit.id,
         // A unit only the journal knows (e.g. removed since) is still reported.
         Err(_) => args.unit.clone(),

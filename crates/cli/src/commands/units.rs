@@ -6,8 +6,8 @@
 use std::fmt::Write;
 
 use clap::{Args, Subcommand};
-use fatoora_core::{DataDir, Store};
-use fatoora_csr::units::{Unit, find_unit, list_units};
+use fatoora_base::{DataDir, Store};
+use fatoora_units::{Unit, find_unit, list_units};
 
 use super::csr::emit;
 use crate::{Cli, exit};

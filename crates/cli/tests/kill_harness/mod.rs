@@ -12,8 +12,8 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::binary::{PASSPHRASE, fatoora_onboard};
-use fatoora_core::secrets::{EncryptedFileStore, Passphrase, SecretName, SecretStore};
-use fatoora_core::{DataDir, Environment};
+use fatoora_base::secrets::{EncryptedFileStore, Passphrase, SecretName, SecretStore};
+use fatoora_base::{DataDir, Environment};
 use fatoora_simulator::{CsidKind, Fault, FaultRule, OtpPurpose, RunningSimulator, Simulator, SimulatorConfig};
 
 const VAT: &str = "399999999900003";

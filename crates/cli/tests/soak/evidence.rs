@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use fatoora_core::Environment;
-use fatoora_core::secrets::{EncryptedFileStore, SecretName, SecretStore};
+use fatoora_base::Environment;
+use fatoora_base::secrets::{EncryptedFileStore, SecretName, SecretStore};
 use fatoora_csr::UnitKey;
 use fatoora_simulator::CsidKind;
 
@@ -177,7 +177,7 @@ impl Lab {
     /// The secrets file, opened like the CLI opens it (one key derivation
     /// for all the reads that follow).
     pub fn secrets(&self) -> EncryptedFileStore {
-        EncryptedFileStore::open(fatoora_core::DataDir::at(self.home()).secrets_file(), &super::passphrase()).unwrap()
+        EncryptedFileStore::open(fatoora_base::DataDir::at(self.home()).secrets_file(), &super::passphrase()).unwrap()
     }
 }
 

@@ -13,7 +13,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use crate::binary::{PASSPHRASE, fatoora_onboard};
-use fatoora_core::secrets::Passphrase;
+use fatoora_base::secrets::Passphrase;
 use fatoora_simulator::{RunningSimulator, Simulator, SimulatorConfig};
 
 pub const VAT: &str = "399999999900003";

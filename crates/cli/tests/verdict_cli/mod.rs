@@ -83,7 +83,7 @@ impl<'a> HtmlReport<'a> {
         let parsed = match Command::new("xmllint").args(["--html", "--noout"]).arg(path).output() {
             Ok(parsed) => parsed,
             Err(_) => {
-                fatoora_core::skip::skip("xmllint is not installed (apt-get install libxml2-utils)");
+                fatoora_base::skip::skip("xmllint is not installed (apt-get install libxml2-utils)");
                 return None;
             }
         };

@@ -4,7 +4,7 @@
 //! dropped, also when the test panics; a client and a server one joined by
 //! a veth pair (vc0 with [`CLIENT_IP`]/30, vs0 with [`SERVER_IP`]/30) and
 //! no default route, so nothing leaves them. Needs root and `ip netns`;
-//! without them the test skips through [`fatoora_core::skip::skip`].
+//! without them the test skips through [`fatoora_base::skip::skip`].
 
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -70,7 +70,7 @@ pub(super) fn or_skip(test: &str, build: impl FnOnce() -> Result<(Netns, Netns),
     match build() {
         Ok(pair) => Some(pair),
         Err(reason) => {
-            fatoora_core::skip::skip(format_args!("{test}: network namespaces unavailable (they need root and `ip netns`: {reason})"));
+            fatoora_base::skip::skip(format_args!("{test}: network namespaces unavailable (they need root and `ip netns`: {reason})"));
             None
         }
     }

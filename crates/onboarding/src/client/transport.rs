@@ -6,8 +6,8 @@
 use std::time::Instant;
 
 use chrono::Utc;
-use fatoora_core::input::{CappedBuffer, InputError};
-use fatoora_core::values::Otp;
+use fatoora_base::input::{CappedBuffer, InputError};
+use fatoora_base::values::Otp;
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
 use zeroize::Zeroizing;

@@ -2,10 +2,10 @@
 //! in both languages.
 
 use fatoora_compliance_docs::DocsError;
-use fatoora_core::i18n::ltr;
-use fatoora_core::secrets::SecretError;
-use fatoora_core::store::rusqlite;
-use fatoora_core::{Environment, Localized};
+use fatoora_base::i18n::ltr;
+use fatoora_base::secrets::SecretError;
+use fatoora_base::store::rusqlite;
+use fatoora_base::{Environment, Localized};
 use fatoora_csr::{BuildError, KeyError};
 
 use crate::catalogue::{Endpoint, Explanation};
@@ -39,11 +39,11 @@ pub enum FlowError {
     #[error("the compliance documents could not be prepared: {0}")]
     Documents(#[from] DocsError),
     #[error("{0}")]
-    Field(#[from] fatoora_core::values::FieldError),
+    Field(#[from] fatoora_base::values::FieldError),
     #[error("secret store: {0}")]
     Secret(#[from] SecretError),
     #[error("units: {0}")]
-    Units(#[from] fatoora_csr::units::UnitError),
+    Units(#[from] fatoora_units::UnitError),
     #[error("database: {0}")]
     Store(#[from] rusqlite::Error),
 }

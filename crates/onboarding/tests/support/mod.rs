@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use fatoora_core::paths::DataDir;
-use fatoora_core::secrets::MemorySecretStore;
-use fatoora_core::{Environment, Localized, Store};
+use fatoora_base::paths::DataDir;
+use fatoora_base::secrets::MemorySecretStore;
+use fatoora_base::{Environment, Localized, Store};
 use fatoora_csr::UnitProfile;
 use fatoora_onboarding::client::{ClientOptions, FatooraClient, Target};
 use fatoora_onboarding::flow::{Request, Unit};

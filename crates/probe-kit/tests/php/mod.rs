@@ -16,7 +16,7 @@ use crate::lab::netns::in_namespace;
 pub fn php_available(test: &str) -> bool {
     let found = Command::new("php").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
     if !found {
-        fatoora_core::skip::skip(format_args!("{test}: php is not installed (apt-get install php-cli)"));
+        fatoora_base::skip::skip(format_args!("{test}: php is not installed (apt-get install php-cli)"));
     }
     found
 }

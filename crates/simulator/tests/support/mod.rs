@@ -182,13 +182,13 @@ pub async fn onboard(s: &Sim, base: &str, otp: &str, spec: &CsrSpec) -> (Value, 
 /// A shared sample from ../shared/zatca/samples, parsed; `None` when the
 /// reference folder is absent (the caller then skips).
 pub fn sample(relative: &str) -> Option<Value> {
-    let dir = fatoora_core::reference::zatca_reference_dir_or_skip(relative)?;
+    let dir = fatoora_base::reference::zatca_reference_dir_or_skip(relative)?;
     let text = std::fs::read_to_string(dir.join("samples").join(relative)).expect("sample readable");
     Some(serde_json::from_str(&text).expect("sample is JSON"))
 }
 
 pub fn sample_text(relative: &str) -> Option<String> {
-    let dir = fatoora_core::reference::zatca_reference_dir_or_skip(relative)?;
+    let dir = fatoora_base::reference::zatca_reference_dir_or_skip(relative)?;
     Some(std::fs::read_to_string(dir.join("samples").join(relative)).expect("sample readable"))
 }
 

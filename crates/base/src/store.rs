@@ -2,7 +2,7 @@
 //! migrations (rusqlite_migration, tracked in SQLite's `user_version`).
 //!
 //! # Adding a migration
-//! 1. Drop `crates/core/migrations/NNNN_what.sql` (next free number; the
+//! 1. Drop `crates/base/migrations/NNNN_what.sql` (next free number; the
 //!    numbers 0001–0004 were handed out to the skeleton's parts up front).
 //! 2. Add its file name as one line at the end of the `migration_files!`
 //!    list below, in number order.

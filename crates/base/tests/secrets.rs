@@ -5,14 +5,14 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use fatoora_core::secrets::{
+use fatoora_base::secrets::{
     EncryptedFileStore, KeyringStore, MemorySecretStore, Passphrase, SecretBackend, SecretBytes, SecretError,
     SecretName, SecretStore, Sensitive,
 };
 use static_assertions::assert_not_impl_any;
 
-assert_not_impl_any!(Sensitive<String>: std::fmt::Display, serde::Serialize, fatoora_core::store::rusqlite::ToSql);
-assert_not_impl_any!(SecretBytes: std::fmt::Display, serde::Serialize, fatoora_core::store::rusqlite::ToSql);
+assert_not_impl_any!(Sensitive<String>: std::fmt::Display, serde::Serialize, fatoora_base::store::rusqlite::ToSql);
+assert_not_impl_any!(SecretBytes: std::fmt::Display, serde::Serialize, fatoora_base::store::rusqlite::ToSql);
 assert_not_impl_any!(Passphrase: std::fmt::Display, serde::Serialize, Clone);
 
 fn unique(label: &str) -> String {
@@ -61,8 +61,8 @@ fn exercise(store: &dyn SecretStore) {
 #[test]
 fn the_real_keychain_stores_reads_and_deletes() {
     let store = KeyringStore::new(unique("sa.fatoora-onboard.test"));
-    if let Some(reason) = fatoora_core::skip::keychain_missing(&store) {
-        fatoora_core::skip::skip(reason);
+    if let Some(reason) = fatoora_base::skip::keychain_missing(&store) {
+        fatoora_base::skip::skip(reason);
         return;
     }
     store.probe().expect("the keychain is reachable");

@@ -2,9 +2,9 @@
 //! stands in for the OS keychains (the CLI canary test uses the real
 //! Secret Service).
 
-use fatoora_core::secrets::{MemorySecretStore, SecretStore};
-use fatoora_core::{DataDir, Environment, Store};
-use fatoora_csr::units::{KeyChoice, UnitError, find_unit, key_name, list_units, load_key, mark_csid_issued, prepare_csr};
+use fatoora_base::secrets::{MemorySecretStore, SecretStore};
+use fatoora_base::{DataDir, Environment, Store};
+use fatoora_units::{KeyChoice, UnitError, find_unit, key_name, list_units, load_key, mark_csid_issued, prepare_csr};
 use fatoora_csr::{UnitKey, UnitProfile, parse_csr};
 
 fn open() -> (tempfile::TempDir, Store, MemorySecretStore) {

@@ -7,20 +7,23 @@
 //! the CSR. A key is replaced only when the caller says so, and never once
 //! onboarding has marked a CSID issued for it ([`mark_csid_issued`]):
 //! renewal makes a new key and keeps the old one until the new CSID is in.
+//!
+//! [`state`] keeps each unit's onboarding record per environment (its step
+//! and CSIDs), which onboarding writes and custody, batch and the app read.
+//! The tables' migrations live with the store's (`fatoora_base::store`),
+//! which applies them in one numbered sequence for every crate.
 
-use fatoora_core::secrets::{SecretError, SecretName, SecretStore, Sensitive};
-use fatoora_core::store::StoreError;
-use fatoora_core::store::rusqlite::{self, OptionalExtension, Row, params};
-use fatoora_core::values::{Field, FieldError, Severity};
-use fatoora_core::{Environment, Localized, Store};
+use fatoora_base::secrets::{SecretError, SecretName, SecretStore, Sensitive};
+use fatoora_base::store::StoreError;
+use fatoora_base::store::rusqlite::{self, OptionalExtension, Row, params};
+use fatoora_base::values::{Field, FieldError, Severity};
+use fatoora_base::{Environment, Localized, Store};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::build::{BuildError, Csr, build_csr};
-use crate::key::{KeyError, UnitKey};
-use crate::layout;
-use crate::lint::lint_profile;
-use crate::profile::UnitProfile;
+use fatoora_csr::{BuildError, Csr, KeyError, UnitKey, UnitProfile, build_csr, layout, lint_profile};
+
+pub mod state;
 
 /// The secret store name of a unit's key in one environment.
 pub fn key_name(unit_id: &str, environment: Environment) -> Result<SecretName, SecretError> {

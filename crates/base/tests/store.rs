@@ -4,9 +4,9 @@
 use std::path::Path;
 use std::sync::{Arc, Barrier};
 
-use fatoora_core::i18n::Language;
-use fatoora_core::store::{SCHEMA_VERSION, StoreError};
-use fatoora_core::{DataDir, Environment, Store};
+use fatoora_base::i18n::Language;
+use fatoora_base::store::{SCHEMA_VERSION, StoreError};
+use fatoora_base::{DataDir, Environment, Store};
 
 fn file_bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
@@ -226,7 +226,7 @@ fn another_programs_database_is_refused_and_left_untouched() {
     let data_dir = DataDir::at(dir.path());
     let path = data_dir.database();
     {
-        let other = fatoora_core::store::rusqlite::Connection::open(&path).unwrap();
+        let other = fatoora_base::store::rusqlite::Connection::open(&path).unwrap();
         other
             .execute_batch("CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('x');")
             .unwrap();
@@ -244,7 +244,7 @@ fn an_older_database_is_upgraded_keeping_its_settings() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = DataDir::at(dir.path());
     {
-        let old = fatoora_core::store::rusqlite::Connection::open(data_dir.database()).unwrap();
+        let old = fatoora_base::store::rusqlite::Connection::open(data_dir.database()).unwrap();
         old.execute_batch(include_str!("../migrations/0001_settings.sql")).unwrap();
         old.execute_batch(
             "PRAGMA user_version = 1;

@@ -15,12 +15,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
-use fatoora_core::Environment;
-use fatoora_core::store::rusqlite::{self, Connection, OptionalExtension, params};
+use chrono::{DateTime, SecondsFormat, Utc};
+use fatoora_base::Environment;
+use fatoora_base::store::rusqlite::{self, Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::journal::{parse_timestamp, timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -68,8 +67,8 @@ impl Step {
         }
     }
 
-    pub fn label(self) -> fatoora_core::Localized {
-        use fatoora_core::Localized;
+    pub fn label(self) -> fatoora_base::Localized {
+        use fatoora_base::Localized;
         match self {
             Step::Preflight => Localized::new("Pre-flight checks", "الفحوصات المسبقة"),
             Step::Ccsid => Localized::new("Compliance CSID", "معرّف الختم التشفيري للامتثال (CCSID)"),
@@ -283,12 +282,21 @@ pub fn record_check(
 
 #[cfg(test)]
 mod tests {
+    use fatoora_base::{DataDir, Store};
+
     use super::*;
-    use crate::journal::tests::database;
+
+    /// The store as the app opens it: a real SQLite file with every migration.
+    fn database() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&DataDir::at(dir.path())).unwrap();
+        (dir, store)
+    }
 
     #[test]
     fn state_round_trips_and_environments_stay_apart() {
-        let conn = database();
+        let (_dir, store) = database();
+        let conn = store.connection();
         let mut simulation = OnboardingState::new("unit-1", Environment::Simulation);
         simulation.step = Step::ComplianceChecks;
         simulation.ccsid = Some(StoredCsid {
@@ -310,7 +318,8 @@ mod tests {
 
     #[test]
     fn passed_checks_belong_to_one_ccsid() {
-        let conn = database();
+        let (_dir, store) = database();
+        let conn = store.connection();
         let state = OnboardingState::new("u", Environment::Local);
         save(&conn, &state).unwrap();
         record_check(&conn, &state, "ccsid-1", "standard-invoice", "PASS", &[]).unwrap();
@@ -325,4 +334,16 @@ mod tests {
             assert_eq!(step.id().parse::<Step>().unwrap(), step);
         }
     }
+}
+
+/// A time as the store keeps it: RFC 3339 in UTC with milliseconds.
+pub fn timestamp(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A time the store kept with [`timestamp`].
+pub fn parse_timestamp(text: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }

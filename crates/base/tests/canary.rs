@@ -6,10 +6,10 @@
 use std::path::Path;
 
 use base64::Engine;
-use fatoora_core::secrets::{
+use fatoora_base::secrets::{
     EncryptedFileStore, KeyringStore, Passphrase, SecretBytes, SecretName, SecretStore, Sensitive,
 };
-use fatoora_core::{DataDir, Environment, Store, logging};
+use fatoora_base::{DataDir, Environment, Store, logging};
 
 fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
@@ -56,10 +56,10 @@ fn the_canary_marker_reaches_no_log_database_page_or_debug_output() {
         let file_store = EncryptedFileStore::open(data_dir.secrets_file(), &passphrase).unwrap();
         let mut stores: Vec<Box<dyn SecretStore>> = vec![Box::new(file_store)];
         let keychain = KeyringStore::new(format!("sa.fatoora-onboard.canary-{}", std::process::id()));
-        match fatoora_core::skip::keychain_missing(&keychain) {
+        match fatoora_base::skip::keychain_missing(&keychain) {
             None => stores.push(Box::new(keychain)),
             // The file layer still runs; the keychain layer is reported as skipped.
-            Some(reason) => fatoora_core::skip::skip(format_args!("keychain layer: {reason}")),
+            Some(reason) => fatoora_base::skip::skip(format_args!("keychain layer: {reason}")),
         }
         for secret_store in &stores {
             secret_store.put(&name, &secret).unwrap();

@@ -42,6 +42,10 @@ pub const BACKEND_VAR: &str = "FATOORA_ONBOARD_SECRET_STORE";
 /// The encrypted-file store's passphrase, for unattended servers.
 pub const PASSPHRASE_VAR: &str = "FATOORA_ONBOARD_PASSPHRASE";
 
+/// The installation's salt for the journal's OTP hashes (onboarding makes it,
+/// custody backs it up with the units' secrets).
+pub const OTP_SALT_SECRET: &str = "onboarding/otp-salt";
+
 /// A value that must never be shown, logged or stored in the clear.
 pub struct Sensitive<T: Zeroize>(SecretBox<T>);
 
