@@ -263,6 +263,7 @@ pub fn check_csv(bytes: &[u8], environment: Environment, store: &Store) -> Resul
         findings.extend(row_findings);
         rows.push(CheckedRow { line, profile, valid });
     }
+    findings.extend(crate::mismatch::name_mismatches(rows.iter().map(|row| (row.line, &row.profile)), &existing).into_iter().map(|found| RowFinding { line: found.line, column: Some(crate::mismatch::COLUMN), rule: crate::mismatch::RULE, severity: Severity::Warning, message: found.message }));
     if rows.is_empty() {
         return Err(ImportError::Empty);
     }

@@ -6,10 +6,13 @@
 //!   at a time, a result per unit; running again finishes only the rest.
 //! - [`expiry`]: production CSIDs that expire soon and the 30/7/1-day
 //!   reminders the app shows, each notified once.
+//! - [`mismatch`]: a VAT number's rows and units under one organisation
+//!   name, or a warning on each row that differs.
 //! - [`fleet`]: taxpayers → units → per-environment credentials, each with
 //!   its state (CSR ready … issued, expiring, expired).
 
 pub mod expiry;
 pub mod fleet;
 pub mod import;
+pub mod mismatch;
 pub mod run;
