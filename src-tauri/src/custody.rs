@@ -10,8 +10,9 @@
 
 use std::path::{Path, PathBuf};
 
-use fatoora_base::secrets::{Passphrase, SecretBackend, SecretStore, open_secret_store};
-use fatoora_base::{DataDir, Environment, Localized, Store};
+use fatoora_base::secrets::Passphrase;
+use fatoora_base::session::open_secrets;
+use fatoora_base::{DataDir, Environment, Localized, Session, Store};
 use fatoora_custody::{CustodyError, ExportManifest, KeyProtection};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -26,12 +27,6 @@ fn custody_error(error: CustodyError) -> CommandError {
 
 fn message(en: impl Into<String>, ar: impl Into<String>) -> CommandError {
     CommandError { message: Localized::new(en, ar).into() }
-}
-
-fn secret_store(data_dir: &DataDir) -> Result<Box<dyn SecretStore>, CommandError> {
-    SecretBackend::from_env()
-        .and_then(|backend| open_secret_store(data_dir, backend))
-        .map_err(|error| CommandError { message: error.explain().into() })
 }
 
 /// A path the user typed: absolute, so a file never lands in whatever
@@ -145,9 +140,7 @@ pub async fn backup_everything(destination: String, passphrase: String, repeated
     drop(repeated);
     let destination = chosen_path(&destination)?;
     blocking(move || {
-        let data_dir = DataDir::resolve(None)?;
-        let store = Store::open(&data_dir)?;
-        let secrets = secret_store(&data_dir)?;
+        let Session { store, secrets, .. } = Session::resolve(None)?;
         if let Some(parent) = destination.parent() {
             std::fs::create_dir_all(parent).map_err(|source| custody_error(CustodyError::Io { path: parent.to_owned(), source }))?;
         }
@@ -180,7 +173,7 @@ pub async fn restore_backup(app: AppHandle, source: String, passphrase: String, 
     let source = chosen_path(&source)?;
     blocking(move || {
         let data_dir = DataDir::resolve(None)?;
-        let secrets = secret_store(&data_dir)?;
+        let secrets = open_secrets(&data_dir)?;
         let shell = app.state::<Shell>();
         let summary = shell
             .with_store_closed(|| fatoora_custody::restore(&source, &passphrase, &data_dir, secrets.as_ref(), replace))?
@@ -268,9 +261,7 @@ pub async fn export_credentials(shell: State<'_, Shell>, request: ExportRequest)
     drop(repeated);
     let parent = chosen_path(&folder)?;
     blocking(move || {
-        let data_dir = DataDir::resolve(None)?;
-        let store = Store::open(&data_dir)?;
-        let secrets = secret_store(&data_dir)?;
+        let Session { store, secrets, .. } = Session::resolve(None)?;
         std::fs::create_dir_all(&parent).map_err(|source| custody_error(CustodyError::Io { path: parent.clone(), source }))?;
         // export_unit never writes into an existing folder: a second export
         // within the same second gets its own.

@@ -11,9 +11,8 @@ use chrono::{DateTime, Utc};
 use fatoora_batch::fleet::{self, CredentialState};
 use fatoora_batch::import::{self, ImportCheck, ImportError};
 use fatoora_batch::run::{self, Assignment, BatchEvent, BatchOptions, Outcome, UnitResult};
-use fatoora_base::secrets::{SecretBackend, SecretStore, open_secret_store};
 use fatoora_base::values::Severity;
-use fatoora_base::{DataDir, Environment, Localized, Store};
+use fatoora_base::{Environment, Localized, Session, Store};
 use fatoora_onboarding::client::{ClientOptions, FatooraClient, Target};
 use fatoora_onboarding::flow::Progress;
 use serde::{Deserialize, Serialize};
@@ -22,18 +21,10 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::commands::EnvironmentInfo;
-use crate::shell::{CommandError, LocalizedText, OtpPurpose, Shell};
+use crate::shell::{CommandError, LocalizedText, OtpPurpose, Shell, command_error};
 
 /// Units onboarded at the same time, at most: the CLI's default.
 const MAX_CONCURRENCY: u32 = 8;
-
-fn localized(message: Localized) -> CommandError {
-    CommandError { message: message.into() }
-}
-
-fn open_secrets(data_dir: &DataDir) -> Result<Box<dyn SecretStore>, CommandError> {
-    SecretBackend::from_env().and_then(|backend| open_secret_store(data_dir, backend)).map_err(|error| localized(error.explain()))
-}
 
 /// Runs blocking work (key generation, SQLite, a batch driven to its end)
 /// off the window's threads.
@@ -91,7 +82,7 @@ pub(crate) fn days(value: i64) -> i32 {
 
 fn overview(store: &Store, now: DateTime<Utc>) -> Result<FleetOverview, CommandError> {
     let environment = store.environment()?;
-    let taxpayers = fleet::overview(store, now).map_err(|error| localized(error.explain()))?;
+    let taxpayers = fleet::overview(store, now).map_err(|error| command_error(error.explain()))?;
     Ok(FleetOverview {
         environment: environment.into(),
         taxpayers: taxpayers
@@ -189,7 +180,7 @@ fn line(value: u64) -> u32 {
 }
 
 fn import_error(error: ImportError) -> CommandError {
-    localized(error.explain())
+    command_error(error.explain())
 }
 
 fn csv_check(text: &str, store: &Store) -> Result<(ImportCheck, CsvCheck), CommandError> {
@@ -253,10 +244,8 @@ pub fn check_units_csv(shell: State<'_, Shell>, text: String) -> Result<CsvCheck
 #[specta::specta]
 pub async fn import_units_csv(text: String, valid_rows_only: bool, on_progress: Channel<ImportProgress>) -> Result<ImportDone, CommandError> {
     blocking(move || {
-        let data_dir = DataDir::resolve(None)?;
         // Imports write in transactions: their own connection.
-        let mut store = Store::open(&data_dir)?;
-        let secrets = open_secrets(&data_dir)?;
+        let Session { mut store, secrets, .. } = Session::resolve(None)?;
         let (check, _) = csv_check(&text, &store)?;
         let mut imported = Vec::new();
         let report = import::import_units_reporting(&mut store, secrets.as_ref(), &check, valid_rows_only, &mut |unit, total| {
@@ -311,10 +300,10 @@ pub fn batch_setup(shell: State<'_, Shell>) -> Result<BatchSetup, CommandError> 
 
 fn batch_setup_in(store: &Store) -> Result<BatchSetup, CommandError> {
     let environment = store.environment()?;
-    let ids = run::pending_units(store, environment).map_err(|error| localized(error.explain().what_happened))?;
+    let ids = run::pending_units(store, environment).map_err(|error| command_error(error.explain().what_happened))?;
     let mut pending = Vec::new();
     for id in ids {
-        let unit = fatoora_units::find_unit(store, &id).map_err(|error| localized(error.explain()))?;
+        let unit = fatoora_units::find_unit(store, &id).map_err(|error| command_error(error.explain()))?;
         pending.push(PendingUnit { id: unit.id, common_name: unit.profile.common_name, vat_number: unit.profile.vat_number, organization_name: unit.profile.organization_name });
     }
     Ok(BatchSetup {
@@ -346,10 +335,10 @@ pub async fn mint_rehearsal_otps(shell: State<'_, Shell>, unit_ids: Vec<String>)
             }
             store.environment()
         })?;
-        (environment, vats.into_iter().collect::<Result<Vec<_>, _>>().map_err(|error| localized(error.explain()))?)
+        (environment, vats.into_iter().collect::<Result<Vec<_>, _>>().map_err(|error| command_error(error.explain()))?)
     };
     if environment != Environment::Local {
-        return Err(localized(Localized::new(
+        return Err(command_error(Localized::new(
             "Rehearsal OTPs exist only in the local environment. For a real batch, generate the OTPs in ZATCA's FATOORA portal and paste them here.",
             "رموز التحقق التجريبية متاحة في البيئة المحلية فقط. للدفعة الحقيقية أنشئ رموز التحقق في بوابة «فاتورة» التابعة للهيئة والصقها هنا.",
         )));
@@ -420,12 +409,12 @@ impl From<BatchEvent> for BatchUpdate {
         let update = |unit_id: String, kind: &str| BatchUpdate { unit_id, kind: kind.to_owned(), label: None, done: None, total: None, result: None };
         match event {
             BatchEvent::Started { unit_id } => update(unit_id, "started"),
-            BatchEvent::Progress { unit_id, progress: Progress::Step { label, .. } } => BatchUpdate { label: Some(label.into()), ..update(unit_id, "step") },
             BatchEvent::Progress { unit_id, progress: Progress::Document { done, total, .. } } => BatchUpdate {
                 done: u32::try_from(done).ok(),
                 total: u32::try_from(total).ok(),
                 ..update(unit_id, "document")
             },
+            BatchEvent::Progress { unit_id, progress } => BatchUpdate { label: progress.label().map(Into::into), ..update(unit_id, "step") },
             BatchEvent::Finished { result } => BatchUpdate { result: Some(result.clone().into()), ..update(result.unit_id, "finished") },
         }
     }
@@ -471,14 +460,14 @@ pub async fn run_batch_onboarding(
     on_update: Channel<BatchUpdate>,
 ) -> Result<BatchDone, CommandError> {
     let generated_at = DateTime::parse_from_rfc3339(&otps_generated_at).map(|at| at.with_timezone(&Utc)).map_err(|_| {
-        localized(Localized::new(
+        command_error(Localized::new(
             "When the OTPs were generated is not a time this app understands. Set it again.",
             "وقت إنشاء رموز التحقق غير مفهوم. حدّده مرة أخرى.",
         ))
     })?;
     let assignments = assignments(&assigned)?;
     if assignments.is_empty() {
-        return Err(localized(Localized::new("Assign at least one OTP to a unit first.", "أسند رمز تحقق واحدًا على الأقل إلى وحدة أولا.")));
+        return Err(command_error(Localized::new("Assign at least one OTP to a unit first.", "أسند رمز تحقق واحدًا على الأقل إلى وحدة أولا.")));
     }
     let (environment, language) = shell.with_store(|store| Ok((store.environment()?, store.language()?)))?;
     let local = if environment == Environment::Local { Some(shell.local_gateway().await?) } else { None };
@@ -500,15 +489,14 @@ pub async fn run_batch_onboarding(
         reachability: Some(reachability),
     };
     let report = blocking(move || {
-        let data_dir = DataDir::resolve(None)?;
-        let secrets = open_secrets(&data_dir)?;
+        let session = Session::resolve(None)?;
         let on_event = |event: BatchEvent| {
             let _ = on_update.send(event.into());
         };
         // The batch holds SQLite connections across its awaits, so it runs
         // to its end on this blocking thread; the simulator and the network
         // stay on the app's runtime.
-        Ok(tauri::async_runtime::block_on(run::run_batch_reporting(&data_dir, secrets.as_ref(), &client, assignments, &options, &on_event)))
+        Ok(tauri::async_runtime::block_on(run::run_batch_reporting(&session.data_dir, session.secrets.as_ref(), &client, assignments, &options, &on_event)))
     })
     .await?;
     Ok(BatchDone {
@@ -522,6 +510,7 @@ pub async fn run_batch_onboarding(
 
 #[cfg(test)]
 mod tests {
+    use fatoora_base::DataDir;
     use fatoora_base::secrets::MemorySecretStore;
     use fatoora_units::state::Step;
 

@@ -3,15 +3,14 @@
 //! simulator for the user to type into the wizard.
 
 use chrono::Utc;
-use fatoora_base::{DataDir, Environment, Store};
+use fatoora_base::{DataDir, Environment, Session};
 use fatoora_csr::UnitProfile;
 use fatoora_units::{self as units, KeyChoice, state};
 use serde::Serialize;
 use specta::Type;
 use tauri::State;
 
-use crate::onboarding::{command_error, open_secrets};
-use crate::shell::{CommandError, LocalizedText, OtpPurpose, Shell};
+use crate::shell::{CommandError, LocalizedText, OtpPurpose, Shell, command_error};
 
 /// The rehearsal's demo unit and the simulator's OTP for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
@@ -55,7 +54,7 @@ pub async fn start_rehearsal(shell: State<'_, Shell>) -> Result<Rehearsal, Comma
 
 /// A demo unit not onboarded yet, or a new one.
 fn demo_unit(data_dir: &DataDir) -> Result<(String, String), CommandError> {
-    let mut store = Store::open(data_dir)?;
+    let Session { mut store, secrets, .. } = Session::open(data_dir)?;
     let records = state::all(store.connection()).map_err(|error| CommandError::from(fatoora_base::store::StoreError::from(error)))?;
     let saved = units::list_units(&store).map_err(|error| command_error(error.explain()))?;
     let waiting = saved.into_iter().find(|unit| {
@@ -66,7 +65,6 @@ fn demo_unit(data_dir: &DataDir) -> Result<(String, String), CommandError> {
     if let Some(unit) = waiting {
         return Ok((unit.id, unit.profile.common_name));
     }
-    let secrets = open_secrets(data_dir)?;
     let stamp = Utc::now().format("%Y%m%d%H%M%S");
     let profile = UnitProfile {
         organization_name: "Demo Rehearsal Trading".into(),

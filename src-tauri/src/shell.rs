@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use fatoora_base::paths::DataDirError;
+use fatoora_base::session::SessionError;
 use fatoora_base::store::StoreError;
 use fatoora_base::i18n::Language;
 use fatoora_base::{DataDir, Environment, Localized, Store};
@@ -51,6 +52,16 @@ impl From<DataDirError> for CommandError {
     fn from(error: DataDirError) -> Self {
         Self { message: error.explain().into() }
     }
+}
+
+impl From<SessionError> for CommandError {
+    fn from(error: SessionError) -> Self {
+        command_error(error.explain())
+    }
+}
+
+pub(crate) fn command_error(message: Localized) -> CommandError {
+    CommandError { message: message.into() }
 }
 
 pub struct Shell {

@@ -4,9 +4,9 @@
 //! secret store: nothing returned here can carry it.
 
 use base64::Engine;
-use fatoora_base::secrets::{SecretBackend, SecretStore, open_secret_store};
+use fatoora_base::secrets::SecretStore;
 use fatoora_base::values::{Field, FieldError, Severity};
-use fatoora_base::{DataDir, Environment, Store};
+use fatoora_base::{Environment, Session, Store};
 use fatoora_units::{self as units, KeyChoice, Unit, UnitError};
 use fatoora_csr::{PreviewLine, UnitProfile, layout};
 use serde::{Deserialize, Serialize};
@@ -206,12 +206,8 @@ pub fn check_unit(shell: State<'_, Shell>, form: UnitForm) -> Result<UnitCheck, 
 #[tauri::command]
 #[specta::specta]
 pub fn save_unit(form: UnitForm, key: KeyAction) -> Result<SavedUnit, CommandError> {
-    let data_dir = DataDir::resolve(None)?;
     // prepare_csr writes in one transaction, which needs its own connection.
-    let mut store = Store::open(&data_dir)?;
-    let secrets = SecretBackend::from_env()
-        .and_then(|backend| open_secret_store(&data_dir, backend))
-        .map_err(|error| CommandError { message: error.explain().into() })?;
+    let Session { mut store, secrets, .. } = Session::resolve(None)?;
     save(&mut store, secrets.as_ref(), &form, key)
 }
 
@@ -294,6 +290,7 @@ fn save(store: &mut Store, secrets: &dyn SecretStore, form: &UnitForm, key: KeyA
 
 #[cfg(test)]
 mod tests {
+    use fatoora_base::DataDir;
     use fatoora_base::secrets::{MemorySecretStore, SecretName};
 
     use super::*;

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Duration, Utc};
 use fatoora_base::{Environment, Store};
 use fatoora_units::{UnitError, list_units};
+use fatoora_onboarding::run::{Purpose, needs_otp, resume_of};
 use fatoora_units::state::{self, OnboardingState, Step};
 use serde::Serialize;
 
@@ -77,7 +78,7 @@ pub fn credential_state(record: Option<&OnboardingState>, now: DateTime<Utc>) ->
         };
     }
     match record.step {
-        Step::Preflight | Step::Ccsid => CredentialState::WaitingForOtp,
+        step if needs_otp(step) => CredentialState::WaitingForOtp,
         Step::ComplianceChecks => CredentialState::ComplianceChecks,
         _ => CredentialState::CompliancePassed,
     }
@@ -104,7 +105,7 @@ pub fn overview(store: &Store, now: DateTime<Utc>) -> Result<Vec<Taxpayer>, Unit
                 environment,
                 state: credential_state(record, now),
                 step: record.map(|r| r.step),
-                renewing: record.is_some_and(|r| matches!(r.step, Step::Renewal | Step::RenewalChecks | Step::RenewalPcsid)),
+                renewing: record.and_then(resume_of).is_some_and(|resume| resume.purpose == Purpose::Renew),
                 expires_at,
                 days_left: expires_at.map(|at| (at - now).num_days()),
                 reminder: expires_at.and_then(|at| reminder(at, now)),

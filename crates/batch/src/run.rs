@@ -16,9 +16,9 @@ use fatoora_base::values::Otp;
 use fatoora_base::{DataDir, Environment, Localized, Store};
 use fatoora_onboarding::catalogue::Explanation;
 use fatoora_onboarding::client::FatooraClient;
-use fatoora_onboarding::flow::{FlowError, Onboarding, Progress, ProgressSink, Request, Unit};
-use fatoora_onboarding::otp_diagnosis;
-use fatoora_onboarding::preflight::{CheckId, OtpAnswers, Outcome as CheckOutcome, Overrides, Reachability};
+use fatoora_onboarding::flow::{FlowError, Progress, ProgressSink};
+use fatoora_onboarding::preflight::{OtpAnswers, Overrides, Reachability};
+use fatoora_onboarding::run::{Probe, Purpose, RunOutcome, RunRequest, run};
 use fatoora_units::state::Step;
 use serde::Serialize;
 use tokio::sync::Semaphore;
@@ -223,59 +223,34 @@ pub async fn run_batch_reporting(
     report
 }
 
-/// Whether the unit's OTP may be spent, so that only a new one can go on:
-/// sent in this run without a definite refusal, or in an earlier one (a run
-/// killed mid-request leaves it in doubt; the pre-flight refuses an OTP the
-/// journal shows already sent).
-fn may_have_spent_the_otp(error: &FlowError) -> bool {
-    match error {
-        FlowError::Call { error, .. } => error.reach() != fatoora_onboarding::client::Reach::NotSent,
-        FlowError::OtpInDoubt => true,
-        FlowError::Preflight(report) => report.checks.iter().any(|check| check.id == CheckId::OtpUnused && check.outcome == CheckOutcome::Failed),
-        _ => false,
-    }
-}
-
 async fn onboard_one(data_dir: &DataDir, secrets: &dyn SecretStore, client: &FatooraClient, assignment: &Assignment, options: &BatchOptions, progress: ProgressSink<'_>) -> Outcome {
+    let failed = |what_happened: Localized, next_step: Localized, retry_may_help: bool| Outcome::Failed {
+        step: None,
+        zatca_code: None,
+        explanation: Explanation { what_happened, next_step, retry_may_help },
+        otp_may_be_spent: false,
+    };
     let store = match Store::open(data_dir) {
         Ok(store) => store,
-        Err(error) => {
-            let explanation = error.explain();
-            return Outcome::Failed { step: None, zatca_code: None, explanation: Explanation { what_happened: explanation, next_step: Localized::new("Run the batch again.", "شغّل الدفعة مرة أخرى."), retry_may_help: true }, otp_may_be_spent: false };
-        }
+        Err(error) => return failed(error.explain(), Localized::new("Run the batch again.", "شغّل الدفعة مرة أخرى."), true),
     };
-    let unit = match fatoora_units::find_unit(&store, &assignment.unit_id) {
-        Ok(unit) => Unit { id: unit.id, profile: fatoora_csr::UnitProfile { environment: client.environment(), ..unit.profile } },
-        Err(error) => {
-            return Outcome::Failed { step: None, zatca_code: None, explanation: Explanation { what_happened: error.explain(), next_step: Localized::new("Check the unit id in the OTP list.", "تحقّق من معرّف الوحدة في قائمة رموز التحقق."), retry_may_help: false }, otp_may_be_spent: false };
-        }
-    };
-    let failed = |step: Option<Step>, error: &FlowError| Outcome::Failed {
-        step,
-        zatca_code: error.zatca_code(),
-        // An Invalid-OTP answer is diagnosed from the unit's own evidence,
-        // as the CLI's and the app's single onboarding does.
-        explanation: otp_diagnosis::explain_failure(store.connection(), &unit.id, client.environment(), error),
-        // Only the compliance CSID request spends the OTP; a unit that stopped
-        // later resumes without one.
-        otp_may_be_spent: matches!(step, None | Some(Step::Preflight | Step::Ccsid)) && may_have_spent_the_otp(error),
-    };
-    let flow = match Onboarding::new(&store, secrets, client) {
-        Ok(flow) => flow.with_progress(progress),
-        Err(error) => return failed(None, &error),
-    };
-    let step = flow.state(&unit.id).ok().flatten().map(|s| s.step);
-    if step == Some(Step::Issued) {
-        return Outcome::AlreadyIssued;
-    }
-    let request = Request {
+    let request = RunRequest {
+        unit: &assignment.unit_id,
+        purpose: Purpose::Onboard,
         otp_text: assignment.otp.expose(),
         answers: OtpAnswers { generated_at: Some(options.otps_generated_at), portal: Some(options.portal) },
         overrides: Overrides::default(),
-        reachability: options.reachability.clone(),
+        probe: Probe::Done(options.reachability.clone()),
     };
-    match flow.onboard(&unit, &request).await {
-        Ok(issued) => Outcome::Issued { pcsid_request_id: issued.pcsid_request_id, expires_at: issued.pcsid_expires_at },
-        Err(error) => failed(flow.state(&unit.id).ok().flatten().map(|s| s.step), &error),
+    match run(&store, secrets, client, request, progress).await {
+        RunOutcome::Issued(issued) => Outcome::Issued { pcsid_request_id: issued.pcsid_request_id, expires_at: issued.pcsid_expires_at },
+        RunOutcome::UnknownUnit(message) => failed(message, Localized::new("Check the unit id in the OTP list.", "تحقّق من معرّف الوحدة في قائمة رموز التحقق."), false),
+        RunOutcome::Failed(failure) if matches!(failure.error, FlowError::AlreadyIssued { .. }) => Outcome::AlreadyIssued,
+        RunOutcome::Failed(failure) => Outcome::Failed {
+            step: failure.step,
+            zatca_code: failure.zatca_code(),
+            otp_may_be_spent: failure.otp_may_be_spent(),
+            explanation: failure.explanation,
+        },
     }
 }

@@ -30,19 +30,35 @@ use crate::catalogue::{Endpoint, ErrorCode};
 use crate::client::{CallError, ComplianceRequest, Credentials, Exchange, FatooraClient, IssuedCsid, Reach, Renewal};
 use crate::journal::{self, OtpFingerprint, OtpHasher, OtpUse};
 use crate::preflight::{self, CsrFacts, OtpAnswers, Overrides, PreflightInput, PreflightReport, Reachability};
-use fatoora_units::state::{self, OnboardingState, Step, StoredCsid};
+use fatoora_units::state::{self, OnboardingState, RecordedFailure, Step, StoredCsid};
 
 mod error;
 pub use error::FlowError;
 
 
-/// What the GUI's wizard and the CLI show while the flow runs.
+/// What the GUI's wizard and the CLI show while the flow runs. Nothing in
+/// it carries the OTP.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Progress {
+    /// The pre-flight checks, every time they run (once per run).
+    Preflight(PreflightReport),
+    /// A renewal's new key is stored and recorded; nothing is sent yet.
+    RenewalKeyReady { label: Localized },
     Step { step: Step, label: Localized },
     /// One compliance document submitted: `done` of `total` now passed.
     Document { document: String, done: usize, total: usize, skipped: bool },
+}
+
+impl Progress {
+    /// The words for a progress line: a step, the pre-flight or the new key.
+    pub fn label(&self) -> Option<Localized> {
+        match self {
+            Progress::Preflight(_) => Some(Step::Preflight.label()),
+            Progress::RenewalKeyReady { label } | Progress::Step { label, .. } => Some(label.clone()),
+            Progress::Document { .. } => None,
+        }
+    }
 }
 
 /// Receives progress; the GUI forwards it over a Tauri channel.
@@ -173,13 +189,10 @@ impl<'a> Onboarding<'a> {
 
     /// The key stored under `name`, or a new one stored there (and read back)
     /// when nothing is. An existing key is never replaced.
-    fn key(&self, name: &SecretName, create: bool) -> Result<UnitKey, FlowError> {
+    fn key(&self, name: &SecretName) -> Result<UnitKey, FlowError> {
         if let Some(pem) = self.secrets.get(name)? {
             let text = std::str::from_utf8(pem.expose()).map_err(|_| KeyError::Unreadable)?;
             return Ok(UnitKey::from_pkcs8_pem(text)?);
-        }
-        if !create {
-            return Err(FlowError::KeyMissing { name: name.to_string() });
         }
         let key = UnitKey::generate()?;
         self.secrets.put(name, &Sensitive::new(key.to_pkcs8_pem().as_bytes().to_vec()))?;
@@ -216,28 +229,6 @@ impl<'a> Onboarding<'a> {
         Ok(())
     }
 
-    /// The pre-flight checks `onboard` or `renew` would run now, all of them
-    /// (passed or not), without sending anything: for the wizard to show.
-    /// The CSR is the unit's current one; a renewal's new key changes
-    /// nothing these checks look at.
-    pub fn preflight(&self, unit: &Unit, request: &Request<'_>) -> Result<PreflightReport, FlowError> {
-        self.check_unit(unit)?;
-        let stored = self.state(&unit.id)?.and_then(|state| state.key_name);
-        let key_name = match stored {
-            Some(name) => secret_name(name)?,
-            None => self.key_secret(unit, "private-key")?,
-        };
-        // Before the first run there may be no key yet: the checks read only
-        // the CSR's fields, so a throwaway key stands in (nothing is stored).
-        let key = match self.key(&key_name, false) {
-            Ok(key) => key,
-            Err(FlowError::KeyMissing { .. }) => UnitKey::generate()?,
-            Err(error) => return Err(error),
-        };
-        let csr_pem = build_csr(&unit.profile, &key)?.to_pem();
-        self.preflight_report(unit, &csr_pem, request)
-    }
-
     /// What `onboard` and `renew` answer once the PCSID is kept.
     fn issued(&self, unit: &Unit, state: &OnboardingState, pcsid: IssuedCsid) -> Issued {
         Issued {
@@ -260,7 +251,7 @@ impl<'a> Onboarding<'a> {
         {
             return Err(FlowError::OtpInDoubt);
         }
-        let key = self.key(key_name, true)?;
+        let key = self.key(key_name)?;
         let csr_pem = build_csr(&unit.profile, &key)?.to_pem();
         let report = self.run_preflight(unit, &csr_pem, request)?;
         let otp = report.otp.expect("pre-flight passed, so the OTP parsed");
@@ -332,18 +323,19 @@ impl<'a> Onboarding<'a> {
             reachability: request.reachability.as_ref(),
             now: Utc::now(),
         })?;
+        // Shown without the OTP: progress crosses into the UI.
+        self.emit(Progress::Preflight(PreflightReport { checks: report.checks.clone(), otp: None, otp_minutes_left: report.otp_minutes_left }));
         Ok(report)
     }
 
     fn fail(&self, state: &mut OnboardingState, endpoint: Endpoint, error: CallError) -> FlowError {
-        let explanation = error.explain(endpoint);
-        state.last_error = Some(serde_json::json!({
-            "endpoint": endpoint.id(),
-            "code": error.gateway().map(|g| g.code.zatca_code()),
-            "status": error.gateway().map(|g| g.status),
-            "reach": error.reach(),
-            "explanation": explanation,
-        }));
+        state.last_error = Some(RecordedFailure {
+            endpoint: endpoint.id().to_owned(),
+            code: error.gateway().map(|g| g.code.zatca_code()),
+            status: error.gateway().map(|g| g.status),
+            reach: journal::reach_id(error.reach()).to_owned(),
+            explanation: error.explain(endpoint).into(),
+        });
         if let Err(db) = state::save(self.conn, state) {
             return FlowError::Store(db);
         }
@@ -496,7 +488,7 @@ impl<'a> Onboarding<'a> {
             return secret_name(name.clone());
         }
         let name = self.key_secret(unit, &format!("private-key-{}", Utc::now().format("%Y%m%dT%H%M%S%3f")))?;
-        self.key(&name, true)?;
+        self.key(&name)?;
         state.renewal_key_name = Some(name.to_string());
         state::save(self.conn, state)?;
         Ok(name)

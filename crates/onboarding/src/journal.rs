@@ -114,7 +114,7 @@ impl JournalEntry {
     }
 }
 
-fn reach_id(reach: Reach) -> &'static str {
+pub(crate) fn reach_id(reach: Reach) -> &'static str {
     match reach {
         Reach::NotSent => "not-sent",
         Reach::MayHaveReached => "may-have-reached",

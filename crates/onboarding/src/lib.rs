@@ -1,7 +1,8 @@
 //! OTP onboarding against ZATCA's FATOORA gateway (SPEC.md 1, 4, 5): the
 //! HTTPS client and its error catalogue, the journal, pre-flight checks, the
-//! CCSID → compliance checks → PCSID flow with renewal, and the evidence pack
-//! for ZATCA support.
+//! CCSID → compliance checks → PCSID flow with renewal, the one run the CLI,
+//! the app and batch start it through, and the evidence pack for ZATCA
+//! support.
 
 pub mod catalogue;
 pub mod client;
@@ -11,4 +12,5 @@ pub mod local;
 pub mod otp_diagnosis;
 pub mod preflight;
 pub mod probe;
+pub mod run;
 pub mod support;

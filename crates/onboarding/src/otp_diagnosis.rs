@@ -19,7 +19,7 @@ use crate::catalogue::{Endpoint, Explanation};
 use crate::flow::FlowError;
 use crate::journal;
 use crate::preflight::{OTP_VALIDITY, portal_name};
-use fatoora_units::state;
+use fatoora_units::state::{self, OnboardingState};
 use crate::support::ZATCA_SUPPORT_PHONE;
 
 const INVALID_OTP: &str = "Invalid-OTP";
@@ -541,4 +541,16 @@ pub fn explain_failure(conn: &Connection, unit_id: &str, environment: Environmen
         return diagnose(&evidence).explanation();
     }
     error.explain()
+}
+
+/// The record's last failure: the catalogue's words it kept, or for an
+/// Invalid-OTP the diagnosis from the journal's evidence as it is now.
+pub fn explain_recorded(conn: &Connection, record: &OnboardingState) -> Option<Explanation> {
+    let failure = record.last_error.as_ref()?;
+    if failure.code.as_deref() == Some(INVALID_OTP)
+        && let Ok(Some(evidence)) = gather(conn, &record.unit_id, record.environment)
+    {
+        return Some(diagnose(&evidence).explanation());
+    }
+    Some(failure.explanation.clone().into())
 }

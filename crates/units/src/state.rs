@@ -16,10 +16,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use fatoora_base::Environment;
+use fatoora_base::{Environment, Localized};
 use fatoora_base::store::rusqlite::{self, Connection, OptionalExtension, params};
-use serde::Serialize;
-
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -126,8 +125,44 @@ pub struct OnboardingState {
     /// Hash of an OTP whose request may have reached ZATCA unanswered.
     #[serde(skip)]
     pub otp_in_doubt_hash: Option<String>,
-    pub last_error: Option<serde_json::Value>,
+    pub last_error: Option<RecordedFailure>,
     pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Why the last network step failed, as the record keeps it (JSON in the
+/// `last_error` column). The field names are the ones every version wrote,
+/// so rows written before this type existed read back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedFailure {
+    /// The gateway call, as `fatoora_onboarding::catalogue::Endpoint::id`.
+    pub endpoint: String,
+    /// ZATCA's code, when the gateway sent one.
+    pub code: Option<String>,
+    /// The HTTP status, when an answer came.
+    pub status: Option<u16>,
+    /// Whether the request may have reached the gateway, as
+    /// `fatoora_onboarding::client::Reach` names it (`not-sent`, …).
+    pub reach: String,
+    pub explanation: RecordedExplanation,
+}
+
+/// The catalogue's words for the failure, as they were when it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedExplanation {
+    #[serde(with = "LocalizedText")]
+    pub what_happened: Localized,
+    #[serde(with = "LocalizedText")]
+    pub next_step: Localized,
+    pub retry_may_help: bool,
+}
+
+/// [`Localized`]'s stored shape (`{"en": …, "ar": …}`).
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Localized")]
+struct LocalizedText {
+    en: String,
+    ar: String,
 }
 
 impl OnboardingState {
@@ -241,7 +276,7 @@ pub fn save(conn: &Connection, state: &OnboardingState) -> rusqlite::Result<()> 
             state.renewal_key_name,
             state.renewal_csr_pem,
             state.otp_in_doubt_hash,
-            state.last_error.as_ref().map(|e| e.to_string()),
+            state.last_error.as_ref().map(|e| serde_json::to_string(e).expect("a recorded failure serialises")),
             timestamp(Utc::now()),
         ],
     )?;
@@ -326,6 +361,35 @@ mod tests {
         record_check(&conn, &state, "ccsid-1", "standard-credit-note", "WARNING", &["BR-KSA-98".into()]).unwrap();
         assert_eq!(passed_checks(&conn, &state, "ccsid-1").unwrap().len(), 2);
         assert!(passed_checks(&conn, &state, "ccsid-2").unwrap().is_empty());
+    }
+
+    /// The JSON `fatoora_onboarding::flow` wrote before the failure was typed,
+    /// byte for byte: users' databases hold such rows.
+    #[test]
+    fn a_failure_recorded_by_earlier_versions_reads_back_typed() {
+        let (_dir, store) = database();
+        let conn = store.connection();
+        save(&conn, &OnboardingState::new("u", Environment::Simulation)).unwrap();
+        let old = r#"{"code":"Invalid-OTP","endpoint":"compliance","explanation":{"nextStep":{"ar":"أنشئ رمزًا جديدًا","en":"Generate a new OTP"},"retryMayHelp":false,"whatHappened":{"ar":"رفضت الهيئة رمز التحقق","en":"ZATCA refused the OTP"}},"reach":"answered","status":400}"#;
+        let unanswered = r#"{"code":null,"endpoint":"production-csids","explanation":{"nextStep":{"ar":"ب","en":"b"},"retryMayHelp":true,"whatHappened":{"ar":"أ","en":"a"}},"reach":"may-have-reached","status":null}"#;
+        for (json, code, status) in [(old, Some("Invalid-OTP"), Some(400)), (unanswered, None, None)] {
+            conn.execute("UPDATE onboarding_state SET last_error = ?1 WHERE unit_id = 'u'", [json]).unwrap();
+            let failure = load(&conn, "u", Environment::Simulation).unwrap().unwrap().last_error.expect("the old row's failure");
+            assert_eq!((failure.code.as_deref(), failure.status), (code, status));
+            assert!(!failure.explanation.what_happened.en.is_empty() && !failure.explanation.next_step.ar.is_empty());
+        }
+        let failure = load(&conn, "u", Environment::Simulation).unwrap().unwrap().last_error.unwrap();
+        assert_eq!((failure.endpoint.as_str(), failure.reach.as_str(), failure.explanation.retry_may_help), ("production-csids", "may-have-reached", true));
+        assert_eq!(failure.explanation.what_happened, Localized::new("a", "أ"));
+
+        // Written back, it keeps the shape an older version reads by key.
+        let mut state = load(&conn, "u", Environment::Simulation).unwrap().unwrap();
+        state.last_error = Some(failure);
+        save(&conn, &state).unwrap();
+        let text: String = conn.query_row("SELECT last_error FROM onboarding_state WHERE unit_id = 'u'", [], |row| row.get(0)).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["explanation"]["whatHappened"]["en"], "a");
+        assert_eq!(value["reach"], "may-have-reached");
     }
 
     #[test]

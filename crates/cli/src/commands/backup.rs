@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::anyhow;
 use clap::Args;
 use fatoora_base::input::{Cap, KIB, read_capped};
-use fatoora_base::secrets::{Passphrase, SecretBackend, SecretStore, open_secret_store};
+use fatoora_base::secrets::{Passphrase, SecretStore};
 use fatoora_base::{DataDir, Localized, Store};
 use fatoora_custody::CustodyError;
 
@@ -49,12 +49,8 @@ pub(crate) fn passphrase(file: Option<&Path>, variable: &str) -> anyhow::Result<
 }
 
 pub(crate) fn open(cli: &Cli) -> anyhow::Result<(DataDir, Store, Box<dyn SecretStore>)> {
-    let data_dir = DataDir::resolve(cli.data_dir.as_deref()).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
-    let store = Store::open(&data_dir).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
-    let secrets = SecretBackend::from_env()
-        .and_then(|backend| open_secret_store(&data_dir, backend))
-        .map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
-    Ok((data_dir, store, secrets))
+    let session = super::onboard::open_session(cli)?;
+    Ok((session.data_dir, session.store, session.secrets))
 }
 
 /// Prints a custody failure (en+ar) and picks the exit code.

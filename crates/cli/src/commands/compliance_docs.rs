@@ -8,9 +8,8 @@ use fatoora_compliance_docs::{
     unit_for_documents,
 };
 use fatoora_base::input::{Cap, KIB, read_capped};
-use fatoora_base::secrets::{SecretBackend, open_secret_store};
 use fatoora_base::values::InvoiceTypes;
-use fatoora_base::{DataDir, Environment, Localized, Store};
+use fatoora_base::{DataDir, Environment, Localized, Session, Store};
 use fatoora_csr::{KeyError, SDK_PROPERTIES_FILE};
 
 use crate::{Cli, exit};
@@ -119,12 +118,13 @@ fn read_inputs(cli: &Cli, args: &ComplianceDocsArgs) -> Result<Inputs, Localized
 /// secret store.
 fn unit_from_store(cli: &Cli, reference: &str, with_key: bool) -> Result<(UnitProfile, Option<SigningKey>), Localized> {
     let data_dir = DataDir::resolve(cli.data_dir.as_deref()).map_err(|error| error.explain())?;
-    let store = Store::open(&data_dir).map_err(|error| error.explain())?;
-    let secrets = match with_key {
-        true => Some(SecretBackend::from_env().and_then(|backend| open_secret_store(&data_dir, backend)).map_err(|error| error.explain())?),
-        false => None,
+    let found = if with_key {
+        let session = Session::open(&data_dir).map_err(|error| error.explain())?;
+        unit_for_documents(&session.store, Some(session.secrets.as_ref()), reference)
+    } else {
+        unit_for_documents(&Store::open(&data_dir).map_err(|error| error.explain())?, None, reference)
     };
-    unit_for_documents(&store, secrets.as_deref(), reference).map_err(|error| error.message())
+    found.map_err(|error| error.message())
 }
 
 /// PEM or base64 text, or DER as the bytes are not text.

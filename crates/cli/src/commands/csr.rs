@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use fatoora_base::input::{self, Cap, InputError};
-use fatoora_base::secrets::{SecretBackend, open_secret_store};
 use fatoora_base::values::{FieldError, Severity};
-use fatoora_base::{DataDir, Environment, Localized, Store};
+use fatoora_base::{Environment, Localized, Session};
 use fatoora_units::{KeyChoice, UnitError, prepare_csr};
 use fatoora_csr::{CSR_FILE, CsrFormat, SDK_PROPERTIES_FILE, UnitKey, UnitProfile, lint_csr};
 
@@ -140,12 +139,7 @@ fn run_new(cli: &Cli, args: &NewArgs) -> anyhow::Result<u8> {
         return Ok(refuse(cli, &UnitError::Invalid(findings.clone()).explain(), &findings));
     }
 
-    let data_dir = DataDir::resolve(cli.data_dir.as_deref()).map_err(|e| anyhow::anyhow!(e.explain().en))?;
-    let mut store = Store::open(&data_dir).map_err(|e| anyhow::anyhow!(both(&e.explain())))?;
-    let _ = fatoora_base::logging::init(&data_dir);
-    let secrets = SecretBackend::from_env()
-        .and_then(|backend| open_secret_store(&data_dir, backend))
-        .map_err(|e| anyhow::anyhow!(both(&e.explain())))?;
+    let (_, Session { mut store, secrets, .. }) = super::onboard::session(cli, None)?;
 
     let prepared = match prepare_csr(&mut store, secrets.as_ref(), &profile, key, args.replace_key) {
         Ok(prepared) => prepared,

@@ -6,14 +6,12 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::anyhow;
 use clap::Args;
-use fatoora_base::secrets::{SecretBackend, SecretStore, open_secret_store};
-use fatoora_base::{DataDir, Environment, Localized, Store};
+use fatoora_base::{DataDir, Environment, Localized, Session, Store};
 use fatoora_onboarding::client::{ClientOptions, FatooraClient};
-use fatoora_onboarding::catalogue::Explanation;
+use fatoora_onboarding::flow::{FlowError, Progress};
 use fatoora_onboarding::local::LocalGateway;
-use fatoora_onboarding::otp_diagnosis;
-use fatoora_onboarding::flow::{FlowError, Onboarding, Progress, Request, Unit};
 use fatoora_onboarding::preflight::{OtpAnswers, Overrides, Reachability};
+use fatoora_onboarding::run::{Failure, Probe, Purpose, RunOutcome, RunRequest};
 
 use crate::{Cli, exit};
 
@@ -42,24 +40,22 @@ pub struct OnboardArgs {
     pub override_otp_portal: bool,
 }
 
-pub struct Session {
-    pub store: Store,
-    pub secrets: Box<dyn SecretStore>,
-    pub environment: Environment,
+fn both(message: Localized) -> anyhow::Error {
+    anyhow!("{}\n{}", message.en, message.ar)
 }
 
+/// The data folder's session: its store and the secret store the user chose.
+pub fn open_session(cli: &Cli) -> anyhow::Result<Session> {
+    Session::resolve(cli.data_dir.as_deref()).map_err(|e| both(e.explain()))
+}
+
+/// [`open_session`] in `env` or the saved environment, with the redacting
+/// log file started.
 pub fn session(cli: &Cli, env: Option<Environment>) -> anyhow::Result<(DataDir, Session)> {
-    let data_dir = DataDir::resolve(cli.data_dir.as_deref()).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
-    let store = Store::open(&data_dir).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
+    let session = open_session(cli)?;
     // The redacting log file, as `csr` and the app keep it; best effort.
-    let _ = fatoora_base::logging::init(&data_dir);
-    let backend = SecretBackend::from_env().map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
-    let secrets = open_secret_store(&data_dir, backend).map_err(|e| anyhow!("{}\n{}", e.explain().en, e.explain().ar))?;
-    let environment = match env {
-        Some(env) => env,
-        None => store.environment().map_err(|e| anyhow!("{}", e.explain().en))?,
-    };
-    Ok((data_dir, Session { store, secrets, environment }))
+    let _ = fatoora_base::logging::init(&session.data_dir);
+    Ok((session.data_dir.clone(), session.in_environment(env)))
 }
 
 /// The client for `environment` (for `local`, the simulator started with
@@ -68,10 +64,7 @@ pub fn session(cli: &Cli, env: Option<Environment>) -> anyhow::Result<(DataDir, 
 pub fn client(data_dir: &DataDir, environment: Environment) -> anyhow::Result<(FatooraClient, Option<LocalGateway>)> {
     let language = Store::open(data_dir).and_then(|store| store.language()).unwrap_or_default();
     let options = ClientOptions { language, ..ClientOptions::default() };
-    fatoora_onboarding::local::client_for(data_dir, environment, options).map_err(|error| {
-        let message = error.explain();
-        anyhow!("{}\n{}", message.en, message.ar)
-    })
+    fatoora_onboarding::local::client_for(data_dir, environment, options).map_err(|error| both(error.explain()))
 }
 
 /// The quick probe of the diagnostics crate; its verdict is kept for the
@@ -113,10 +106,6 @@ fn answers(args: &OnboardArgs) -> OtpAnswers {
 
 pub fn run(cli: &Cli, args: &OnboardArgs, renew: bool) -> anyhow::Result<u8> {
     let (data_dir, session) = session(cli, args.env)?;
-    let unit = match Unit::find(&session.store, &args.unit, session.environment) {
-        Ok(unit) => unit,
-        Err(message) => return report_bad_input(cli, &message),
-    };
     let (client, local) = client(&data_dir, session.environment)?;
     let json = cli.json;
     let print_progress = move |progress: Progress| {
@@ -124,38 +113,25 @@ pub fn run(cli: &Cli, args: &OnboardArgs, renew: bool) -> anyhow::Result<u8> {
             return;
         }
         match progress {
-            Progress::Step { label, .. } => eprintln!("» {} / {}", label.en, label.ar),
+            // The checks are printed with the failure they cause, if any.
+            Progress::Preflight(_) => {}
+            Progress::RenewalKeyReady { label } | Progress::Step { label, .. } => eprintln!("» {} / {}", label.en, label.ar),
             Progress::Document { document, done, total, skipped } => {
                 eprintln!("  {done}/{total} {document}{}", if skipped { " (passed earlier)" } else { "" })
             }
         }
     };
+    let request = RunRequest {
+        unit: &args.unit,
+        purpose: if renew { Purpose::Renew } else { Purpose::Onboard },
+        otp_text: &args.otp,
+        answers: answers(args),
+        overrides: Overrides { otp_age: args.override_otp_age, otp_portal: args.override_otp_portal },
+        probe: Probe::Now(local.as_ref()),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let outcome = runtime.block_on(async {
-        let flow = Onboarding::new(&session.store, session.secrets.as_ref(), &client)
-            .map_err(|e| anyhow!("{}", e.explain().what_happened.en))?
-            .with_progress(&print_progress);
-        // The new key is made and recorded before the probe, so a run
-        // stopped from here on reuses it, and the user sees it happen.
-        if renew {
-            if let Err(error) = flow.prepare_renewal(&unit) {
-                return Ok(Err(error));
-            }
-            if !json {
-                eprintln!("» New key ready; the current one stays in use until the new CSID arrives / المفتاح الجديد جاهز؛ يبقى الحالي مستخدمًا حتى يصل المعرّف الجديد");
-            }
-        }
-        let reachability = reachability(&session.store, session.environment, local.as_ref()).await;
-        let request = Request {
-            otp_text: &args.otp,
-            answers: answers(args),
-            overrides: Overrides { otp_age: args.override_otp_age, otp_portal: args.override_otp_portal },
-            reachability: Some(reachability),
-        };
-        Ok::<_, anyhow::Error>(if renew { flow.renew(&unit, &request).await } else { flow.onboard(&unit, &request).await })
-    })?;
-    match outcome {
-        Ok(issued) => {
+    match runtime.block_on(fatoora_onboarding::run::run(&session.store, session.secrets.as_ref(), &client, request, &print_progress)) {
+        RunOutcome::Issued(issued) => {
             if cli.json {
                 println!("{}", serde_json::json!({ "ok": true, "issued": issued }));
             } else {
@@ -169,11 +145,8 @@ pub fn run(cli: &Cli, args: &OnboardArgs, renew: bool) -> anyhow::Result<u8> {
             }
             Ok(exit::OK)
         }
-        Err(error) => {
-            // Invalid-OTP is diagnosed from the journal's evidence.
-            let explanation = otp_diagnosis::explain_failure(session.store.connection(), &unit.id, session.environment, &error);
-            report_failure(cli, &error, &explanation)
-        }
+        RunOutcome::UnknownUnit(message) => report_bad_input(cli, &message),
+        RunOutcome::Failed(failure) => report_failure(cli, &failure),
     }
 }
 
@@ -186,15 +159,13 @@ fn report_bad_input(cli: &Cli, message: &Localized) -> anyhow::Result<u8> {
     Ok(exit::BAD_INPUT)
 }
 
-fn report_failure(cli: &Cli, error: &FlowError, explanation: &Explanation) -> anyhow::Result<u8> {
-    let checks = match error {
-        FlowError::Preflight(report) => Some(report),
-        _ => None,
-    };
+fn report_failure(cli: &Cli, failure: &Failure) -> anyhow::Result<u8> {
+    let explanation = &failure.explanation;
+    let checks = failure.preflight();
     if cli.json {
         println!(
             "{}",
-            serde_json::json!({ "ok": false, "code": error.zatca_code(), "explanation": explanation, "preflight": checks })
+            serde_json::json!({ "ok": false, "code": failure.zatca_code(), "explanation": explanation, "preflight": checks })
         );
     } else {
         if let Some(report) = checks {
@@ -208,12 +179,12 @@ fn report_failure(cli: &Cli, error: &FlowError, explanation: &Explanation) -> an
                 eprintln!("    {}: {}", check.id.label().ar, check.message.ar);
             }
         }
-        if let Some(code) = error.zatca_code() {
+        if let Some(code) = failure.zatca_code() {
             eprintln!("ZATCA: {code}");
         }
         eprintln!("{}\n{}\n→ {}\n→ {}", explanation.what_happened.en, explanation.what_happened.ar, explanation.next_step.en, explanation.next_step.ar);
     }
-    Ok(match error {
+    Ok(match failure.error {
         FlowError::Preflight(_) | FlowError::BadUnitId(_) | FlowError::EnvironmentMismatch { .. } => exit::BAD_INPUT,
         _ => exit::FAILURE,
     })

@@ -2,6 +2,7 @@
 //! English and Arabic, tuned to the call that failed.
 
 use fatoora_base::Localized;
+use fatoora_units::state::RecordedExplanation;
 use serde::Serialize;
 
 use super::{Endpoint, ErrorCode, GatewayError};
@@ -190,5 +191,18 @@ impl GatewayError {
                 retry_may_help: false,
             },
         }
+    }
+}
+
+/// As the onboarding record keeps it.
+impl From<Explanation> for RecordedExplanation {
+    fn from(explanation: Explanation) -> Self {
+        Self { what_happened: explanation.what_happened, next_step: explanation.next_step, retry_may_help: explanation.retry_may_help }
+    }
+}
+
+impl From<RecordedExplanation> for Explanation {
+    fn from(recorded: RecordedExplanation) -> Self {
+        Self { what_happened: recorded.what_happened, next_step: recorded.next_step, retry_may_help: recorded.retry_may_help }
     }
 }
