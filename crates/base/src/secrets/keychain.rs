@@ -1,8 +1,19 @@
-//! The OS keychain through `keyring` 3. Each secret is one keychain item:
-//! service = the store's namespace, account = the [`SecretName`].
+//! The OS keychain. Each secret is one keychain item: service = the
+//! store's namespace, account = the [`SecretName`]. On Linux the Secret
+//! Service over one D-Bus session per process ([`secret_service`]); on
+//! Windows and macOS `keyring` 3 ([`native`]).
 
 use super::{SecretBackend, SecretBytes, SecretError, SecretName, SecretStore};
 use crate::logging;
+
+#[cfg(not(target_os = "linux"))]
+mod native;
+#[cfg(target_os = "linux")]
+mod secret_service;
+#[cfg(not(target_os = "linux"))]
+use native as platform;
+#[cfg(target_os = "linux")]
+use secret_service as platform;
 
 /// The keychain namespace of the installed app.
 pub const DEFAULT_NAMESPACE: &str = "sa.fatoora-onboard";
@@ -45,10 +56,6 @@ impl KeyringStore {
     pub fn probe(&self) -> Result<(), SecretError> {
         self.get(&SecretName::new("probe/keychain-reachable")?).map(drop)
     }
-
-    fn entry(&self, name: &SecretName) -> Result<keyring::Entry, SecretError> {
-        keyring::Entry::new(&self.namespace, name.as_str()).map_err(classify)
-    }
 }
 
 impl SecretStore for KeyringStore {
@@ -64,58 +71,29 @@ impl SecretStore for KeyringStore {
                 limit: MAX_SECRET_BYTES,
             });
         }
-        self.entry(name)?.set_secret(secret.expose()).map_err(classify)?;
+        platform::put(&self.namespace, name, secret.expose())?;
         tracing::info!(name = %name, store = "keychain", "secret stored");
         Ok(())
     }
 
     fn get(&self, name: &SecretName) -> Result<Option<SecretBytes>, SecretError> {
-        match self.entry(name)?.get_secret() {
-            Ok(bytes) => {
-                let secret = SecretBytes::new(bytes);
-                logging::redact(secret.expose());
-                Ok(Some(secret))
-            }
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(error) => Err(classify(error)),
+        let secret = platform::get(&self.namespace, name)?;
+        if let Some(secret) = &secret {
+            logging::redact(secret.expose());
         }
+        Ok(secret)
     }
 
     fn delete(&self, name: &SecretName) -> Result<bool, SecretError> {
-        match self.entry(name)?.delete_credential() {
-            Ok(()) => {
-                tracing::info!(name = %name, store = "keychain", "secret deleted");
-                Ok(true)
-            }
-            Err(keyring::Error::NoEntry) => Ok(false),
-            Err(error) => Err(classify(error)),
+        let deleted = platform::delete(&self.namespace, name)?;
+        if deleted {
+            tracing::info!(name = %name, store = "keychain", "secret deleted");
         }
+        Ok(deleted)
     }
 
     fn backend(&self) -> SecretBackend {
         SecretBackend::Keychain
-    }
-}
-
-/// Maps keyring's errors without ever carrying a secret along:
-/// `BadEncoding` holds the stored bytes, so only its name is kept.
-fn classify(error: keyring::Error) -> SecretError {
-    match error {
-        keyring::Error::PlatformFailure(source) => SecretError::KeychainUnavailable {
-            detail: source.to_string(),
-        },
-        keyring::Error::NoStorageAccess(source) => SecretError::KeychainLocked {
-            detail: source.to_string(),
-        },
-        keyring::Error::BadEncoding(_) => SecretError::Keychain {
-            detail: "stored item is not in the expected encoding".into(),
-        },
-        keyring::Error::Ambiguous(items) => SecretError::Keychain {
-            detail: format!("{} keychain items match one name", items.len()),
-        },
-        other => SecretError::Keychain {
-            detail: other.to_string(),
-        },
     }
 }
 
