@@ -103,6 +103,12 @@ pub fn invalid_request() -> Response {
     code_message(StatusCode::INTERNAL_SERVER_ERROR, "Invalid-Request", "System failed to process your request")
 }
 
+/// A failure inside the simulator: logged, and answered as the gateway's 500.
+pub fn internal(error: impl std::fmt::Display) -> Response {
+    tracing::error!(%error, "simulator internal failure");
+    invalid_request()
+}
+
 /// 200 ISSUED from POST /compliance, as in Odoo's stored live response
 /// (odoo-demo-ccsid-response.json: the Swagger fields plus `errors: null`).
 pub fn compliance_issued(request_id: i64, token: &str, secret: &str) -> Response {

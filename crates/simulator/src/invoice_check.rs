@@ -1,5 +1,6 @@
-//! POST /compliance/invoices: the gateway's own check of a signed UBL
-//! document (SPEC.md 3.3), written independently of the app's signer
+//! The gateway's own check of a signed UBL document on POST
+//! /compliance/invoices (SPEC.md 3.3): hash, signature, certificate, QR,
+//! seller and permissions, written independently of the app's signer
 //! (fatoora-compliance-docs) so that one cannot hide the other's mistakes.
 //!
 //! Hash: drop `ext:UBLExtensions`, `cac:Signature` and the QR
@@ -9,25 +10,17 @@
 //! base64 certificate text)). SignedProperties digest: the element's own
 //! text with the `xades`/`ds` declarations added, SHA-256, hex, base64.
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use der::{Decode, Encode};
 use k256::ecdsa::VerifyingKey;
 use serde::Serialize;
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use signature::Verifier;
 use xml_sec::c14n::{C14nAlgorithm, C14nMode, canonicalize};
 use xml_sec::{XmlDomDocument as Document, XmlDomNode as Node};
 
-use crate::bodies;
-use crate::onboarding::{GatewayState, authenticate};
-use crate::store::CsidKind;
-use crate::xsd::XsdOutcome;
+use crate::findings::{InvoiceFinding, Severity, schema_invalid};
 
 const NS_INVOICE: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2";
 const NS_EXT: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2";
@@ -64,39 +57,6 @@ impl InvoiceFacts {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-/// One entry of `validationResults`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct InvoiceFinding {
-    pub severity: Severity,
-    pub code: &'static str,
-    pub category: &'static str,
-    pub message: String,
-}
-
-impl InvoiceFinding {
-    fn error(code: &'static str, category: &'static str, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Error, code, category, message: message.into() }
-    }
-
-    fn warning(code: &'static str, category: &'static str, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, code, category, message: message.into() }
-    }
-
-    fn to_json(&self) -> Value {
-        let (kind, status) = match self.severity {
-            Severity::Error => ("ERROR", "ERROR"),
-            Severity::Warning => ("WARNING", "WARNING"),
-        };
-        json!({ "type": kind, "code": self.code, "category": self.category, "message": self.message, "status": status })
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct InvoiceReport {
     pub facts: Option<InvoiceFacts>,
@@ -107,20 +67,6 @@ impl InvoiceReport {
     pub fn passed(&self) -> bool {
         self.facts.is_some() && self.findings.iter().all(|f| f.severity != Severity::Error)
     }
-}
-
-const SCHEMA_INVALID: &str =
-    "Schema validation failed; XML does not comply with UBL 2.1 standards in line with ZATCA specifications";
-
-fn schema_invalid() -> InvoiceFinding {
-    InvoiceFinding::error("XSD_ZATCA_INVALID", "XSD validation", SCHEMA_INVALID)
-}
-
-/// ZATCA's body (api-examples reporting.07, clearance.10) appends Java's
-/// SAXParseException text after "ERROR:"; here libxml2's wording of the same
-/// first error follows instead, with its line [INF].
-fn schema_error(detail: &str) -> InvoiceFinding {
-    InvoiceFinding::error("XSD_ZATCA_INVALID", "XSD validation", format!("{SCHEMA_INVALID}. ERROR: {detail}"))
 }
 
 fn is(node: Node<'_, '_>, ns: &str, local: &str) -> bool {
@@ -261,12 +207,11 @@ pub fn verify_invoice(xml_bytes: &[u8], ccsid_der: Option<&[u8]>) -> InvoiceRepo
     );
     let mut error = |code, category, message: &str| findings.push(InvoiceFinding::error(code, category, message));
 
-    // [INF] codes: the KSA rule ids for type code and subtype as in the SDK's schematron.
+    // The schematron's BR-KSA-05 also allows 386 (prepayment), which no
+    // compliance step takes; the rule id for it here is [INF]. The subtype
+    // (BR-KSA-06) is left to the rules check (rules.rs).
     if facts.step().is_none() {
         error("BR-KSA-05", "KSA", "The invoice type code (BT-3) must be 388, 381 or 383 for these compliance checks.");
-    }
-    if !(facts.subtype.len() == 7 && (facts.subtype.starts_with("01") || facts.subtype.starts_with("02")) && facts.subtype.bytes().all(|b| b.is_ascii_digit())) {
-        error("BR-KSA-06", "KSA", "The invoice transaction code (KSA-2) must be 7 digits starting with 01 (standard) or 02 (simplified).");
     }
 
     let signed_digest = reference_digest(&doc, |r| r.attribute("Id") == Some("invoiceSignedData"));
@@ -394,150 +339,4 @@ pub fn verify_invoice(xml_bytes: &[u8], ccsid_der: Option<&[u8]>) -> InvoiceRepo
         ));
     }
     InvoiceReport { facts: Some(facts), findings }
-}
-
-fn xsd_valid() -> Value {
-    json!({
-        "type": "INFO",
-        "code": "XSD_ZATCA_VALID",
-        "category": "XSD validation",
-        "message": "Complied with UBL 2.1 standards in line with ZATCA specifications",
-        "status": "PASS"
-    })
-}
-
-/// The simulator's own INFO entry when it could not run the XSD (no schemas
-/// on this machine, or a build without the validator): ZATCA never sends it.
-/// It takes the place of `XSD_ZATCA_VALID` instead of claiming a pass, while
-/// the document's other checks still decide the answer, so the `local`
-/// journey works on a machine without ZATCA's files.
-fn xsd_not_checked(reason: &str) -> Value {
-    json!({
-        "type": "INFO",
-        "code": "XSD_NOT_CHECKED",
-        "category": "XSD validation",
-        "message": format!("{reason} (local simulator)"),
-        "status": "PASS"
-    })
-}
-
-/// The compliance-check answer (02-compliance-invoices-*.json): standard
-/// documents get `clearanceStatus`, simplified ones `reportingStatus`.
-fn answer(simplified: bool, info: Vec<Value>, warnings: Vec<Value>, errors: Vec<Value>) -> Response {
-    let status = if !errors.is_empty() {
-        "ERROR"
-    } else if !warnings.is_empty() {
-        "WARNING"
-    } else {
-        "PASS"
-    };
-    let passed = status != "ERROR";
-    let (reporting, clearance) = match (simplified, passed) {
-        (true, true) => (json!("REPORTED"), Value::Null),
-        (true, false) => (json!("NOT_REPORTED"), Value::Null),
-        (false, true) => (Value::Null, json!("CLEARED")),
-        (false, false) => (Value::Null, json!("NOT_CLEARED")),
-    };
-    let http = match status {
-        "PASS" => StatusCode::OK,
-        "WARNING" => StatusCode::ACCEPTED,
-        _ => StatusCode::BAD_REQUEST,
-    };
-    bodies::json_response(
-        http,
-        json!({
-            "validationResults": {
-                "infoMessages": info,
-                "warningMessages": warnings,
-                "errorMessages": errors,
-                "status": status
-            },
-            "reportingStatus": reporting,
-            "clearanceStatus": clearance,
-            "qrSellertStatus": null,
-            "qrBuyertStatus": null
-        }),
-    )
-}
-
-fn body_error(code: &'static str, category: &'static str, message: &str) -> Response {
-    answer(false, vec![], vec![], vec![InvoiceFinding::error(code, category, message).to_json()])
-}
-
-pub async fn compliance_invoices(State(state): State<GatewayState>, headers: HeaderMap, body: Bytes) -> Response {
-    let ccsid = match authenticate(&state.shared, &headers) {
-        Ok(csid) if csid.kind == CsidKind::Compliance && csid.gateway == state.gateway => csid,
-        Ok(_) => return bodies::unauthorized(state.shared.clock.now_ms()),
-        Err(response) => return response,
-    };
-    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let Some(invoice) = request.get("invoice").and_then(Value::as_str).and_then(|s| STANDARD.decode(s.trim()).ok()) else {
-        let finding = schema_invalid();
-        return answer(false, vec![], vec![], vec![finding.to_json()]);
-    };
-    let Some(stated_hash) = request.get("invoiceHash").and_then(Value::as_str).filter(|s| !s.trim().is_empty()) else {
-        return body_error("InvoiceHash-Errors", "Invalid-InvoiceHash", "Document hash is not present in the API body");
-    };
-    if STANDARD.decode(stated_hash.trim()).map(|h| h.len()) != Ok(32) {
-        return body_error("InvoiceHash-Errors", "Invalid-InvoiceHash", "Document hash format in the API body is not valid");
-    }
-
-    // ZATCA answers a schema error alone: no INFO entry and none of the
-    // later checks (api-examples reporting.07, clearance.10) [V-ZATCA]; the
-    // same on /compliance/invoices [INF].
-    let xsd_info = match state.shared.xsd.check(invoice.clone()).await {
-        XsdOutcome::Valid => xsd_valid(),
-        XsdOutcome::NotChecked(reason) => xsd_not_checked(&reason),
-        XsdOutcome::Invalid(detail) => {
-            let simplified = verify_invoice(&invoice, None).facts.is_some_and(|facts| facts.simplified);
-            let finding = detail.as_deref().map_or_else(schema_invalid, schema_error);
-            return answer(simplified, vec![], vec![], vec![finding.to_json()]);
-        }
-    };
-    let report = verify_invoice(&invoice, Some(&ccsid.cert_der));
-    let Some(facts) = &report.facts else {
-        let errors = report.findings.iter().map(InvoiceFinding::to_json).collect();
-        return answer(false, vec![], vec![], errors);
-    };
-    let mut errors: Vec<Value> = Vec::new();
-    if stated_hash.trim() != facts.invoice_hash {
-        errors.push(
-            InvoiceFinding::error(
-                "invalid-invoice-hash",
-                "INVOICE_HASHING_ERRORS",
-                "The invoice hash API body does not match the (calculated) Hash of the XML",
-            )
-            .to_json(),
-        );
-    }
-    errors.extend(report.findings.iter().filter(|f| f.severity == Severity::Error).map(InvoiceFinding::to_json));
-    let warnings: Vec<Value> =
-        report.findings.iter().filter(|f| f.severity == Severity::Warning).map(InvoiceFinding::to_json).collect();
-    if !errors.is_empty() {
-        return answer(facts.simplified, vec![xsd_info], warnings, errors);
-    }
-    let Some(step) = facts.step() else {
-        return answer(facts.simplified, vec![xsd_info], warnings, errors);
-    };
-    let now = state.shared.clock.now_ms();
-    match state.shared.store.record_step(ccsid.id, step, now) {
-        Ok(true) => answer(facts.simplified, vec![xsd_info], warnings, vec![]),
-        // 02-compliance-invoices-submitted-before-UNVERIFIED.json [3P]; HTTP status unknown, 400 [INF].
-        Ok(false) => {
-            let kind = if facts.simplified { "SIMPLIFIED" } else { "STANDARD" };
-            let finding = json!({
-                "type": "ERROR",
-                "code": "Submitted before",
-                "category": "Compliance-Check",
-                "message": format!("Compliance check already completed for {kind}."),
-                "status": "ERROR"
-            });
-            // The sample's shape (reportingStatus NOT_REPORTED) for both kinds.
-            answer(true, vec![], vec![], vec![finding])
-        }
-        Err(error) => {
-            tracing::error!(%error, "recording a compliance step failed");
-            bodies::invalid_request()
-        }
-    }
 }

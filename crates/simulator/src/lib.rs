@@ -19,16 +19,18 @@
 mod admin;
 mod bodies;
 mod clock;
+mod compliance_invoices;
 mod csr_check;
 mod faults;
+mod findings;
 mod gateway;
 mod invoice_check;
 mod onboarding;
 mod pki;
+mod rules;
 mod seen;
 mod server;
 mod store;
-mod xsd;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -46,10 +48,11 @@ pub use gateway::{
     CoreTemplates, Gateway, OtpPurpose, SANDBOX_FIXED_PCSID_VAT, SANDBOX_ONBOARDING_OTP, SANDBOX_RENEWAL_OTP,
     SANDBOX_REQUEST_ID,
 };
-pub use invoice_check::{InvoiceFacts, InvoiceFinding, InvoiceReport, Severity, canonical_invoice, verify_invoice};
+pub use findings::{InvoiceFinding, Severity};
+pub use invoice_check::{InvoiceFacts, InvoiceReport, canonical_invoice, verify_invoice};
+pub use rules::{RulesVerdict, check_rules};
 pub use seen::SeenRequest;
 pub use store::{CsidKind, IssuedCsid, OTP_VALIDITY_MS, OtpRecord};
-pub use xsd::{INVOICE_XSD, SCHEMAS_IN_REFERENCE, XsdOutcome, XsdValidator, default_schema_dir};
 
 /// File in the data directory that tells other processes (the CLI's
 /// `simulator otp`) where a running simulator listens.
@@ -96,9 +99,6 @@ pub struct SimulatorConfig {
     pub listen: SocketAddr,
     pub clock: Clock,
     pub core_templates: CoreTemplates,
-    /// ZATCA's UBL 2.1 schema folder (holding [`INVOICE_XSD`]) for the XSD
-    /// step of compliance checks; `None` answers "XSD not checked".
-    pub schema_dir: Option<PathBuf>,
 }
 
 impl SimulatorConfig {
@@ -108,13 +108,7 @@ impl SimulatorConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             clock: Clock::system(),
             core_templates: CoreTemplates::default(),
-            schema_dir: default_schema_dir(),
         }
-    }
-
-    pub fn schema_dir(mut self, schema_dir: Option<PathBuf>) -> Self {
-        self.schema_dir = schema_dir;
-        self
     }
 
     pub fn listen(mut self, listen: SocketAddr) -> Self {
@@ -192,7 +186,6 @@ pub(crate) struct Shared {
     pub seen: seen::Seen,
     pub renewal_requires_compliance: AtomicBool,
     pub admin_token: String,
-    pub xsd: XsdValidator,
 }
 
 pub struct Simulator;
@@ -228,7 +221,6 @@ impl Simulator {
             seen: seen::Seen::default(),
             renewal_requires_compliance: AtomicBool::new(false),
             admin_token,
-            xsd: XsdValidator::new(config.schema_dir.as_deref()),
         });
 
         let listener = tokio::net::TcpListener::bind(config.listen)

@@ -1,42 +1,25 @@
-//! The gateway endpoints: POST /compliance, POST /compliance/invoices,
-//! POST and PATCH /production/csids (SPEC.md 1.2–1.8, Appendix A).
+//! The onboarding endpoints: POST /compliance, POST and PATCH
+//! /production/csids (SPEC.md 1.2–1.8, Appendix A).
 //!
 //! Helpers return `Result<_, Response>`: every refusal is already the
 //! gateway's answer, built once per request, so boxing it buys nothing.
 #![allow(clippy::result_large_err)]
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
 use serde_json::Value;
 
 use crate::csr_check::{self, CheckedCsr, CsrRejection};
-use crate::gateway::{Gateway, OtpPurpose, SANDBOX_FIXED_PCSID_VAT, SANDBOX_REQUEST_ID};
+use crate::gateway::{Gateway, GatewayState, OtpPurpose, SANDBOX_FIXED_PCSID_VAT, SANDBOX_REQUEST_ID, authenticate};
 use crate::store::{CsidKind, IssuedCsid, NewCsid, OTP_VALIDITY_MS};
-use crate::{Shared, bodies, invoice_check};
-
-#[derive(Clone)]
-pub struct GatewayState {
-    pub shared: Arc<Shared>,
-    pub gateway: Gateway,
-}
-
-pub fn routes(shared: Arc<Shared>, gateway: Gateway) -> Router {
-    Router::new()
-        .route("/compliance", post(compliance))
-        .route("/compliance/invoices", post(invoice_check::compliance_invoices))
-        .route("/production/csids", post(production_csids).patch(renew_production_csid))
-        .with_state(GatewayState { shared, gateway })
-}
+use crate::bodies;
 
 /// Every failure the handlers answer is already a gateway response.
 type Answer = Result<Response, Response>;
@@ -90,7 +73,7 @@ fn check_otp(state: &GatewayState, otp: &str, purpose: OtpPurpose) -> Result<Opt
     if otp.len() != 6 || !otp.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bodies::invalid_otp());
     }
-    let record = state.shared.store.find_otp(state.gateway, otp).map_err(internal)?;
+    let record = state.shared.store.find_otp(state.gateway, otp).map_err(bodies::internal)?;
     let now = state.shared.clock.now_ms();
     match record {
         Some(r) if !r.used && r.purpose == purpose && now - r.created_ms <= OTP_VALIDITY_MS => {
@@ -98,11 +81,6 @@ fn check_otp(state: &GatewayState, otp: &str, purpose: OtpPurpose) -> Result<Opt
         }
         _ => Err(bodies::invalid_otp()),
     }
-}
-
-fn internal(error: impl std::fmt::Display) -> Response {
-    tracing::error!(%error, "simulator internal failure");
-    bodies::invalid_request()
 }
 
 fn read_csr(body: &Bytes) -> Result<String, Response> {
@@ -153,11 +131,11 @@ fn issue(state: &GatewayState, csr: &CheckedCsr, otp: Option<&str>, kind: CsidKi
         CsidKind::Compliance => shared.authorities.issue_compliance(&csr.request, now),
         CsidKind::Production => shared.authorities.issue_production(&csr.request, now),
     }
-    .map_err(internal)?;
+    .map_err(bodies::internal)?;
     let request_id = if kind == CsidKind::Compliance && state.gateway == Gateway::Sandbox {
         SANDBOX_REQUEST_ID
     } else {
-        shared.store.next_request_id(now.timestamp_millis()).map_err(internal)?
+        shared.store.next_request_id(now.timestamp_millis()).map_err(bodies::internal)?
     };
     let issued = Issued { request_id, token: token_for(&cert_der), secret: new_secret() };
     let new = NewCsid {
@@ -172,14 +150,14 @@ fn issue(state: &GatewayState, csr: &CheckedCsr, otp: Option<&str>, kind: CsidKi
         cert_der: &cert_der,
         issued_at_ms: now.timestamp_millis(),
     };
-    match shared.store.consume_otp_and_insert(otp.map(|code| (state.gateway, code)), &new).map_err(internal)? {
+    match shared.store.consume_otp_and_insert(otp.map(|code| (state.gateway, code)), &new).map_err(bodies::internal)? {
         Some(_) => Ok(issued),
         None => Err(bodies::invalid_otp()),
     }
 }
 
 /// POST /compliance: OTP + CSR → compliance CSID.
-async fn compliance(State(state): State<GatewayState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn compliance(State(state): State<GatewayState>, headers: HeaderMap, body: Bytes) -> Response {
     finish(compliance_inner(&state, &headers, &body))
 }
 
@@ -194,25 +172,6 @@ fn compliance_inner(state: &GatewayState, headers: &HeaderMap, body: &Bytes) -> 
     }
     let issued = issue(state, &checked, otp.as_ref().map(|(code, _)| code.as_str()), CsidKind::Compliance)?;
     Ok(bodies::compliance_issued(issued.request_id, &issued.token, &issued.secret))
-}
-
-/// The CSID named by Basic auth, or the 401 body. The username is the
-/// `binarySecurityToken` exactly as issued (SPEC.md 1.2).
-pub fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<IssuedCsid, Response> {
-    let unauthorized = || bodies::unauthorized(shared.clock.now_ms());
-    let value = headers.get("authorization").and_then(|v| v.to_str().ok()).ok_or_else(unauthorized)?;
-    let (scheme, encoded) = value.trim().split_once(' ').ok_or_else(unauthorized)?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(unauthorized());
-    }
-    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| unauthorized())?;
-    let decoded = String::from_utf8(decoded).map_err(|_| unauthorized())?;
-    let (token, secret) = decoded.split_once(':').ok_or_else(unauthorized)?;
-    let csid = shared.store.find_csid_by_token(token).map_err(internal)?.ok_or_else(unauthorized)?;
-    if !csid.secret_matches(secret) {
-        return Err(unauthorized());
-    }
-    Ok(csid)
 }
 
 /// The compliance steps a CSID with this functionality map must pass, in
@@ -230,7 +189,7 @@ pub fn required_steps(invoice_types: &str) -> Vec<&'static str> {
 }
 
 /// POST /production/csids: compliance CSID (Basic) + its request id → PCSID.
-async fn production_csids(State(state): State<GatewayState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn production_csids(State(state): State<GatewayState>, headers: HeaderMap, body: Bytes) -> Response {
     finish(production_csids_inner(&state, &headers, &body))
 }
 
@@ -273,12 +232,12 @@ fn production_csids_inner(state: &GatewayState, headers: &HeaderMap, body: &Byte
 /// after that [INF].
 fn sandbox_fixed_pcsid(state: &GatewayState, csr: &CheckedCsr) -> Answer {
     let store = &state.shared.store;
-    if let Some((csid, secret)) = store.sandbox_fixed_pcsid(SANDBOX_FIXED_PCSID_VAT).map_err(internal)? {
+    if let Some((csid, secret)) = store.sandbox_fixed_pcsid(SANDBOX_FIXED_PCSID_VAT).map_err(bodies::internal)? {
         return Ok(bodies::production_issued(csid.request_id, &csid.token, &secret));
     }
     let now = state.shared.clock.now();
-    let cert_der = state.shared.authorities.issue_production(&csr.request, now).map_err(internal)?;
-    let request_id = store.next_request_id(now.timestamp_millis()).map_err(internal)?;
+    let cert_der = state.shared.authorities.issue_production(&csr.request, now).map_err(bodies::internal)?;
+    let request_id = store.next_request_id(now.timestamp_millis()).map_err(bodies::internal)?;
     let token = token_for(&cert_der);
     let secret = new_secret();
     store
@@ -294,22 +253,22 @@ fn sandbox_fixed_pcsid(state: &GatewayState, csr: &CheckedCsr) -> Answer {
             cert_der: &cert_der,
             issued_at_ms: now.timestamp_millis(),
         })
-        .map_err(internal)?;
+        .map_err(bodies::internal)?;
     // A concurrent first request may have won; answer whatever is stored.
-    let (csid, secret) = store.sandbox_fixed_pcsid(SANDBOX_FIXED_PCSID_VAT).map_err(internal)?.ok_or_else(|| internal("fixed PCSID vanished"))?;
+    let (csid, secret) = store.sandbox_fixed_pcsid(SANDBOX_FIXED_PCSID_VAT).map_err(bodies::internal)?.ok_or_else(|| bodies::internal("fixed PCSID vanished"))?;
     Ok(bodies::production_issued(csid.request_id, &csid.token, &secret))
 }
 
 /// The production CSID copies the compliance CSID's subject, key and SAN.
 fn csr_of_certificate(ccsid: &IssuedCsid) -> Result<CheckedCsr, Response> {
     use der::Decode;
-    let cert = x509_cert::Certificate::from_der(&ccsid.cert_der).map_err(internal)?;
+    let cert = x509_cert::Certificate::from_der(&ccsid.cert_der).map_err(bodies::internal)?;
     let tbs = cert.tbs_certificate();
     let san = tbs
         .extensions()
         .and_then(|exts| exts.iter().find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME))
         .cloned()
-        .ok_or_else(|| internal("stored CCSID has no SAN"))?;
+        .ok_or_else(|| bodies::internal("stored CCSID has no SAN"))?;
     Ok(CheckedCsr {
         request: crate::pki::CertificateRequest {
             subject: tbs.subject().clone(),
@@ -324,7 +283,7 @@ fn csr_of_certificate(ccsid: &IssuedCsid) -> Result<CheckedCsr, Response> {
 }
 
 /// PATCH /production/csids: current PCSID (Basic) + renewal OTP + new CSR.
-async fn renew_production_csid(State(state): State<GatewayState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn renew_production_csid(State(state): State<GatewayState>, headers: HeaderMap, body: Bytes) -> Response {
     finish(renew_inner(&state, &headers, &body))
 }
 

@@ -12,6 +12,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -19,8 +20,8 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::faults::{Fault, HUGE_BODY_BYTES};
-use crate::gateway::Gateway;
-use crate::{Shared, SimulatorError, admin, bodies, onboarding, pki};
+use crate::gateway::{Gateway, GatewayState};
+use crate::{Shared, SimulatorError, admin, bodies, compliance_invoices, onboarding, pki};
 
 /// Largest request body read. Real CSRs are about 1 KB and invoices tens of
 /// KB; a bigger body gets 413 from the body limit (SPEC.md 1.4 lists 413).
@@ -62,7 +63,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     for gateway in Gateway::ALL {
         gateways = gateways.nest(
             &format!("/e-invoicing/{}", gateway.path_segment()),
-            onboarding::routes(shared.clone(), gateway),
+            gateway_routes(shared.clone(), gateway),
         );
     }
     gateways
@@ -70,6 +71,15 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .layer(middleware::from_fn_with_state(shared.clone(), apply_fault))
         .merge(admin::routes(shared))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+}
+
+/// The endpoints of one gateway path (SPEC.md 1.2–1.8).
+fn gateway_routes(shared: Arc<Shared>, gateway: Gateway) -> Router {
+    Router::new()
+        .route("/compliance", post(onboarding::compliance))
+        .route("/compliance/invoices", post(compliance_invoices::compliance_invoices))
+        .route("/production/csids", post(onboarding::production_csids).patch(onboarding::renew_production_csid))
+        .with_state(GatewayState { shared, gateway })
 }
 
 pub async fn serve(listener: TcpListener, tls: TlsAcceptor, router: Router, mut shutdown: watch::Receiver<bool>) {

@@ -2,6 +2,8 @@
 //! trusts its CA, and CSRs built here (independently of fatoora-csr).
 #![allow(dead_code)]
 
+pub mod resign;
+
 use std::str::FromStr;
 
 use base64::Engine;
