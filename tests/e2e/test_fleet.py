@@ -231,6 +231,11 @@ def test_batch_onboarding_survives_a_fault_mid_batch_and_retries_only_the_failed
     for unit in issued:
         assert sent_after[unit] == sent_before[unit], f"{unit} was onboarded before the fault: nothing sent again"
     assert set(states.values()) == {"issued"}
+    # Every unit holds its CSID: nothing is left to run, the spent OTPs'
+    # hour no longer counts, and the keyboard is on the summary.
+    assert home.find_element(By.ID, "batch-run").get_attribute("disabled") is not None
+    assert not shown_now(home, "#batch-countdown")
+    assert home.switch_to.active_element.get_attribute("id") == "batch-summary"
     shot(home, "batch-retried-en", "batch-table")
 
 

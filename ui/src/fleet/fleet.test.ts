@@ -15,12 +15,14 @@ import {
   formatDate,
   otpCountdown,
   parseOtpList,
+  searchForm,
+  withNames,
 } from "./fleet";
 
 const environment = { id: "local", label: { en: "Local rehearsal", ar: "تجربة محلية" }, reaches_zatca: false };
 const credential = (state: string) => ({ environment, state, step_label: null, renewing: false, expires_at: null, days_left: null });
 
-const taxpayers: TaxpayerView_Serialize[] = [
+const overviewTaxpayers: TaxpayerView_Serialize[] = [
   {
     vat_number: "399999999900003",
     organization_name: "مؤسسة المثال التجارية",
@@ -35,6 +37,8 @@ const taxpayers: TaxpayerView_Serialize[] = [
     units: [{ id: "u-3", common_name: "ALPHA-1", serial: "1-ALP|2-X|3-ccc", organization_unit: "", credentials: [credential("expired")] }],
   },
 ];
+
+const taxpayers = withNames(overviewTaxpayers, new Map());
 
 describe("search and filter", () => {
   it("finds a taxpayer by VAT number, typed in Arabic-Indic digits too, with all its units", () => {
@@ -51,10 +55,29 @@ describe("search and filter", () => {
     expect(filterFleet(taxpayers, "alpha", "")[0].vat_number).toBe("311111111100003");
   });
 
+  it("finds an Arabic name however its alef, ta marbuta, alef maqsura and marks are written", () => {
+    expect(searchForm("مُؤَسَّسَةُ الأَمَل")).toBe(searchForm("مؤسسه الامل"));
+    expect(searchForm("إآأٱا")).toBe("ااااا");
+    expect(searchForm("مستشفى")).toBe("مستشفي");
+    expect(searchForm("التـــجارية")).toBe("التجاريه");
+    expect(filterFleet(taxpayers, "مؤسسه المثال", "")[0].units).toHaveLength(2);
+    expect(filterFleet(taxpayers, "المِثَال التّجاريّة", "")[0].vat_number).toBe("399999999900003");
+    expect(filterFleet(taxpayers, "فرع جده", "")[0].units.map((u) => u.id)).toEqual(["u-1"]);
+    expect(filterFleet(taxpayers, "الأمل", "")).toEqual([]);
+  });
+
+  it("shows every organisation name of a VAT number, and finds each unit by its own", () => {
+    const named = withNames(overviewTaxpayers, new Map([["u-2", "مؤسسة الأمل"]]));
+    expect(named.map((t) => t.names)).toEqual([["مؤسسة المثال التجارية", "مؤسسة الأمل"], ["Alpha Trading"]]);
+    expect(named[0].units.map((u) => u.organization_name)).toEqual(["مؤسسة المثال التجارية", "مؤسسة الأمل"]);
+    expect(filterFleet(named, "مؤسسه الامل", "").flatMap((t) => t.units.map((u) => u.id))).toEqual(["u-2"]);
+    expect(filterFleet(named, "399999999900003", "")[0].units).toHaveLength(2);
+  });
+
   it("filters by a credential state and combines with the search", () => {
     expect(filterFleet(taxpayers, "", "expired").flatMap((t) => t.units.map((u) => u.id))).toEqual(["u-3"]);
     expect(filterFleet(taxpayers, "3999", "expired")).toEqual([]);
-    const overview: FleetOverview_Serialize = { environment, taxpayers };
+    const overview: FleetOverview_Serialize = { environment, taxpayers: overviewTaxpayers };
     expect(countStates(overview)).toMatchObject({ issued: 1, "csr-ready": 1, expired: 1, expiring: 0 });
   });
 });

@@ -6,6 +6,7 @@ import type {
   CsvFinding_Serialize as CsvFinding,
   ExpiryReminder_Serialize as ExpiryReminder,
   FleetOverview_Serialize as FleetOverview,
+  FleetUnitView_Serialize as FleetUnitView,
   PendingUnit,
   TaxpayerView_Serialize as TaxpayerView,
 } from "../bindings";
@@ -33,23 +34,59 @@ export function asciiDigits(text: string): string {
   return text.replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660)).replace(/[\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) - 0x06f0));
 }
 
-function normalise(text: string): string {
-  return asciiDigits(text).toLocaleLowerCase().trim();
+// Marks Arabic writers add or leave out at will: harakat, tanween, shadda,
+// sukun, hamza and madda above or below (as NFD splits them off أ إ آ ؤ ئ),
+// the dagger alef, Quranic marks, and the tatweel that stretches a word.
+const ARABIC_MARKS = /[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]/g;
+
+/**
+ * Text as search compares it: digits ASCII, lower case, and Arabic spelled
+ * one way: the alef forms (أ إ آ ٱ) as ا, ta marbuta (ة) as ه, alef maqsura
+ * (ى) as ي, without diacritics or tatweel. "مؤسسة الأمل" then finds
+ * "مؤسسه الامل" and the other way round.
+ */
+export function searchForm(text: string): string {
+  return asciiDigits(text)
+    .normalize("NFD")
+    .replace(ARABIC_MARKS, "")
+    .replace(/\u0671/g, "\u0627")
+    .replace(/\u0629/g, "\u0647")
+    .replace(/\u0649/g, "\u064a")
+    .normalize("NFC")
+    .toLocaleLowerCase()
+    .trim();
+}
+
+/** A unit with the organisation name it was saved under. */
+export type NamedUnit = FleetUnitView & { organization_name: string };
+/**
+ * A taxpayer (one VAT number) with every organisation name its units carry,
+ * the overview's own first: more than one is a mismatch the screen shows.
+ */
+export type NamedTaxpayer = Omit<TaxpayerView, "units"> & { names: string[]; units: NamedUnit[] };
+
+/** The overview's taxpayers with each unit's own organisation name (`nameOf`: unit id → name). */
+export function withNames(taxpayers: TaxpayerView[], nameOf: ReadonlyMap<string, string>): NamedTaxpayer[] {
+  return taxpayers.map((taxpayer) => {
+    const units = taxpayer.units.map((unit) => ({ ...unit, organization_name: nameOf.get(unit.id) ?? taxpayer.organization_name }));
+    const names = [...new Set([taxpayer.organization_name, ...units.map((unit) => unit.organization_name)])];
+    return { ...taxpayer, names, units };
+  });
 }
 
 /**
- * The taxpayers and units that match `query` (VAT number, taxpayer name,
- * unit name, serial or unit id) and have a credential in `state` ("" for
- * any). A taxpayer whose VAT number or name matches keeps all its units.
+ * The taxpayers and units that match `query` (VAT number, organisation
+ * name, unit name, serial or unit id) and have a credential in `state` (""
+ * for any). A taxpayer whose VAT number matches keeps all its units.
  */
-export function filterFleet(taxpayers: TaxpayerView[], query: string, state: string): TaxpayerView[] {
-  const q = normalise(query);
-  const result: TaxpayerView[] = [];
+export function filterFleet(taxpayers: NamedTaxpayer[], query: string, state: string): NamedTaxpayer[] {
+  const q = searchForm(query);
+  const result: NamedTaxpayer[] = [];
   for (const taxpayer of taxpayers) {
-    const taxpayerMatches = q === "" || normalise(taxpayer.vat_number).includes(q) || normalise(taxpayer.organization_name).includes(q);
+    const taxpayerMatches = q === "" || searchForm(taxpayer.vat_number).includes(q);
     const units = taxpayer.units.filter((unit) => {
-      const textMatches =
-        taxpayerMatches || [unit.common_name, unit.serial, unit.id, unit.organization_unit].some((value) => normalise(value).includes(q));
+      const fields = [unit.organization_name, unit.common_name, unit.serial, unit.id, unit.organization_unit];
+      const textMatches = taxpayerMatches || fields.some((value) => searchForm(value).includes(q));
       const stateMatches = state === "" || unit.credentials.some((credential) => credential.state === state);
       return textMatches && stateMatches;
     });
