@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use fatoora_base::secrets::{SecretStore, Sensitive};
+use fatoora_base::secrets::{SecretCache, SecretStore, Sensitive};
 use fatoora_base::values::Otp;
 use fatoora_base::{DataDir, Environment, Localized, Store};
 use fatoora_onboarding::catalogue::Explanation;
@@ -242,7 +242,10 @@ async fn onboard_one(data_dir: &DataDir, secrets: &dyn SecretStore, client: &Fat
         overrides: Overrides::default(),
         probe: Probe::Done(options.reachability.clone()),
     };
-    match run(&store, secrets, client, request, progress).await {
+    // The unit's key, CSID secrets and the OTP salt cross to the keychain
+    // once each, and are zeroized when the unit's run ends.
+    let secrets = SecretCache::new(secrets);
+    match run(&store, &secrets, client, request, progress).await {
         RunOutcome::Issued(issued) => Outcome::Issued { pcsid_request_id: issued.pcsid_request_id, expires_at: issued.pcsid_expires_at },
         RunOutcome::UnknownUnit(message) => failed(message, Localized::new("Check the unit id in the OTP list.", "تحقّق من معرّف الوحدة في قائمة رموز التحقق."), false),
         RunOutcome::Failed(failure) if matches!(failure.error, FlowError::AlreadyIssued { .. }) => Outcome::AlreadyIssued,

@@ -6,16 +6,20 @@
 //!
 //! At rest a secret lives in a [`SecretStore`] under a [`SecretName`] that
 //! the owning crate builds, e.g. `unit/<id>/<env>/private-key`:
-//! - [`KeyringStore`], the default: the OS keychain through `keyring` 3
-//!   (Secret Service on Linux, Credential Manager on Windows, Keychain on
-//!   macOS);
+//! - [`KeyringStore`], the default: the OS keychain (the Secret Service on
+//!   Linux, one D-Bus session per process; Credential Manager on Windows and
+//!   Keychain on macOS through `keyring` 3);
 //! - [`EncryptedFileStore`], opt-in for headless servers without a keychain:
 //!   one file in the data directory, Argon2id + XChaCha20-Poly1305, the
 //!   [`envelope`] the backup file uses too.
 //!
+//! A [`SecretCache`] in front of either serves one unit's run, so each of
+//! its secrets crosses to the store once.
+//!
 //! Every secret that passes through a store is registered with
 //! [`crate::logging::redact`], so it is masked should it ever reach a log line.
 
+mod cache;
 pub mod envelope;
 mod file;
 mod keychain;
@@ -32,6 +36,7 @@ use zeroize::Zeroize;
 use crate::i18n::{Localized, isolate, ltr};
 use crate::paths::DataDir;
 
+pub use cache::SecretCache;
 pub use file::EncryptedFileStore;
 pub use keychain::KeyringStore;
 #[cfg(any(test, feature = "test-support"))]
