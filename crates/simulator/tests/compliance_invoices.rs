@@ -89,6 +89,10 @@ async fn wrong_hash_wrong_vat_wrong_key_and_no_auth_are_refused() {
     let codes: Vec<&str> = body["validationResults"]["errorMessages"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["certificate-permissions"], "{body}");
     assert_eq!(body["reportingStatus"], "NOT_REPORTED");
+    // The sample was issued long ago: BR-KSA-98 exactly as ZATCA words it.
+    let reported = sample("api-examples/reporting.03.202-Reported.json").unwrap();
+    let late = reported["validationResults"]["warningMessages"].as_array().unwrap().iter().find(|w| w["code"] == "BR-KSA-98").unwrap();
+    assert_eq!(body["validationResults"]["warningMessages"], json!([late]), "{body}");
 
     // Right VAT, but the API body's hash is wrong, then a key that is not the CCSID's.
     let otp = s.sim.admin().mint_otp(Environment::Local, VAT, OtpPurpose::Onboard).unwrap();
