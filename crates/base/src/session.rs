@@ -12,8 +12,11 @@ use crate::store::{Store, StoreError};
 
 /// An open data folder: store, secrets and the environment to work in.
 pub struct Session {
+    /// Where the database, the logs and the secrets file live.
     pub data_dir: DataDir,
+    /// The SQLite store in `data_dir`.
     pub store: Store,
+    /// The keychain or the encrypted file, as the user chose.
     pub secrets: Box<dyn SecretStore>,
     /// The saved environment, unless the caller chose another.
     pub environment: Environment,
@@ -25,12 +28,16 @@ impl std::fmt::Debug for Session {
     }
 }
 
+/// Why a session could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
+    /// No data folder could be found or made.
     #[error(transparent)]
     DataDir(#[from] DataDirError),
+    /// The database could not be opened (it is left untouched).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The secret store could not be opened.
     #[error(transparent)]
     Secrets(#[from] SecretError),
 }

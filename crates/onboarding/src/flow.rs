@@ -45,6 +45,7 @@ pub enum Progress {
     Preflight(PreflightReport),
     /// A renewal's new key is stored and recorded; nothing is sent yet.
     RenewalKeyReady { label: Localized },
+    /// The run entered `step` (its record is written first).
     Step { step: Step, label: Localized },
     /// One compliance document submitted: `done` of `total` now passed.
     Document { document: String, done: usize, total: usize, skipped: bool },

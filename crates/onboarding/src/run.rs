@@ -22,7 +22,9 @@ use crate::probe;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Purpose {
+    /// A new unit: compliance CSID, compliance checks, production CSID.
     Onboard,
+    /// A new key and production CSID for an onboarded unit.
     Renew,
 }
 
@@ -30,6 +32,7 @@ pub enum Purpose {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resume {
+    /// What the stopped run was doing.
     pub purpose: Purpose,
     /// It goes on with an OTP call: the stop came before a CSID was issued.
     pub needs_otp: bool,
@@ -72,22 +75,29 @@ pub struct RunRequest<'a> {
     pub purpose: Purpose,
     /// Empty when resuming a run that no longer needs it.
     pub otp_text: &'a str,
+    /// When and where the user says the OTP was generated.
     pub answers: OtpAnswers,
+    /// The pre-flight questions the user chose to go ahead despite.
     pub overrides: Overrides,
+    /// Whether to probe the gateway or use a verdict already had.
     pub probe: Probe<'a>,
 }
 
+/// How a run ended.
 #[derive(Debug)]
 pub enum RunOutcome {
+    /// The production CSID is stored.
     Issued(Issued),
     /// No unit has that id or common name.
     UnknownUnit(Localized),
+    /// Stopped: why, and how the unit goes on.
     Failed(Failure),
 }
 
 /// Why a run stopped, in plain words, and how the unit goes on.
 #[derive(Debug)]
 pub struct Failure {
+    /// What stopped the flow.
     pub error: FlowError,
     /// An Invalid-OTP is diagnosed from the journal's evidence.
     pub explanation: Explanation,
@@ -151,7 +161,10 @@ pub async fn run(store: &Store, secrets: &dyn SecretStore, client: &FatooraClien
     match result {
         Ok(issued) => RunOutcome::Issued(issued),
         Err(error) => {
-            tracing::warn!(unit = %unit.id, %environment, code = ?error.zatca_code(), "onboarding stopped: {error}");
+            // A unit already onboarded is no failure: batch meets many.
+            if !matches!(error, FlowError::AlreadyIssued { .. }) {
+                tracing::warn!(unit = %unit.id, %environment, code = ?error.zatca_code(), "onboarding stopped: {error}");
+            }
             RunOutcome::Failed(failure(store, &unit.id, environment, error))
         }
     }

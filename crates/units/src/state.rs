@@ -143,6 +143,7 @@ pub struct RecordedFailure {
     /// Whether the request may have reached the gateway, as
     /// `fatoora_onboarding::client::Reach` names it (`not-sent`, …).
     pub reach: String,
+    /// What the user was told.
     pub explanation: RecordedExplanation,
 }
 
@@ -150,10 +151,13 @@ pub struct RecordedFailure {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordedExplanation {
+    /// What happened, in plain words.
     #[serde(with = "LocalizedText")]
     pub what_happened: Localized,
+    /// What to do next.
     #[serde(with = "LocalizedText")]
     pub next_step: Localized,
+    /// Sending the same request again, unchanged, could succeed.
     pub retry_may_help: bool,
 }
 
