@@ -1,5 +1,6 @@
 //! The desktop shell: one window, and commands that hand the web UI what the
 //! library crates compute. No domain logic lives here.
+#![cfg_attr(all(not(test), target_os = "linux"), deny(unused_crate_dependencies))]
 
 mod commands;
 mod custody;
@@ -94,6 +95,7 @@ fn paint_tiles_on_the_cpu() {
     if std::env::var_os(SKIA_CPU).is_none() {
         // SAFETY: called first thing from main, before Tauri, GTK or any
         // other thread exists, so nothing reads the environment concurrently.
+        #[allow(unsafe_code)]
         unsafe { std::env::set_var(SKIA_CPU, "1") };
     }
 }

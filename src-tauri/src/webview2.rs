@@ -33,6 +33,7 @@ pub fn require_runtime() {
     let wide = |s: &str| s.encode_utf16().chain(Some(0)).collect::<Vec<u16>>();
     // SAFETY: both strings are NUL-terminated UTF-16 that outlive the call;
     // a null owner window is allowed.
+    #[allow(unsafe_code)]
     unsafe { MessageBoxW(std::ptr::null_mut(), wide(&text).as_ptr(), wide("Fatoora Onboard").as_ptr(), MB_OK | MB_ICONERROR) };
     std::process::exit(3);
 }

@@ -1,6 +1,7 @@
 //! The domain of Fatoora Onboard, free of any UI: the FATOORA environments,
 //! validated values, storage and secret custody. The Tauri app and the CLI are
 //! thin shells over this crate and its siblings.
+#![cfg_attr(all(not(test), target_os = "linux"), deny(unused_crate_dependencies))]
 
 pub mod environment;
 pub mod i18n;

@@ -10,6 +10,7 @@
 //!   name, or a warning on each row that differs.
 //! - [`fleet`]: taxpayers → units → per-environment credentials, each with
 //!   its state (CSR ready … issued, expiring, expired).
+#![cfg_attr(all(not(test), target_os = "linux"), deny(unused_crate_dependencies))]
 
 pub mod expiry;
 pub mod fleet;

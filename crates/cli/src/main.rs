@@ -1,5 +1,6 @@
 //! `fatoora-onboard`: the command-line shell over the same core functions the
 //! desktop app calls. Argument handling only; the work happens in the crates.
+#![cfg_attr(all(not(test), target_os = "linux"), deny(unused_crate_dependencies))]
 
 mod commands;
 

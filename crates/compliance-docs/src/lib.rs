@@ -25,6 +25,7 @@
 //!
 //! Checking is [`verify_signed_document`]; it shares nothing with the
 //! simulator's own verifier on purpose.
+#![cfg_attr(all(not(test), target_os = "linux"), deny(unused_crate_dependencies))]
 
 pub mod credentials;
 pub mod document;

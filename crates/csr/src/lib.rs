@@ -11,6 +11,7 @@
 //! let body = csr.to_base64_pem(); // what POST /compliance takes
 //! # Ok(()) }
 //! ```
+#![cfg_attr(all(not(test), target_os = "linux"), deny(unused_crate_dependencies))]
 
 mod build;
 mod key;

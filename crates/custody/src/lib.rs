@@ -9,6 +9,10 @@
 //! file look the same to the AEAD and are refused before anything is
 //! written. The envelope is fatoora-base's (`secrets::envelope`), shared
 //! with the encrypted secrets file.
+#![cfg_attr(all(not(test), target_os = "linux"), deny(unused_crate_dependencies))]
+
+// Depended on for its `encryption` feature, which k256's re-export uses.
+use pkcs8 as _;
 
 mod backup;
 mod error;

@@ -5,6 +5,7 @@
 //! their findings into one verdict in English and Arabic, and reports in
 //! JSON, text and self-contained HTML. Used by the GUI (live progress),
 //! the onboarding pre-flight ([`preflight`]) and `fatoora-onboard diagnose`.
+#![cfg_attr(all(not(test), target_os = "linux"), deny(unused_crate_dependencies))]
 
 mod dns;
 mod engine;

@@ -275,6 +275,7 @@ fn read_system_proxy() -> Option<SystemProxy> {
     let number = |key: CFStringRef| proxies.find(key).and_then(|v| v.downcast::<CFNumber>()).and_then(|n| n.to_i32());
     let text = |key: CFStringRef| proxies.find(key).and_then(|v| v.downcast::<CFString>()).map(|s| s.to_string());
     // SAFETY: the schema keys are constant CFStrings exported by the framework.
+    #[allow(unsafe_code)]
     let values = unsafe {
         let exceptions = proxies
             .find(kSCPropNetProxiesExceptionsList)

@@ -3,6 +3,7 @@
 //! CCSID → compliance checks → PCSID flow with renewal, the one run the CLI,
 //! the app and batch start it through, and the evidence pack for ZATCA
 //! support.
+#![cfg_attr(all(not(test), target_os = "linux"), deny(unused_crate_dependencies))]
 
 pub mod catalogue;
 pub mod client;

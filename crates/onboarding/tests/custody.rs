@@ -19,6 +19,7 @@ use support::*;
 async fn otps_and_secrets_never_reach_the_log() {
     // Everything this crate and its HTTP stack log, at every level.
     // SAFETY: set before any thread of this test reads the environment.
+    #[allow(unsafe_code)]
     unsafe { std::env::set_var(fatoora_base::logging::LOG_VAR, "trace") };
     let lab = lab().await;
     let log_dir = lab.dir.path().join("logs");

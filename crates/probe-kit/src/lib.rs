@@ -4,6 +4,7 @@
 //! its JSON and for `fatoora-onboard diagnose --json` run on a server
 //! ([`import`]), and the comparison of a laptop's run with the server's,
 //! in English and Arabic, with an HTML report holding both ([`compare`]).
+#![cfg_attr(all(not(test), target_os = "linux"), deny(unused_crate_dependencies))]
 
 pub mod compare;
 pub mod import;

@@ -15,6 +15,7 @@
 //! let otp = running.admin().mint_otp(Environment::Local, "399999999900003", OtpPurpose::Onboard)?;
 //! # let _ = (base, otp); Ok(()) }
 //! ```
+#![cfg_attr(all(not(test), target_os = "linux"), deny(unused_crate_dependencies))]
 
 mod admin;
 mod bodies;

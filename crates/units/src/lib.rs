@@ -12,6 +12,7 @@
 //! and CSIDs), which onboarding writes and custody, batch and the app read.
 //! The tables' migrations live with the store's (`fatoora_base::store`),
 //! which applies them in one numbered sequence for every crate.
+#![cfg_attr(all(not(test), target_os = "linux"), deny(unused_crate_dependencies))]
 
 use fatoora_base::secrets::{SecretError, SecretName, SecretStore, Sensitive};
 use fatoora_base::store::StoreError;

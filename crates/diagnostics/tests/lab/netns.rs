@@ -74,6 +74,7 @@ struct TunRequest {
 /// A TUN device named `name` in `namespace` (IP packets, no extra header),
 /// non-blocking, ready for the runtime to read. It lives as long as the
 /// returned file.
+#[allow(unsafe_code)] // the TUN ioctl and handing its descriptor to tokio; see SAFETY below
 fn tun(namespace: &Netns, name: &str) -> Result<AsyncFd<File>, String> {
     let mut request = TunRequest { name: [0; libc::IFNAMSIZ], flags: (libc::IFF_TUN | libc::IFF_NO_PI) as libc::c_short, _rest: [0; 22] };
     request.name[..name.len()].copy_from_slice(name.as_bytes());
