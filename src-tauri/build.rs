@@ -10,11 +10,13 @@ fn main() {
         "check_unit",
         "save_unit",
         "list_units",
+        "delete_unit",
         // onboarding
         "onboarding_setup",
         "run_onboarding",
         "onboarding_support_message",
         "start_rehearsal",
+        "rehearsal_otp",
         // fleet
         "fleet_overview",
         "expiry_reminders",

@@ -28,11 +28,13 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         units::check_unit,
         units::save_unit,
         units::list_units,
+        units::delete_unit,
         // onboarding
         onboarding::onboarding_setup,
         onboarding::run_onboarding,
         onboarding::onboarding_support_message,
         rehearsal::start_rehearsal,
+        rehearsal::rehearsal_otp,
         // fleet
         fleet::fleet_overview,
         expiry::expiry_reminders,

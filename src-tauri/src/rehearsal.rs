@@ -10,6 +10,7 @@ use serde::Serialize;
 use specta::Type;
 use tauri::State;
 
+use crate::onboarding::Purpose;
 use crate::shell::{CommandError, LocalizedText, OtpPurpose, Shell, command_error};
 
 /// The rehearsal's demo unit and the simulator's OTP for it.
@@ -34,15 +35,7 @@ const DEMO_UNIT_PREFIX: &str = "REHEARSAL-";
 #[tauri::command]
 #[specta::specta]
 pub async fn start_rehearsal(shell: State<'_, Shell>) -> Result<Rehearsal, CommandError> {
-    let environment = shell.with_store(|store| store.environment())?;
-    if environment != Environment::Local {
-        return Err(CommandError {
-            message: LocalizedText {
-                en: "The rehearsal runs only in the local environment (the bundled simulator); switch to it in Settings.".into(),
-                ar: "التجربة متاحة في البيئة المحلية (المحاكي المدمج) فقط؛ انتقل إليها من الإعدادات.".into(),
-            },
-        });
-    }
+    refuse_outside_local(&shell)?;
     let local = shell.local_gateway().await?;
     let data_dir = shell.data_dir()?.clone();
     let unit = tauri::async_runtime::spawn_blocking(move || demo_unit(&data_dir))
@@ -50,6 +43,35 @@ pub async fn start_rehearsal(shell: State<'_, Shell>) -> Result<Rehearsal, Comma
         .map_err(|error| CommandError { message: LocalizedText { en: error.to_string(), ar: error.to_string() } })??;
     let demo_otp = local.mint_otp(Environment::Local, DEMO_VAT, OtpPurpose::Onboard).await?;
     Ok(Rehearsal { unit_id: unit.0, common_name: unit.1, vat_number: DEMO_VAT.to_owned(), demo_otp })
+}
+
+/// A rehearsal OTP for one of the user's own units: what the FATOORA
+/// portal's tile for `purpose` would give its taxpayer, minted by the local
+/// simulator for the unit's VAT number. In `local` only; like
+/// [`start_rehearsal`]'s, the OTP is the simulator's and worthless anywhere else.
+#[tauri::command]
+#[specta::specta]
+pub async fn rehearsal_otp(shell: State<'_, Shell>, unit_id: String, purpose: Purpose) -> Result<String, CommandError> {
+    refuse_outside_local(&shell)?;
+    let vat = shell.with_store(|store| Ok(units::find_unit(store, &unit_id)))?.map_err(|error| command_error(error.explain()))?.profile.vat_number;
+    let purpose = match purpose {
+        Purpose::Onboard => OtpPurpose::Onboard,
+        Purpose::Renew => OtpPurpose::Renew,
+    };
+    shell.local_gateway().await?.mint_otp(Environment::Local, &vat, purpose).await
+}
+
+/// Rehearsal OTPs come from the bundled simulator: real ones only from ZATCA's portal.
+fn refuse_outside_local(shell: &Shell) -> Result<(), CommandError> {
+    if shell.with_store(|store| store.environment())? == Environment::Local {
+        return Ok(());
+    }
+    Err(CommandError {
+        message: LocalizedText {
+            en: "Rehearsal OTPs come from the bundled simulator, so they exist only in the local environment. Here, generate the OTP in ZATCA's FATOORA portal, or switch to local in Settings to rehearse.".into(),
+            ar: "رموز التحقق التجريبية يصدرها المحاكي المدمج، فهي متاحة في البيئة المحلية فقط. أنشئ رمز التحقق هنا من بوابة «فاتورة» التابعة للهيئة، أو انتقل إلى البيئة المحلية من الإعدادات للتجربة.".into(),
+        },
+    })
 }
 
 /// A demo unit not onboarded yet, or a new one.

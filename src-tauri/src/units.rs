@@ -6,15 +6,16 @@
 use base64::Engine;
 use fatoora_base::secrets::SecretStore;
 use fatoora_base::values::{Field, FieldError, Severity};
-use fatoora_base::{Environment, Session, Store};
-use fatoora_units::{self as units, KeyChoice, Unit, UnitError};
+use fatoora_base::{Environment, Localized, Session, Store};
+use fatoora_units::state::{self, OnboardingState};
+use fatoora_units::{self as units, KeyChoice, Unit, UnitError, removal};
 use fatoora_csr::{PreviewLine, UnitProfile, layout};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
 
 use crate::commands::EnvironmentInfo;
-use crate::shell::{CommandError, LocalizedText, Shell};
+use crate::shell::{CommandError, LocalizedText, Shell, command_error};
 
 /// What the user typed; the environment is always the active one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Type)]
@@ -162,10 +163,46 @@ pub struct UnitSummary {
     pub csr: Option<CsrText>,
     /// A CSR exists in the active environment and no CSID was issued for its key yet.
     pub awaiting_otp: bool,
+    /// What the unit has in each environment where it has a key.
+    pub environments: Vec<UnitInEnvironment>,
+    /// Why the unit cannot be deleted (a CSID issued, or perhaps issued);
+    /// `None`: it can be, with its keys.
+    pub kept_because: Option<LocalizedText>,
+}
+
+/// A saved unit's key, CSR and onboarding in one environment (public parts only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct UnitInEnvironment {
+    pub environment: EnvironmentInfo,
+    /// SHA-256 of the public key, hex: tells keys apart, reveals nothing.
+    pub public_key_sha256: String,
+    pub csr: Option<CsrText>,
+    pub csr_created_at: Option<String>,
+    pub csid_issued_at: Option<String>,
+    /// Where onboarding stands here, when it began.
+    pub step: Option<LocalizedText>,
+    /// RFC 3339: the production CSID's expiry, once issued.
+    pub expires_at: Option<String>,
 }
 
 impl UnitSummary {
-    fn of(unit: Unit, environment: Environment) -> Self {
+    fn of(unit: Unit, environment: Environment, records: &[OnboardingState], kept_because: Option<Localized>) -> Self {
+        let environments = unit
+            .keys
+            .iter()
+            .map(|key| {
+                let record = records.iter().find(|r| r.unit_id == unit.id && r.environment == key.environment);
+                UnitInEnvironment {
+                    environment: key.environment.into(),
+                    public_key_sha256: key.public_key_sha256.clone(),
+                    csr: key.csr_pem.clone().map(CsrText::from_pem),
+                    csr_created_at: key.csr_created_at.clone(),
+                    csid_issued_at: key.csid_issued_at.clone(),
+                    step: record.map(|r| r.step.label().into()),
+                    expires_at: record.and_then(|r| r.pcsid_expires_at).map(|at| at.to_rfc3339()),
+                }
+            })
+            .collect();
         let record = unit.keys.into_iter().find(|key| key.environment == environment);
         let awaiting_otp = record.as_ref().is_some_and(|r| r.csr_pem.is_some() && r.csid_issued_at.is_none());
         Self {
@@ -175,8 +212,17 @@ impl UnitSummary {
             vat_number: unit.profile.vat_number,
             csr: record.and_then(|r| r.csr_pem).map(CsrText::from_pem),
             awaiting_otp,
+            environments,
+            kept_because: kept_because.map(Into::into),
         }
     }
+}
+
+/// The unit [`delete_unit`] deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct DeletedUnit {
+    pub unit_id: String,
+    pub common_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
@@ -211,16 +257,40 @@ pub fn save_unit(form: UnitForm, key: KeyAction) -> Result<SavedUnit, CommandErr
     save(&mut store, secrets.as_ref(), &form, key)
 }
 
-/// The saved units, with their CSR in the active environment.
+/// The saved units, with their CSR in the active environment and what
+/// they have in every environment.
 #[tauri::command]
 #[specta::specta]
 pub fn list_units(shell: State<'_, Shell>) -> Result<Vec<UnitSummary>, CommandError> {
-    let (environment, units) = shell.with_store(|store| {
-        let environment = store.environment()?;
-        Ok((environment, units::list_units(store)))
-    })?;
-    let units = units.map_err(unit_error)?;
-    Ok(units.into_iter().map(|unit| UnitSummary::of(unit, environment)).collect())
+    shell.with_store(|store| Ok(summaries(store)))?.map_err(unit_error)
+}
+
+/// Deletes a unit that ZATCA has issued no CSID in any environment, with its
+/// keys (from the secret store too); its onboarding journal stays, as
+/// support's evidence (see `fatoora_units::removal`). The UI asks first.
+#[tauri::command]
+#[specta::specta]
+pub fn delete_unit(shell: State<'_, Shell>, unit_id: String) -> Result<DeletedUnit, CommandError> {
+    // The deletion is one transaction, which needs its own connection.
+    let Session { mut store, secrets, .. } = Session::open(shell.data_dir()?)?;
+    remove(&mut store, secrets.as_ref(), &unit_id)
+}
+
+fn remove(store: &mut Store, secrets: &dyn SecretStore, unit_id: &str) -> Result<DeletedUnit, CommandError> {
+    let removed = removal::delete_unit(store, secrets, unit_id).map_err(|error| command_error(error.explain()))?;
+    Ok(DeletedUnit { unit_id: removed.unit_id, common_name: removed.common_name })
+}
+
+fn summaries(store: &Store) -> Result<Vec<UnitSummary>, UnitError> {
+    let environment = store.environment()?;
+    let records = state::all(store.connection())?;
+    units::list_units(store)?
+        .into_iter()
+        .map(|unit| {
+            let kept = removal::deletion_blocker(store.connection(), &unit.id, &unit.profile.common_name)?;
+            Ok(UnitSummary::of(unit, environment, &records, kept.map(|refusal| refusal.explain())))
+        })
+        .collect()
 }
 
 fn check(form: &UnitForm, environment: Environment) -> UnitCheck {
@@ -330,7 +400,7 @@ mod tests {
         let name: SecretName = units::key_name(&saved.unit_id, Environment::Local).unwrap();
         let key_pem = String::from_utf8(secrets.get(&name).unwrap().expect("the key is in the secret store").expose().to_vec()).unwrap();
         let key_body: String = key_pem.lines().filter(|line| !line.starts_with("-----")).collect();
-        let listed: Vec<UnitSummary> = units::list_units(&store).unwrap().into_iter().map(|u| UnitSummary::of(u, Environment::Local)).collect();
+        let listed = summaries(&store).unwrap();
         let payloads = [serde_json::to_string(&saved).unwrap(), serde_json::to_string(&listed).unwrap()];
         for payload in &payloads {
             for line in key_pem.lines().filter(|line| !line.starts_with("-----")) {
@@ -394,6 +464,35 @@ mod tests {
         assert!(refused.message.en.contains("renewal"), "{}", refused.message.en);
         assert!(!refused.message.ar.is_empty());
         assert_eq!(secrets.get(&name).unwrap().unwrap().expose(), &kept, "the issued key is untouched");
+    }
+
+    #[test]
+    fn a_unit_without_a_csid_is_deleted_with_its_key_and_one_with_a_csid_says_why_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&DataDir::at(dir.path())).unwrap();
+        let secrets = MemorySecretStore::default();
+        let first = save(&mut store, &secrets, &good_form(), KeyAction::New).unwrap();
+        let other = UnitForm { common_name: "TST-886431145-399999999900003-2".into(), ..good_form() };
+        let second = save(&mut store, &secrets, &other, KeyAction::New).unwrap();
+        let listed = summaries(&store).unwrap();
+        assert!(listed.iter().all(|unit| unit.kept_because.is_none()), "no CSID yet: both can go");
+        let environments = &listed[0].environments;
+        assert_eq!((environments.len(), environments[0].environment.id.as_str()), (1, "local"));
+        assert_eq!(environments[0].public_key_sha256.len(), 64);
+        assert!(environments[0].csr.is_some() && environments[0].step.is_none());
+
+        let record = units::find_unit(&store, &second.unit_id).unwrap().keys.remove(0);
+        assert!(units::mark_csid_issued(&store, &second.unit_id, Environment::Local, &record.public_key_sha256).unwrap());
+        let kept = summaries(&store).unwrap().into_iter().find(|unit| unit.id == second.unit_id).unwrap().kept_because.expect("a reason");
+        assert!(kept.en.contains("cannot be deleted") && kept.ar.contains("لا يمكن حذف"), "{kept:?}");
+        let refused = remove(&mut store, &secrets, &second.unit_id).unwrap_err();
+        assert_eq!(refused.message, kept);
+
+        let name = units::key_name(&first.unit_id, Environment::Local).unwrap();
+        let deleted = remove(&mut store, &secrets, &first.unit_id).unwrap();
+        assert_eq!(deleted.common_name, good_form().common_name);
+        assert!(secrets.get(&name).unwrap().is_none(), "its key left the secret store");
+        assert_eq!(summaries(&store).unwrap().iter().map(|unit| unit.id.as_str()).collect::<Vec<_>>(), [second.unit_id.as_str()]);
     }
 
     #[test]

@@ -9,7 +9,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import OUTPUT, WAIT_SECONDS, app_database, shown_now
+from conftest import OUTPUT, WAIT_SECONDS, app_database, require, shown_now
+from test_settings import keychain_secret
 
 GOOD = {
     "organizationName": "Maximum Speed Tech Supply LTD",
@@ -187,7 +188,12 @@ def test_keyboard_only_from_home_to_a_saved_unit_then_reuse_or_replace_its_key(h
     assert KEYBOARD_UNIT["commonName"] in home.find_element(By.ID, "units-list").text
     home.save_screenshot(str(OUTPUT / "units-keyboard-saved-en.png"))
 
-    # The same unit again: the form asks whether to reuse or replace its key.
+    # The same unit again: "Change this unit or its key" brings the form back,
+    # which asks whether to reuse or replace its key.
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: focused(d) == "unit-saved-title")
+    home.execute_script("document.getElementById('unit-edit').focus()")
+    press(home, Keys.ENTER)
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: focused(d) == "unit-organizationName")
     home.execute_script("document.getElementById('units-back').focus()")
     fill_with_the_keyboard(home, KEYBOARD_UNIT)
     choice = home.find_element(By.ID, "unit-key-choice")
@@ -226,3 +232,101 @@ def test_the_arabic_serial_hint_keeps_the_example_left_to_right(home):
         example,
     )
     assert left < right
+
+
+def save_unit(driver, data_dir, common_name: str) -> str:
+    """Fills the form with GOOD under `common_name`, saves, and returns the unit's id."""
+    open_units(driver)
+    for field, value in dict(GOOD, commonName=common_name, vatNumber=GOOD_VAT).items():
+        type_into(driver, field, value)
+    WebDriverWait(driver, WAIT_SECONDS).until(lambda d: common_name in d.find_element(By.ID, "csr-preview").text)
+    driver.find_element(By.ID, "unit-save").click()
+    driver.find_element(By.ID, "unit-saved")
+    with app_database(data_dir) as db:
+        (unit_id,) = db.execute("SELECT id FROM units WHERE common_name = ?", (common_name,)).fetchone()
+    return unit_id
+
+
+def test_the_saved_outcome_comes_first_then_the_next_step_opens_the_wizard_on_the_unit(home, data_dir):
+    unit_id = save_unit(home, data_dir, "TST-OUTCOME-399999999900003")
+    # The outcome first, with the keyboard there: success and CSR, no form, no "already has a key".
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: focused(d) == "unit-saved-title")
+    assert "TST-OUTCOME-399999999900003 is saved" in home.find_element(By.ID, "unit-saved-title").text
+    assert not shown_now(home, "#unit-form") and not shown_now(home, "#unit-key-choice")
+    top = home.execute_script("return document.getElementById('unit-saved').getBoundingClientRect().top")
+    assert 0 <= top < home.execute_script("return window.innerHeight / 2"), top
+    assert home.find_element(By.ID, "csr-pem").get_attribute("value").startswith("-----BEGIN CERTIFICATE REQUEST-----")
+    home.save_screenshot(str(OUTPUT / "units-outcome-en.png"))
+
+    home.find_element(By.ID, "unit-onboard").click()
+    otp_for = home.find_element(By.CSS_SELECTOR, "#otp-form .note")
+    assert "TST-OUTCOME-399999999900003" in otp_for.text, otp_for.text
+    assert home.find_element(By.ID, "otp-input")
+    with app_database(data_dir) as db:
+        assert db.execute("SELECT count(*) FROM units WHERE id = ?", (unit_id,)).fetchone() == (1,)
+
+
+def open_details(driver, unit_id: str):
+    driver.find_element(By.ID, f"unit-{unit_id}-open").click()
+    return driver.find_element(By.ID, f"unit-{unit_id}-details")
+
+
+def test_a_saved_unit_opens_and_one_without_a_csid_is_deleted_with_its_key(home, data_dir):
+    common_name = "TST-DELETE-ME-399999999900003"
+    unit_id = save_unit(home, data_dir, common_name)
+    key_name = f"unit/{unit_id}/local/private-key"
+    require(keychain_secret(key_name) is not None, "the key is in the Secret Service (scripts/with-secret-service.sh)")
+    saved_pem = home.find_element(By.ID, "csr-pem").get_attribute("value")
+
+    details = open_details(home, unit_id)
+    local = details.find_element(By.CSS_SELECTOR, "section[data-environment=local]")
+    with app_database(data_dir) as db:
+        (fingerprint,) = db.execute("SELECT public_key_sha256 FROM unit_keys WHERE unit_id = ?", (unit_id,)).fetchone()
+    assert local.find_element(By.CSS_SELECTOR, ".fingerprint").text == fingerprint
+    assert "not started" in local.find_element(By.CSS_SELECTOR, "dd[data-step]").text
+    assert home.find_element(By.ID, f"unit-{unit_id}-local-csr-pem").get_attribute("value") == saved_pem
+    assert home.find_element(By.ID, f"unit-{unit_id}-onboard").text == "Onboard this unit"
+
+    # Delete asks first, naming the unit; "Keep it" keeps it.
+    home.find_element(By.ID, f"unit-{unit_id}-delete").click()
+    confirm = home.find_element(By.ID, f"unit-{unit_id}-confirm")
+    assert f"Delete {common_name}?" in confirm.text and "cannot be undone" in confirm.text
+    assert focused(home) == f"unit-{unit_id}-delete-no"
+    home.execute_script("arguments[0].scrollIntoView({ block: 'center' })", confirm)
+    home.save_screenshot(str(OUTPUT / "units-delete-confirm-en.png"))
+    home.find_element(By.ID, f"unit-{unit_id}-delete-no").click()
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: focused(d) == f"unit-{unit_id}-delete")
+    assert keychain_secret(key_name) is not None
+
+    home.find_element(By.ID, f"unit-{unit_id}-delete").click()
+    yes = home.find_element(By.ID, f"unit-{unit_id}-delete-yes")
+    assert yes.text == f"Delete {common_name}"
+    yes.click()
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: focused(d) == "unit-deleted")
+    assert home.find_element(By.ID, "unit-deleted").text == f"{common_name} was deleted, with its keys."
+    assert not shown_now(home, f"li[data-unit-id='{unit_id}']")
+    with app_database(data_dir) as db:
+        assert db.execute("SELECT count(*) FROM units WHERE id = ?", (unit_id,)).fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM unit_keys WHERE unit_id = ?", (unit_id,)).fetchone() == (0,)
+    assert keychain_secret(key_name) is None, "the key left the keychain"
+
+
+def test_a_unit_with_an_issued_csid_says_why_it_cannot_be_deleted_in_both_languages(home, data_dir):
+    unit_id = save_unit(home, data_dir, "TST-ISSUED-399999999900003")
+    with app_database(data_dir, writable=True) as db:
+        db.execute("UPDATE unit_keys SET csid_issued_at = '2026-01-02T03:04:05.000Z' WHERE unit_id = ?", (unit_id,))
+    home.find_element(By.ID, "units-back").click()
+    open_units(home)
+    details = open_details(home, unit_id)
+    kept = home.find_element(By.ID, f"unit-{unit_id}-kept").text
+    assert "cannot be deleted" in kept and "Nothing was deleted" in kept, kept
+    assert not shown_now(home, f"#unit-{unit_id}-delete")
+    assert "CSID issued" in details.find_element(By.CSS_SELECTOR, "section[data-environment=local] dd[data-step]").text
+
+    home.find_element(By.ID, "language-switch").click()
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: d.execute_script("return document.documentElement.dir") == "rtl")
+    kept = home.find_element(By.ID, f"unit-{unit_id}-kept").text
+    assert "لا يمكن حذف" in kept, kept
+    assert "صدر معرّف الختم التشفيري" in details.text
+    home.execute_script("arguments[0].scrollIntoView({ block: 'center' })", details)
+    home.save_screenshot(str(OUTPUT / "units-kept-ar.png"))

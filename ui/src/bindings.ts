@@ -18,8 +18,17 @@ export const commands = {
 	checkUnit: (form: UnitForm) => typedError<UnitCheck_Serialize, CommandError>(__TAURI_INVOKE("check_unit", { form })),
 	/**  Saves the unit, generates its key into the secret store and its CSR. */
 	saveUnit: (form: UnitForm, key: KeyAction) => typedError<SavedUnit, CommandError>(__TAURI_INVOKE("save_unit", { form, key })),
-	/**  The saved units, with their CSR in the active environment. */
+	/**
+	 *  The saved units, with their CSR in the active environment and what
+	 *  they have in every environment.
+	 */
 	listUnits: () => typedError<UnitSummary_Serialize[], CommandError>(__TAURI_INVOKE("list_units")),
+	/**
+	 *  Deletes a unit that ZATCA has issued no CSID in any environment, with its
+	 *  keys (from the secret store too); its onboarding journal stays, as
+	 *  support's evidence (see `fatoora_units::removal`). The UI asks first.
+	 */
+	deleteUnit: (unitId: string) => typedError<DeletedUnit, CommandError>(__TAURI_INVOKE("delete_unit", { unitId })),
 	/**  The units and their onboarding records in the active environment. */
 	onboardingSetup: () => typedError<OnboardingSetup_Serialize, CommandError>(__TAURI_INVOKE("onboarding_setup")),
 	/**
@@ -41,6 +50,13 @@ export const commands = {
 	 *  the simulator's, worthless anywhere else, and the UI says so.
 	 */
 	startRehearsal: () => typedError<Rehearsal, CommandError>(__TAURI_INVOKE("start_rehearsal")),
+	/**
+	 *  A rehearsal OTP for one of the user's own units: what the FATOORA
+	 *  portal's tile for `purpose` would give its taxpayer, minted by the local
+	 *  simulator for the unit's VAT number. In `local` only; like
+	 *  [`start_rehearsal`]'s, the OTP is the simulator's and worthless anywhere else.
+	 */
+	rehearsalOtp: (unitId: string, purpose: Purpose) => typedError<string, CommandError>(__TAURI_INVOKE("rehearsal_otp", { unitId, purpose })),
 	/**  Taxpayers → units → credentials per environment, with each state. */
 	fleetOverview: () => typedError<FleetOverview_Serialize, CommandError>(__TAURI_INVOKE("fleet_overview")),
 	/**
@@ -329,6 +345,11 @@ export type CustodySetup_Deserialize = {
 	backup_path: string,
 	/**  Where exports go unless the user types another folder. */
 	exports_folder: string,
+	/**
+	 *  Units on this computer now: a restore replaces them, so the UI asks
+	 *  first, and only then.
+	 */
+	units_here: number,
 	min_passphrase_chars: number,
 	exportable: ExportableUnit_Deserialize[],
 	/**  Shown before any export: what these files allow. */
@@ -341,10 +362,21 @@ export type CustodySetup_Serialize = {
 	backup_path: string,
 	/**  Where exports go unless the user types another folder. */
 	exports_folder: string,
+	/**
+	 *  Units on this computer now: a restore replaces them, so the UI asks
+	 *  first, and only then.
+	 */
+	units_here: number,
 	min_passphrase_chars: number,
 	exportable: ExportableUnit_Serialize[],
 	/**  Shown before any export: what these files allow. */
 	export_warning: LocalizedText,
+};
+
+/**  The unit [`delete_unit`] deleted. */
+export type DeletedUnit = {
+	unit_id: string,
+	common_name: string,
 };
 
 /**  What the user chose on the screen. */
@@ -1029,6 +1061,37 @@ export type UnitForm = {
 	businessCategory: string,
 };
 
+/**  A saved unit's key, CSR and onboarding in one environment (public parts only). */
+export type UnitInEnvironment = UnitInEnvironment_Serialize | UnitInEnvironment_Deserialize;
+
+/**  A saved unit's key, CSR and onboarding in one environment (public parts only). */
+export type UnitInEnvironment_Deserialize = {
+	environment: EnvironmentInfo,
+	/**  SHA-256 of the public key, hex: tells keys apart, reveals nothing. */
+	public_key_sha256: string,
+	csr?: CsrText | null,
+	csr_created_at?: string | null,
+	csid_issued_at?: string | null,
+	/**  Where onboarding stands here, when it began. */
+	step?: LocalizedText | null,
+	/**  RFC 3339: the production CSID's expiry, once issued. */
+	expires_at?: string | null,
+};
+
+/**  A saved unit's key, CSR and onboarding in one environment (public parts only). */
+export type UnitInEnvironment_Serialize = {
+	environment: EnvironmentInfo,
+	/**  SHA-256 of the public key, hex: tells keys apart, reveals nothing. */
+	public_key_sha256: string,
+	csr: CsrText | null,
+	csr_created_at: string | null,
+	csid_issued_at: string | null,
+	/**  Where onboarding stands here, when it began. */
+	step: LocalizedText | null,
+	/**  RFC 3339: the production CSID's expiry, once issued. */
+	expires_at: string | null,
+};
+
 export type UnitOutcome = UnitOutcome_Serialize | UnitOutcome_Deserialize;
 
 export type UnitOutcome_Deserialize = {
@@ -1068,6 +1131,13 @@ export type UnitSummary_Deserialize = {
 	csr?: CsrText | null,
 	/**  A CSR exists in the active environment and no CSID was issued for its key yet. */
 	awaiting_otp: boolean,
+	/**  What the unit has in each environment where it has a key. */
+	environments: UnitInEnvironment_Deserialize[],
+	/**
+	 *  Why the unit cannot be deleted (a CSID issued, or perhaps issued);
+	 *  `None`: it can be, with its keys.
+	 */
+	kept_because?: LocalizedText | null,
 };
 
 export type UnitSummary_Serialize = {
@@ -1079,6 +1149,13 @@ export type UnitSummary_Serialize = {
 	csr: CsrText | null,
 	/**  A CSR exists in the active environment and no CSID was issued for its key yet. */
 	awaiting_otp: boolean,
+	/**  What the unit has in each environment where it has a key. */
+	environments: UnitInEnvironment_Serialize[],
+	/**
+	 *  Why the unit cannot be deleted (a CSID issued, or perhaps issued);
+	 *  `None`: it can be, with its keys.
+	 */
+	kept_because: LocalizedText | null,
 };
 
 export type VerdictView = {

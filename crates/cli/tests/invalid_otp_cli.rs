@@ -59,11 +59,12 @@ async fn an_otp_of_another_taxpayer_is_diagnosed_in_both_languages_and_in_the_su
     assert!(said.contains("\nمستبعد:\n- أُنشئ رمز التحقق من بوابة بيئة أخرى: بحسب ما ذُكر عند إدخاله، أُنشئ من المحاكي المحلي."), "{said}");
     // Without the tanween fath: محتملًا and محتملا are both in use.
     assert!(said.replace('\u{064B}', "").contains("\nما زال محتملا، الأرجح أولا:\n1. أُنشئ رمز التحقق من حساب مكلَّف آخر:"), "{said}");
+    // In local the simulator is the portal: its button and command, no login.
     assert!(
-        said.contains(&format!("→ Log in to the local simulator as the taxpayer whose VAT number is {VAT}, generate a new OTP under \"Onboard new solution unit/device\" and use it at once.")),
+        said.contains(&format!("→ Get a new rehearsal OTP for VAT number {VAT} under \"Onboard new solution unit/device\": in the app, the “Get a rehearsal OTP” button in the OTP step; on the command line, fatoora-onboard simulator otp --env local --vat {VAT}. Use it at once.")),
         "{said}"
     );
-    assert!(said.contains(&format!("→ سجّل الدخول إلى المحاكي المحلي بحساب المكلَّف صاحب الرقم الضريبي \u{2066}{VAT}\u{2069}")), "{said}");
+    assert!(said.contains(&format!("→ احصل على رمز تحقق تجريبي جديد للرقم الضريبي \u{2066}{VAT}\u{2069}")), "{said}");
     assert!(!holds_otp(&said, &otp), "the OTP was printed: {said}");
 
     let support = run(home, &["support-message", "--unit", COMMON_NAME]);

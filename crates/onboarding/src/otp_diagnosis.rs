@@ -416,6 +416,15 @@ fn next_step(evidence: &Evidence, top: Cause) -> Localized {
             format!("استخدم رمز التحقق الثابت للبيئة التجريبية {}: لا تقبل البيئة التجريبية غيره (SPEC.md 1.8).", ltr(fixed)),
         );
     }
+    if env == Environment::Local && top != Cause::ZatcaSide {
+        // The local simulator is the portal here: no login, one button (or one command).
+        let purpose = if matches!(evidence.endpoint, Endpoint::RenewProductionCsids) { " --purpose renew" } else { "" };
+        let command = format!("fatoora-onboard simulator otp --env local --vat {}{purpose}", evidence.csr_vat.as_deref().unwrap_or("<VAT>"));
+        return text(
+            format!("Get a new rehearsal OTP for VAT number {} under {}: in the app, the “Get a rehearsal OTP” button in the OTP step; on the command line, {command}. Use it at once.", vat.en, tile.en),
+            format!("احصل على رمز تحقق تجريبي جديد للرقم الضريبي {} من خيار {}: في التطبيق بزر «احصل على رمز تحقق تجريبي» في خطوة رمز التحقق، وفي سطر الأوامر بالأمر {}. واستخدمه فورا.", vat.ar, tile.ar, ltr(&command)),
+        );
+    }
     let fresh = match top {
         Cause::ZatcaSide => {
             return text(

@@ -164,6 +164,21 @@ pub(crate) fn portal_name(environment: Environment) -> Localized {
     }
 }
 
+/// Where to get an OTP for `environment`, as a sentence: in `local` the
+/// bundled simulator mints it (the app's button, or the CLI's command).
+fn where_to_get_otp(environment: Environment) -> Localized {
+    match environment {
+        Environment::Local => Localized::new(
+            "Get one from the local simulator: the “Get a rehearsal OTP” button in the OTP step (fatoora-onboard simulator otp on the command line).",
+            "احصل على رمز من المحاكي المحلي: زر «احصل على رمز تحقق تجريبي» في خطوة رمز التحقق (أو الأمر fatoora-onboard simulator otp في سطر الأوامر).",
+        ),
+        other => {
+            let portal = portal_name(other);
+            Localized::new(format!("Generate one in {}.", portal.en), format!("أنشئ رمزا من {}.", portal.ar))
+        }
+    }
+}
+
 /// The developer portal does not mint OTPs: everyone shares 123345
 /// (onboarding) and 123456 (renewal), SPEC.md 1.8 and 5 [V-code], so our own
 /// single-use rule must not refuse them there.
@@ -197,13 +212,16 @@ pub fn run(conn: &Connection, hasher: &OtpHasher, input: &PreflightInput<'_>) ->
             ),
             None => check(CheckId::OtpUnused, Outcome::Passed, "This OTP has not been sent before.", "لم يُرسل رمز التحقق هذا من قبل."),
             Some(earlier) => {
-                let when = earlier.started_at.format("%Y-%m-%d %H:%M UTC");
+                // Riyadh time, as the app shows every time (expiry too); Saudi
+                // Arabia keeps UTC+3 all year.
+                let riyadh = chrono::FixedOffset::east_opt(3 * 3600).expect("in range");
+                let when = earlier.started_at.with_timezone(&riyadh).format("%Y-%m-%d %H:%M");
                 check(
                     CheckId::OtpUnused,
                     Outcome::Failed,
-                    format!("This OTP was already sent on {when} ({} {}); ZATCA accepts each OTP once. Generate a new one.", earlier.endpoint, earlier.environment),
+                    format!("This OTP was already sent on {when} Riyadh time ({} {}); ZATCA accepts each OTP once. Generate a new one.", earlier.endpoint, earlier.environment),
                     // U+2066…U+2069 isolate the left-to-right time and endpoint inside Arabic.
-                    format!("أُرسل رمز التحقق هذا من قبل في \u{2066}{when}\u{2069} (\u{2066}{} {}\u{2069})؛ تقبل الهيئة كل رمز مرة واحدة. أنشئ رمزًا جديدًا.", earlier.endpoint, earlier.environment),
+                    format!("أُرسل رمز التحقق هذا من قبل في \u{2066}{when}\u{2069} بتوقيت الرياض (\u{2066}{} {}\u{2069})؛ تقبل الهيئة كل رمز مرة واحدة. أنشئ رمزًا جديدًا.", earlier.endpoint, earlier.environment),
                 )
             }
         });
@@ -264,8 +282,8 @@ pub fn run(conn: &Connection, hasher: &OtpHasher, input: &PreflightInput<'_>) ->
             check(
                 CheckId::OtpPortal,
                 Outcome::Failed,
-                format!("An OTP from {} is refused by the {} gateway (Invalid-OTP). Generate one in {}.", given.en, input.environment, expected_portal.en),
-                format!("ترفض بوابة {} رمز تحقق من {} (Invalid-OTP). أنشئ رمزًا من {}.", input.environment.label().ar, given.ar, expected_portal.ar),
+                format!("An OTP from {} is refused by the {} gateway (Invalid-OTP). {}", given.en, input.environment, where_to_get_otp(input.environment).en),
+                format!("ترفض بوابة {} رمز تحقق من {} (Invalid-OTP). {}", input.environment.label().ar, given.ar, where_to_get_otp(input.environment).ar),
             )
         }
     });

@@ -189,7 +189,9 @@ async fn the_evidence_is_read_from_the_store_after_real_refusals() {
     assert_eq!(evidence.otp_age_minutes, Some(3));
     assert_eq!((evidence.csr_vat.as_deref(), evidence.csr_template.as_deref()), (Some(VAT), Some("TSTZATCA-Code-Signing")));
     let shown = explain_failure(conn, &unit.id, Environment::Local, &error);
-    assert!(shown.next_step.en.contains(&format!("as the taxpayer whose VAT number is {VAT}")), "{}", shown.next_step.en);
+    // In local the simulator is the portal: its button and command, for the CSR's VAT number.
+    assert!(shown.next_step.en.contains(&format!("Get a new rehearsal OTP for VAT number {VAT}")), "{}", shown.next_step.en);
+    assert!(shown.next_step.en.contains(&format!("simulator otp --env local --vat {VAT}")), "{}", shown.next_step.en);
     assert!(shown.what_happened.ar.contains("مستبعد:"));
 
     // An OTP minted for another taxpayer: a second, different refusal.

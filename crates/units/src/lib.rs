@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 
 use fatoora_csr::{BuildError, Csr, KeyError, UnitKey, UnitProfile, build_csr, layout, lint_profile};
 
+pub mod removal;
 pub mod state;
 
 /// The secret store name of a unit's key in one environment.

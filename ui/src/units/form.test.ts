@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FormFinding } from "../bindings";
-import { emptyForm, findingsByField, hasBlocking, LatestOnly, messagesId } from "./form";
+import { emptyForm, findingsByField, hasBlocking, LatestOnly, messagesId, westernDigits } from "./form";
 
 const finding = (field: string, blocking = true): FormFinding => ({
   field,
@@ -44,4 +44,12 @@ describe("LatestOnly", () => {
 
 it("message ids are unique per field", () => {
   expect(messagesId("vatNumber")).not.toBe(messagesId("serial"));
+});
+
+describe("Arabic-Indic digits", () => {
+  it("shows the value the CSR gets, and nothing for a value without them", () => {
+    expect(westernDigits(" ١-TST|٢-TST|3-٤٥۶ ")).toBe("1-TST|2-TST|3-456");
+    expect(westernDigits("٣٩٩٩٩٩٩٩٩٩٠٠٠٠٣")).toBe("399999999900003");
+    expect(westernDigits("1-TST|2-TST|3-x")).toBeNull();
+  });
 });

@@ -67,3 +67,19 @@ export class LatestOnly {
     return ticket === this.#issued;
   }
 }
+
+/**
+ * What the CSR will hold for a number typed with Arabic-Indic (U+0660..) or
+ * Eastern Arabic-Indic (U+06F0..) digits: the same digits in ASCII, as the
+ * core writes them (`fatoora_base::values::ascii_digits`). `null` when the
+ * typed value has none, so the form says nothing; otherwise it shows this
+ * value: never a silent fix.
+ */
+export function westernDigits(typed: string): string | null {
+  const value = typed.trim();
+  const western = value.replace(/[\u0660-\u0669\u06F0-\u06F9]/g, (digit) => String(digit.codePointAt(0)! - (digit >= "\u06F0" ? 0x06f0 : 0x0660)));
+  return western === value ? null : western;
+}
+
+/** The fields whose Arabic-Indic digits are written as ASCII digits. */
+export const DIGIT_FIELDS: ReadonlySet<FormField> = new Set(["vatNumber", "serial"]);
