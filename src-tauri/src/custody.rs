@@ -4,14 +4,16 @@
 //! Passphrases travel only from the webview into these commands. Nothing
 //! returned here holds a key, a CSID secret or a passphrase: the backup and
 //! the export write files and answer with their paths, counts and the
-//! public key's fingerprint. Files go where the user typed, defaulting to
-//! `backups/` and `exports/` in the data directory (no dialog plugin: one
-//! permission less, and the path is shown either way).
+//! public key's fingerprint. Files go where the user typed, suggested in the
+//! user's Documents folder (else home): outside the data folder, so a backup
+//! outlives the data folder it saves. An export's folder is named after the
+//! unit's common name.
 
 use std::path::{Path, PathBuf};
 
 use fatoora_base::secrets::Passphrase;
 use fatoora_base::session::open_secrets;
+use fatoora_base::store::StoreError;
 use fatoora_base::{DataDir, Environment, Localized, Session, Store};
 use fatoora_custody::{CustodyError, ExportManifest, KeyProtection};
 use serde::{Deserialize, Serialize};
@@ -71,6 +73,9 @@ pub struct CustodySetup {
     pub backup_path: String,
     /// Where exports go unless the user types another folder.
     pub exports_folder: String,
+    /// Units on this computer now: a restore replaces them, so the UI asks
+    /// first, and only then.
+    pub units_here: u32,
     pub min_passphrase_chars: u32,
     pub exportable: Vec<ExportableUnit>,
     /// Shown before any export: what these files allow.
@@ -82,18 +87,29 @@ pub struct CustodySetup {
 #[specta::specta]
 pub fn custody_setup(shell: State<'_, Shell>) -> Result<CustodySetup, CommandError> {
     let data_dir = DataDir::resolve(None)?;
-    let (environment, exportable) = shell.with_store(|store| {
+    let (environment, exportable, units_here) = shell.with_store(|store| {
         let environment = store.environment()?;
-        Ok((environment, exportable(store, environment)))
+        let units_here = store.connection().query_row("SELECT count(*) FROM units", [], |row| row.get(0)).map_err(StoreError::from)?;
+        Ok((environment, exportable(store, environment), units_here))
     })?;
+    let folder = user_folder(&data_dir);
     Ok(CustodySetup {
         environment: environment.into(),
-        backup_path: data_dir.root().join("backups").join(format!("fatoora-onboard-{}.fobak", timestamp())).display().to_string(),
-        exports_folder: data_dir.root().join("exports").display().to_string(),
+        backup_path: folder.join(format!("fatoora-onboard-{}.fobak", timestamp())).display().to_string(),
+        exports_folder: folder.join("fatoora-onboard-exports").display().to_string(),
+        units_here,
         min_passphrase_chars: Passphrase::MIN_CHARS as u32,
         exportable: exportable.map_err(custody_error)?,
         export_warning: fatoora_custody::export_warning().into(),
     })
+}
+
+/// The user's Documents folder, else home; the data folder only when the
+/// system names neither.
+fn user_folder(data_dir: &DataDir) -> PathBuf {
+    directories::UserDirs::new()
+        .map(|dirs| dirs.document_dir().unwrap_or(dirs.home_dir()).to_path_buf())
+        .unwrap_or_else(|| data_dir.root().to_path_buf())
 }
 
 fn exportable(store: &Store, environment: Environment) -> Result<Vec<ExportableUnit>, CustodyError> {
@@ -265,7 +281,8 @@ pub async fn export_credentials(shell: State<'_, Shell>, request: ExportRequest)
         std::fs::create_dir_all(&parent).map_err(|source| custody_error(CustodyError::Io { path: parent.clone(), source }))?;
         // export_unit never writes into an existing folder: a second export
         // within the same second gets its own.
-        let stem = format!("{unit_id}-{}-{}", environment.id(), timestamp());
+        let common_name = fatoora_units::find_unit(&store, &unit_id).map_or_else(|_| unit_id.clone(), |unit| unit.profile.common_name);
+        let stem = format!("{}-{}-{}", fatoora_custody::export_folder_name(&common_name), environment.id(), timestamp());
         let out = (1..)
             .map(|n| if n == 1 { parent.join(&stem) } else { parent.join(format!("{stem}-{n}")) })
             .find(|candidate| !candidate.exists())

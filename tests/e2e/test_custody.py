@@ -109,6 +109,15 @@ def screenshot(driver, element_id: str, name: str) -> None:
 
 def test_backup_then_restore_brings_back_the_backed_up_units(home, data_dir, issued_unit, tmp_path):
     open_custody(home)
+    # Suggested outside the app's data folder, which a backup must outlive.
+    suggested = Path(home.find_element(By.ID, "backup-path").get_attribute("value"))
+    assert suggested.is_absolute() and data_dir not in suggested.parents, suggested
+    # A common password is weak however long; the hint says why.
+    type_into(home, "backup-passphrase", "password1234")
+    strength = home.find_element(By.ID, "backup-strength")
+    assert strength.get_attribute("data-strength") == "weak", strength.text
+    assert "Easy to guess" in strength.text
+    assert "warning" in strength.get_attribute("class")
     backup_file = tmp_path / "everything.fobak"
     type_into(home, "backup-path", str(backup_file))
     type_into(home, "backup-passphrase", "short")
@@ -198,6 +207,9 @@ def test_export_writes_files_that_openssl_reads(home, data_dir, issued_unit, tmp
     encrypted = export(home, tmp_path / "exports", plain=False)
     screenshot(home, "export-done", "export-encrypted-en")
     folder = encrypted["folder"]
+    # Named after the unit the user knows, not its internal id.
+    assert folder.name.startswith(f"{ISSUED_CN}-local-"), folder.name
+    assert issued_unit not in folder.name
     assert folder.parent == tmp_path / "exports"
     assert {"certificate.pem", "certificate-token.txt", "secret.txt", "private-key.pem", "certificate-and-key.p12", "manifest.json"} <= set(encrypted["files"])
     assert encrypted["files"]["certificate-and-key.p12"] and not encrypted["files"]["certificate.pem"]
@@ -287,6 +299,8 @@ def test_custody_in_arabic_shows_the_refusal_in_arabic_only(home, data_dir, issu
     assert home.find_element(By.ID, "backup-path").get_attribute("dir") == "ltr"
     type_into(home, "backup-passphrase", "قصيرة")
     assert "قصيرة جدًا" in home.find_element(By.ID, "backup-strength").text
+    type_into(home, "backup-passphrase", "password1234")
+    assert "سهلة التخمين" in home.find_element(By.ID, "backup-strength").text
     screenshot(home, "custody-backup-title", "backup-form-ar")
 
     backup_file = tmp_path / "arabic.fobak"

@@ -232,8 +232,11 @@ impl InvoiceTypes {
 pub struct EgsSerial(String);
 
 impl EgsSerial {
+    /// Arabic-Indic digits become ASCII, as in the VAT number: the user sees
+    /// the value as written in the CSR preview.
     pub fn parse(input: &str) -> Result<Self, FieldError> {
-        let serial = input.trim();
+        let serial = ascii_digits(input.trim());
+        let serial = serial.as_str();
         check_text(Field::EgsSerial, serial)?;
         let parts: Vec<&str> = serial.split('|').collect();
         let well_formed = parts.len() == 3
@@ -328,6 +331,8 @@ mod tests {
     #[test]
     fn serial_needs_three_non_empty_parts() {
         assert!(EgsSerial::parse("1-TST|2-TST|3-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f").is_ok());
+        // Typed on an Arabic keyboard: the same digits, written as the VAT number's are.
+        assert_eq!(EgsSerial::parse(" ١-TST|٢-TST|3-٤٥۶ ").unwrap().as_str(), "1-TST|2-TST|3-456");
         for bad in ["1-TST|2-TST", "1-|2-TST|3-x", "1-a|3-b|2-c", "1-a|2-b|3-c|4-d"] {
             assert_eq!(EgsSerial::parse(bad).unwrap_err().rule, "format-1-2-3", "{bad}");
         }

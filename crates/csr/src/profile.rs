@@ -120,7 +120,7 @@ impl UnitProfile {
             Field::OrganizationUnit => self.organization_unit.trim().to_owned(),
             Field::OrganizationName => self.organization_name.trim().to_owned(),
             Field::CommonName => self.common_name.trim().to_owned(),
-            Field::EgsSerial => self.serial.trim().to_owned(),
+            Field::EgsSerial => ascii_digits(self.serial.trim()),
             Field::VatNumber => match VatNumber::parse(&self.vat_number) {
                 Ok(vat) => vat.as_str().to_owned(),
                 Err(_) => self.vat_number.trim().to_owned(),

@@ -72,6 +72,24 @@ fn secret(secrets: &dyn SecretStore, name: &str) -> Result<Zeroizing<Vec<u8>>, C
     Ok(Zeroizing::new(value.expose().clone()))
 }
 
+/// A folder name for a unit's export, from its common name, so the user
+/// finds it by the name they gave: letters of any script, digits, `-`, `_`
+/// and `.` are kept; anything else a file system may refuse or read as a
+/// path (separators, `:`, `*`, `?`, quotes, spaces, control characters)
+/// becomes one `-`; at most 48 characters; `unit` when nothing is left.
+pub fn folder_name(common_name: &str) -> String {
+    let mut name = String::new();
+    for c in common_name.chars() {
+        let c = if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' };
+        if !(c == '-' && name.ends_with('-')) {
+            name.push(c);
+        }
+    }
+    let trimmed = |text: &str| text.trim_matches(|c| c == '-' || c == '.').to_owned();
+    let name = trimmed(&trimmed(&name).chars().take(48).collect::<String>());
+    if name.is_empty() { "unit".to_owned() } else { name }
+}
+
 /// Writes unit `unit_id`'s production credentials in `environment` into
 /// the new folder `out` (which must not exist, so nothing is overwritten).
 pub fn export_unit(store: &Store, secrets: &dyn SecretStore, unit_id: &str, environment: Environment, out: &Path, protection: KeyProtection<'_>) -> Result<ExportManifest, CustodyError> {
@@ -180,4 +198,19 @@ fn write_private(path: &PathBuf, bytes: &[u8]) -> Result<(), CustodyError> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path).map_err(io(path))?;
     std::io::Write::write_all(&mut file, bytes).map_err(io(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::folder_name;
+
+    #[test]
+    fn the_export_folder_is_named_after_the_common_name_made_safe() {
+        assert_eq!(folder_name("TST-886431145-399999999900003"), "TST-886431145-399999999900003");
+        assert_eq!(folder_name("  Riyadh/Branch: till *2*  "), "Riyadh-Branch-till-2");
+        assert_eq!(folder_name("فرع الرياض ١"), "فرع-الرياض-١");
+        assert_eq!(folder_name("../../etc"), "etc");
+        assert_eq!(folder_name("///"), "unit");
+        assert_eq!(folder_name(&"x".repeat(100)).chars().count(), 48);
+    }
 }

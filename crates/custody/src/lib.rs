@@ -21,5 +21,5 @@ mod seal;
 
 pub use backup::{BackupSummary, RestoreSummary, backup, restore, secret_names};
 pub use error::CustodyError;
-pub use export::{ExportManifest, ExportedFile, KeyProtection, PKCS12_FILE, export_unit, warning as export_warning};
+pub use export::{ExportManifest, ExportedFile, KeyProtection, PKCS12_FILE, export_unit, folder_name as export_folder_name, warning as export_warning};
 pub use fatoora_base::secrets::envelope::KdfWindow;

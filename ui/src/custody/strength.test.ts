@@ -8,13 +8,17 @@ describe("passphrase strength hint", () => {
     expect(passphraseStrength("short", 12)).toBe("tooShort");
     // Eleven Arabic letters are 22 bytes but still too short.
     expect(passphraseStrength("عبارةمرورقص", 12)).toBe("tooShort");
-    expect(passphraseStrength("abcdefghijkl", 12)).toBe("fair");
   });
 
-  it("calls long passphrases or long mixed ones strong", () => {
-    expect(passphraseStrength("correct horse battery staple", 12)).toBe("strong");
-    expect(passphraseStrength("Tr0ub4dor&3xyz!a", 12)).toBe("strong");
-    expect(passphraseStrength("aaaaaaaaaaaaaaaa", 12)).toBe("fair");
+  it("calls common passwords and patterns weak, whatever their length", () => {
+    for (const guessable of ["password1234", "abcdefghijkl", "aaaaaaaaaaaaaaaa", "qwertyuiop123", "123456789012"]) {
+      expect(passphraseStrength(guessable, 12), guessable).toBe("weak");
+    }
+  });
+
+  it("calls unrelated words strong", () => {
+    expect(passphraseStrength("violet kettle orbit lantern", 12)).toBe("strong");
+    expect(passphraseStrength("Tr0ub4dor&3xyz!a", 12)).not.toBe("weak");
   });
 
   it("is ready only when both boxes match and are long enough", () => {

@@ -1,14 +1,20 @@
-// A hint, not a rule: the Rust side enforces only the minimum length.
-// Length counts most (a passphrase of several words beats a short mix of
-// symbols); a mix of letters, digits and symbols helps a shorter one.
-export type Strength = "empty" | "tooShort" | "fair" | "strong";
+// A hint, not a rule: the Rust side enforces only the minimum length. The
+// estimate is zxcvbn's (dictionaries of common passwords, names and words,
+// keyboard patterns, dates, repeats), so "password1234" is weak however long.
+import { zxcvbn, zxcvbnOptions } from "@zxcvbn-ts/core";
+import { adjacencyGraphs, dictionary } from "@zxcvbn-ts/language-common";
+
+zxcvbnOptions.setOptions({ dictionary, graphs: adjacencyGraphs });
+
+export type Strength = "empty" | "tooShort" | "weak" | "fair" | "strong";
 
 export function passphraseStrength(passphrase: string, minChars: number): Strength {
   const length = [...passphrase].length;
   if (length === 0) return "empty";
   if (length < minChars) return "tooShort";
-  const kinds = [/\p{L}/u, /\p{N}/u, /[^\p{L}\p{N}\s]/u, /\s/u].filter((kind) => kind.test(passphrase)).length;
-  return length >= 20 || (length >= 16 && kinds >= 3) ? "strong" : "fair";
+  // zxcvbn's scores: 3 is "safely unguessable" online, 4 offline too.
+  const { score } = zxcvbn(passphrase);
+  return score >= 4 ? "strong" : score === 3 ? "fair" : "weak";
 }
 
 /** Whether the two boxes may be submitted: long enough and the same. */
