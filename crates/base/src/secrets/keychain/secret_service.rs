@@ -11,14 +11,38 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use dbus_secret_service::{EncryptionType, Error, Item, SearchItemsResult, SecretService};
+use dbus_secret_service::{Collection, EncryptionType, Error, Item, Path, SearchItemsResult, SecretService};
 
 use crate::secrets::{SecretBytes, SecretError, SecretName};
 
 /// The process's session, opened on first use. Secret Service calls are
 /// answered one at a time by the daemon anyway, so holding the lock across
 /// a call costs no parallelism.
-static SESSION: Mutex<Option<SecretService>> = Mutex::new(None);
+static SESSION: Mutex<Option<Session>> = Mutex::new(None);
+
+const IS_LOCKED: &str = "org.freedesktop.Secret.Error.IsLocked";
+
+struct Session {
+    service: SecretService,
+    /// Where writes go, asked once per session: each round trip to the
+    /// daemon waits for it to be scheduled, which on a busy machine costs
+    /// more than the call itself.
+    default_collection: Option<Path<'static>>,
+}
+
+impl Session {
+    fn default_collection(&mut self) -> Result<Collection<'_>, Error> {
+        let path = match &self.default_collection {
+            Some(path) => path.clone(),
+            None => {
+                let path = self.service.get_default_collection()?.path.clone();
+                self.default_collection = Some(path.clone());
+                path
+            }
+        };
+        Ok(Collection::new(&self.service, path))
+    }
+}
 
 /// What `keyring` 3 wrote on every item; the search uses all but
 /// `application`, as it did.
@@ -39,26 +63,36 @@ impl From<Error> for Failure {
 
 pub(super) fn put(namespace: &str, name: &SecretName, secret: &[u8]) -> Result<(), SecretError> {
     let label = format!("{name} ({namespace})");
-    with_session(|service| {
-        let collection = service.get_default_collection()?;
-        collection.ensure_unlocked()?;
-        let mut attributes = search_attributes(namespace, name);
-        attributes.insert("application", APPLICATION);
+    let mut attributes = search_attributes(namespace, name);
+    attributes.insert("application", APPLICATION);
+    with_session(|session| {
+        let collection = session.default_collection()?;
         // `replace`: an item with the same attributes gets the new secret.
-        collection.create_item(&label, attributes, secret, true, "text/plain")?;
+        let create = || collection.create_item(&label, attributes.clone(), secret, true, "text/plain");
+        match create() {
+            // Unlocked only when it is locked (the daemon may ask the user),
+            // rather than asked before every write.
+            Err(error) if is_locked(&error) => {
+                collection.unlock()?;
+                create()?;
+            }
+            created => {
+                created?;
+            }
+        }
         Ok(())
     })
 }
 
 pub(super) fn get(namespace: &str, name: &SecretName) -> Result<Option<SecretBytes>, SecretError> {
-    with_session(|service| match unique(service.search_items(search_attributes(namespace, name))?)? {
+    with_session(|session| match unique(session.service.search_items(search_attributes(namespace, name))?)? {
         Some(item) => Ok(Some(SecretBytes::new(item.get_secret()?))),
         None => Ok(None),
     })
 }
 
 pub(super) fn delete(namespace: &str, name: &SecretName) -> Result<bool, SecretError> {
-    with_session(|service| match unique(service.search_items(search_attributes(namespace, name))?)? {
+    with_session(|session| match unique(session.service.search_items(search_attributes(namespace, name))?)? {
         Some(item) => item.delete().map(|()| true).map_err(Failure::from),
         None => Ok(false),
     })
@@ -66,6 +100,14 @@ pub(super) fn delete(namespace: &str, name: &SecretName) -> Result<bool, SecretE
 
 fn search_attributes<'a>(namespace: &'a str, name: &'a SecretName) -> HashMap<&'a str, &'a str> {
     HashMap::from([("target", TARGET), ("service", namespace), ("username", name.as_str())])
+}
+
+fn is_locked(error: &Error) -> bool {
+    match error {
+        Error::Locked => true,
+        Error::Dbus(error) => error.name() == Some(IS_LOCKED),
+        _ => false,
+    }
 }
 
 /// The one item found, unlocked (the daemon may ask the user).
@@ -85,11 +127,11 @@ fn unique(found: SearchItemsResult<Item<'_>>) -> Result<Option<Item<'_>>, Failur
 /// A session kept from earlier may have died with a restarted daemon or
 /// bus: after a D-Bus error on it, one new session is opened and the
 /// operation tried once more (writes replace, so a repeat is harmless).
-fn with_session<T>(operation: impl Fn(&SecretService) -> Result<T, Failure>) -> Result<T, SecretError> {
+fn with_session<T>(operation: impl Fn(&mut Session) -> Result<T, Failure>) -> Result<T, SecretError> {
     let mut slot = SESSION.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(service) = slot.as_ref() {
-        match operation(service) {
-            Err(Failure::Service(Error::Dbus(_))) => {}
+    if let Some(session) = slot.as_mut() {
+        match operation(session) {
+            Err(Failure::Service(Error::Dbus(error))) if error.name() != Some(IS_LOCKED) => {}
             other => return other.map_err(classify),
         }
     }
@@ -98,9 +140,8 @@ fn with_session<T>(operation: impl Fn(&SecretService) -> Result<T, Failure>) -> 
         detail: error.to_string(),
     })?;
     tracing::debug!("Secret Service session opened");
-    let outcome = operation(&service).map_err(classify);
-    *slot = Some(service);
-    outcome
+    let session = slot.insert(Session { service, default_collection: None });
+    operation(session).map_err(classify)
 }
 
 /// Error texts name D-Bus objects and error names, never a secret.
@@ -110,7 +151,7 @@ fn classify(failure: Failure) -> SecretError {
         Failure::Service(error @ (Error::Locked | Error::NoResult | Error::Prompt)) => {
             SecretError::KeychainLocked { detail: error.to_string() }
         }
-        Failure::Service(Error::Dbus(error)) if error.name() == Some("org.freedesktop.Secret.Error.IsLocked") => {
+        Failure::Service(Error::Dbus(error)) if error.name() == Some(IS_LOCKED) => {
             SecretError::KeychainLocked { detail: Error::Dbus(error).to_string() }
         }
         Failure::Service(error @ (Error::Dbus(_) | Error::Unavailable)) => {
@@ -202,17 +243,16 @@ mod tests {
             attributes
         };
         let label = format!("{key}@{}:default (keyring v3.6.3)", store.namespace());
-        with_session(|service| {
-            let collection = service.get_default_collection()?;
-            collection.create_item(&label, attributes(), b"stored by keyring 3", false, "text/plain")?;
+        with_session(|session| {
+            session.default_collection()?.create_item(&label, attributes(), b"stored by keyring 3", false, "text/plain")?;
             Ok(())
         })
         .unwrap();
         assert_eq!(store.get(&key).unwrap().unwrap().expose(), b"stored by keyring 3");
 
         store.put(&key, &SecretBytes::new(b"stored now".to_vec())).unwrap();
-        let items = with_session(|service| {
-            let found = service.search_items(attributes())?;
+        let items = with_session(|session| {
+            let found = session.service.search_items(attributes())?;
             Ok(found.unlocked.len() + found.locked.len())
         })
         .unwrap();
