@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::bodies;
 use crate::findings::{InvoiceFinding, Severity, schema_error, schema_invalid};
-use crate::gateway::{GatewayState, authenticate};
+use crate::auth::{GatewayState, authenticate};
 use crate::invoice_check::verify_invoice;
 use crate::rules::{RulesVerdict, check_rules};
 use crate::store::CsidKind;

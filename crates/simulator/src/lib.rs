@@ -18,6 +18,7 @@
 #![cfg_attr(all(not(test), target_os = "linux"), deny(unused_crate_dependencies))]
 
 mod admin;
+mod auth;
 mod bodies;
 mod clock;
 mod compliance_invoices;

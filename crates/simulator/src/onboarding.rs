@@ -17,7 +17,8 @@ use rand::RngCore;
 use serde_json::Value;
 
 use crate::csr_check::{self, CheckedCsr, CsrRejection};
-use crate::gateway::{Gateway, GatewayState, OtpPurpose, SANDBOX_FIXED_PCSID_VAT, SANDBOX_REQUEST_ID, authenticate};
+use crate::auth::{GatewayState, authenticate};
+use crate::gateway::{Gateway, OtpPurpose, SANDBOX_FIXED_PCSID_VAT, SANDBOX_REQUEST_ID};
 use crate::store::{CsidKind, IssuedCsid, NewCsid, OTP_VALIDITY_MS};
 use crate::bodies;
 

@@ -20,7 +20,8 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::faults::{Fault, HUGE_BODY_BYTES};
-use crate::gateway::{Gateway, GatewayState};
+use crate::auth::GatewayState;
+use crate::gateway::Gateway;
 use crate::{Shared, SimulatorError, admin, bodies, compliance_invoices, onboarding, pki};
 
 /// Largest request body read. Real CSRs are about 1 KB and invoices tens of
