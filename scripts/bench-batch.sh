@@ -162,28 +162,7 @@ issued="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["issue
 echo "         $issued of $units units issued"
 
 # csr new vs the openssl + secret-tool pipeline: same subject and SAN.
-cat >"$work/req.cnf" <<'CNF'
-[req]
-prompt = no
-utf8 = yes
-string_mask = utf8only
-distinguished_name = dn
-req_extensions = ext
-[dn]
-C = SA
-OU = Riyadh Branch
-O = Maximum Speed Tech Supply LTD
-CN = TST-886431145-399999999900003
-[ext]
-1.3.6.1.4.1.311.20.2 = ASN1:UTF8String:ZATCA-Code-Signing
-subjectAltName = dirName:san
-[san]
-SN = 1-TST|2-TST|3-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f
-UID = 399999999900003
-title = 1100
-registeredAddress = RRRD2929
-businessCategory = Supply activities
-CNF
+cp "$root/scripts/csr-openssl.cnf" "$work/req.cnf"
 ours="$bin --data-dir $data csr new --env production --replace-key --out $work/ours.csr --vat 399999999900003 \
   --common-name TST-886431145-399999999900003 --org 'Maximum Speed Tech Supply LTD' --unit 'Riyadh Branch' \
   --serial '1-TST|2-TST|3-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f' --invoice-types 1100 --address RRRD2929 --category 'Supply activities'"

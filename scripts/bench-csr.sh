@@ -20,28 +20,7 @@ bin="$root/target/release/fatoora-onboard"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-cat > "$work/req.cnf" <<'CNF'
-[req]
-prompt = no
-utf8 = yes
-string_mask = utf8only
-distinguished_name = dn
-req_extensions = ext
-[dn]
-C = SA
-OU = Riyadh Branch
-O = Maximum Speed Tech Supply LTD
-CN = TST-886431145-399999999900003
-[ext]
-1.3.6.1.4.1.311.20.2 = ASN1:UTF8String:ZATCA-Code-Signing
-subjectAltName = dirName:san
-[san]
-SN = 1-TST|2-TST|3-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f
-UID = 399999999900003
-title = 1100
-registeredAddress = RRRD2929
-businessCategory = Supply activities
-CNF
+cp "$root/scripts/csr-openssl.cnf" "$work/req.cnf"
 
 export FATOORA_ONBOARD_PASSPHRASE=bench-only-passphrase
 # A new key each run: --replace-key lets the same unit be prepared again.
