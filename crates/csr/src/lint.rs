@@ -132,9 +132,10 @@ fn key_rules(csr: &ParsedCsr, out: &mut Vec<FieldError>) {
             format!("The EC key is on {curve}. ZATCA uses secp256k1 only (the P-256 in one ZATCA table is a known error there). {new_key_en}"),
             format!("المفتاح على المنحنى {curve}. تستخدم الهيئة المنحنى secp256k1 فقط (وذِكر P-256 في أحد جداول الهيئة خطأ معروف). {new_key_ar}")));
     } else if key.uncompressed_point == Some(false) {
+        // [guess] ZATCA documents no rule on compressed points; its samples are all uncompressed.
         out.push(warning(Field::Key, "uncompressed-point",
-            "The public key is in compressed form; ZATCA's own CSRs carry the uncompressed point (04||X||Y). [guess] ZATCA may refuse it; regenerate with fatoora-onboard to be safe.",
-            "المفتاح العام بالصيغة المضغوطة، بينما تحمل طلبات الهيئة النقطة غير المضغوطة (04||X||Y). [تقدير] قد ترفضه الهيئة؛ أعد الإنشاء بالبرنامج احتياطًا."));
+            "The public key is in compressed form; ZATCA's own CSRs carry the uncompressed point (04||X||Y), and ZATCA does not say whether it accepts the compressed one. To be safe, generate the CSR again with fatoora-onboard.",
+            "المفتاح العام بالصيغة المضغوطة، بينما تحمل طلبات الهيئة النقطة غير المضغوطة (04||X||Y)، ولا تذكر الهيئة إن كانت تقبل المضغوطة. للاحتياط أعد إنشاء الطلب بالبرنامج."));
     }
     if !csr.is_ecdsa_with_sha256 {
         out.push(error(Field::Signature, "ecdsa-with-sha256",
@@ -159,9 +160,10 @@ fn subject_rules(csr: &ParsedCsr, out: &mut Vec<FieldError>) {
     let order: Vec<&str> = known.iter().filter_map(|a| a.short_name).collect();
     let sdk: Vec<&str> = layout::SUBJECT.iter().map(|s| s.short_name).collect();
     if order.len() == sdk.len() && order != sdk {
+        // [guess] Nothing ZATCA published says the CA checks the order.
         out.push(warning(Field::CsrStructure, "subject-order",
-            format!("The subject is in the order {}; ZATCA's SDK writes C, OU, O, CN. [guess] The CA may not mind, but a CSR in the SDK's order is never questioned.", order.join(", ")),
-            format!("ترتيب الموضوع {}؛ وحزمة SDK تكتب C ثم OU ثم O ثم CN. [تقدير] قد لا يمانع مُصدر الشهادات، لكن الترتيب المطابق للحزمة لا يُعترض عليه.", order.join("، "))));
+            format!("The subject is in the order {}; ZATCA's SDK writes C, OU, O, CN. ZATCA does not say whether the order matters, but a CSR in the SDK's order is never questioned.", order.join(", ")),
+            format!("ترتيب الموضوع {}؛ وحزمة SDK تكتب C ثم OU ثم O ثم CN. لا تذكر الهيئة إن كان الترتيب مهما، لكن الترتيب المطابق للحزمة لا يُعترض عليه.", order.join("، "))));
     }
     for attribute in &known {
         let short = attribute.short_name.unwrap_or_default();

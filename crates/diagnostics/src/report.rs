@@ -273,8 +273,9 @@ fn sections(report: &Report, language: Language) -> Vec<Section> {
             let ok = !matches!(status, 403 | 429 | 500..);
             row(&what, &format!("HTTP {status}"), &ms(elapsed), &detail.join("; "), ok)
         }
-        HttpOutcome::Failed { stage, kind, detail } => {
-            row(&what, &format!("{} {} ({kind:?})", l("failed at", "فشل في مرحلة"), stage.label().get(language)), &ms(elapsed), detail, false)
+        // The stage in words; the failure's kind is for the verdict, not a reader.
+        HttpOutcome::Failed { stage, detail, .. } => {
+            row(&what, &format!("{} {}", l("failed at", "فشل في مرحلة"), stage.label().get(language)), &ms(elapsed), detail, false)
         }
     };
     let mut http: Vec<Row> = report

@@ -120,3 +120,18 @@ async fn preflight_is_ready_only_when_healthy() {
     assert!(!blocked.ready);
     assert_eq!(blocked.verdict.class, VerdictClass::TcpRefused);
 }
+
+#[tokio::test]
+async fn a_failed_request_is_reported_in_words_without_its_internal_kind() {
+    let lab = Lab::new().await;
+    let report = diagnose(&lab.by_address(refused_port().await), None).await;
+    assert_eq!(report.verdict.class, VerdictClass::TcpRefused);
+    for (html, failed_at) in [
+        (report.to_html(), "failed at connection (TCP)"),
+        (report.to_html_in(fatoora_base::i18n::Language::Ar), "فشل في مرحلة الاتصال (TCP)"),
+    ] {
+        assert!(html.contains(failed_at), "{html}");
+        // No Rust variant name such as (Refused) or (TimedOut) beside it.
+        assert!(!html.contains("(Refused)") && !html.contains("(TimedOut)"), "{html}");
+    }
+}

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use fatoora_base::Localized;
 use fatoora_base::i18n::ltr;
 use fatoora_diagnostics::VerdictClass;
+use fatoora_diagnostics::Stage;
 use serde::Serialize;
 
 use crate::import::ImportedRun;
@@ -187,7 +188,7 @@ fn run_section(out: &mut String, title: &str, run: &ImportedRun) {
     for h in run.http.iter().chain(run.control.as_ref()) {
         let result = match h.status {
             Some(status) => format!("HTTP {status}"),
-            None => format!("failed at {}: {}", h.stage.as_deref().unwrap_or("?"), h.detail.as_deref().unwrap_or_default()),
+            None => format!("failed at {}: {}", stage_words(h.stage.as_deref()), h.detail.as_deref().unwrap_or_default()),
         };
         row(format!("GET {}", h.url), result, Some(h.elapsed_ms));
     }
@@ -221,3 +222,18 @@ pub fn comparison_html(comparison: &Comparison, local: &ImportedRun, server: &Im
 const CSS: &str = "body{font-family:system-ui,'Segoe UI','Noto Sans Arabic',sans-serif;margin:2rem auto;max-width:64rem}\
 .verdict{border-radius:8px;padding:1rem 1.5rem}.verdict h1{font-size:1.25rem;margin:.3rem 0}h2{font-size:1.05rem;margin-top:1.5rem;border-bottom:1px solid #ccc}.bad{background:#fdecea;border:2px solid #c62828}.good{background:#e8f5e9;border:2px solid #2e7d32}\
 .class{font-family:monospace;margin:0}table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #eee;overflow-wrap:anywhere}pre{white-space:pre-wrap}";
+
+/// The probe's stage token (`dns`, `tls`, …) in the words the app's own
+/// report uses, so a row never shows an internal name.
+fn stage_words(stage: Option<&str>) -> String {
+    let stage = match stage {
+        Some("dns") => Stage::Dns,
+        Some("proxy") => Stage::Proxy,
+        Some("tcp") => Stage::Tcp,
+        Some("tls") => Stage::Tls,
+        Some("http") => Stage::Http,
+        Some(other) => return format!("step {other:?}"),
+        None => return "an unnamed step".to_owned(),
+    };
+    stage.label().en
+}

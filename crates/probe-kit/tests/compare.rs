@@ -86,6 +86,9 @@ async fn laptop_fine_server_blocked_names_the_servers_path() {
     assert!(html.contains("the block is on the server&#39;s path"));
     assert!(html.contains("From this machine (laptop)") && html.contains("From the server"));
     assert!(html.contains("TCP 203.0.113.11:443"), "the server's run is in the report");
+    // The probe's stage token in the app's words, never the token itself.
+    assert!(html.contains("failed at connection (TCP): Connection timed out"), "{html}");
+    assert!(!html.contains("failed at tcp"));
     assert!(html.contains("default-src 'none'") && !html.contains("src=\"http"), "self-contained");
 }
 
