@@ -330,3 +330,22 @@ def test_a_unit_with_an_issued_csid_says_why_it_cannot_be_deleted_in_both_langua
     assert "صدر معرّف الختم التشفيري" in details.text
     home.execute_script("arguments[0].scrollIntoView({ block: 'center' })", details)
     home.save_screenshot(str(OUTPUT / "units-kept-ar.png"))
+
+
+def test_arabic_indic_serial_digits_are_shown_as_the_csr_gets_them_and_fields_have_help(home):
+    open_units(home)
+    assert "registered with ZATCA" in messages_under(home, "organizationName")
+    assert "branch" in messages_under(home, "organizationUnit")
+    assert "none of your other units" in messages_under(home, "commonName")
+    type_into(home, "serial", "١-TST|٢-TST|3-٤٥۶")
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: "1-TST|2-TST|3-456" in d.find_element(By.ID, "csr-preview").text)
+    note = home.find_element(By.CSS_SELECTOR, "#unit-serial-messages [data-western-digits]").text
+    assert note == "Written into the CSR with Western digits: 1-TST|2-TST|3-456", note
+    assert "٤" not in home.find_element(By.ID, "csr-preview").text, "never an Arabic-Indic digit in the CSR"
+
+    home.find_element(By.ID, "language-switch").click()
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: d.execute_script("return document.documentElement.dir") == "rtl")
+    note = home.find_element(By.CSS_SELECTOR, "#unit-serial-messages [data-western-digits]").text
+    assert "بالأرقام الغربية" in note and "1-TST|2-TST|3-456" in note, note
+    home.execute_script("document.getElementById('unit-serial').scrollIntoView({ block: 'center' })")
+    home.save_screenshot(str(OUTPUT / "units-serial-digits-ar.png"))
