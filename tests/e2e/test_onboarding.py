@@ -223,7 +223,9 @@ def test_journey_4_a_failure_is_explained_then_resumed(home, data_dir, language)
     send_and_wait(home)
 
     failure = home.find_element(By.ID, "onboarding-failure")
-    assert home.find_element(By.ID, "failure-code").text.endswith("Invalid-OTP")
+    # A rehearsal: the simulator's code, not ZATCA's.
+    code = home.find_element(By.ID, "failure-code").text
+    assert code.startswith({"en": "Simulator code:", "ar": "رمز المحاكي:"}[language]) and code.endswith("Invalid-OTP"), code
     what = home.find_element(By.ID, "failure-what").text
     assert re.search("[\u0600-\u06FF]", what) if language == "ar" else re.search("[A-Za-z]{4}", what), what
     assert home.find_element(By.ID, "failure-next").text
@@ -232,6 +234,10 @@ def test_journey_4_a_failure_is_explained_then_resumed(home, data_dir, language)
     home.find_element(By.ID, "onboarding-support").click()
     body = home.find_element(By.ID, "support-body").get_attribute("value")
     assert DEMO_VAT in body and "Invalid-OTP" in body, body
+    # Addressed to no one in a rehearsal, and said to be one.
+    assert {"en": "(rehearsal)", "ar": "(تدريب)"}[language] in home.find_element(By.ID, "support-title").text
+    assert body.startswith({"en": "Rehearsal with the app's local simulator", "ar": "تدريب مع المحاكي المحلي"}[language]), body
+    assert "Dear ZATCA" not in body and "FATOORA" not in home.find_element(By.ID, "support-subject").get_attribute("value")
     assert not holds_otp(body, wrong)
     assert "PRIVATE KEY" not in body
     shot(home, f"support-{language}")
@@ -247,7 +253,10 @@ def test_journey_4_a_failure_is_explained_then_resumed(home, data_dir, language)
     assert seen[0] == ["checking", None], seen
     assert ["checked", "passed"] not in seen, f"the last run's checks came back: {seen}"
     assert seen[-1] == ["checked", "failed"], seen
-    assert home.find_element(By.CSS_SELECTOR, "#preflight li[data-check='otp-unused']").get_attribute("data-outcome") == "failed"
+    unused = home.find_element(By.CSS_SELECTOR, "#preflight li[data-check='otp-unused']")
+    assert unused.get_attribute("data-outcome") == "failed"
+    # One time zone, named, as the expiry's: Riyadh time.
+    assert {"en": "Riyadh time", "ar": "بتوقيت الرياض"}[language] in unused.text and "UTC" not in unused.text, unused.text
     assert not shown_now(home, "#failure-code"), "nothing reached the gateway"
     # One next step, matching the block: this OTP is done for.
     next_step = home.find_element(By.ID, "failure-next").text

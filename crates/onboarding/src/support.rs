@@ -153,10 +153,26 @@ fn write(facts: SupportFacts) -> SupportMessage {
         ),
     };
 
+    // A rehearsal talked to the app's own simulator: the message shows what
+    // ZATCA's support would get, and addresses no one.
+    let rehearsal = env == Environment::Local;
+    let subject = if rehearsal {
+        Localized::new(
+            subject.en.replacen(&format!("FATOORA onboarding ({env})"), "Onboarding rehearsal (local simulator)", 1),
+            subject.ar.replacen(&format!("على منصة «فاتورة» ({})", env.label().ar), "تجريبي مع المحاكي المحلي", 1),
+        )
+    } else {
+        subject
+    };
     let mut en = String::new();
     let mut ar = String::new();
-    en.push_str("Dear ZATCA e-invoicing support,\n\nWe cannot complete the onboarding of an EGS unit. Everything below was recorded by our onboarding tool at the time of each request.\n\n");
-    ar.push_str("فريق الدعم الفني للفوترة الإلكترونية في هيئة الزكاة والضريبة والجمارك،\n\nتعذّر علينا إكمال ربط وحدة حل الفوترة الإلكترونية. كل ما يلي سجّلته أداة الربط لدينا وقت كل طلب.\n\n");
+    if rehearsal {
+        en.push_str("Rehearsal with the app's local simulator: nothing below reached ZATCA, so there is nothing to send. After a real failure, this is the message the app prepares for ZATCA's e-invoicing support, with the same facts.\n\n");
+        ar.push_str("تدريب مع المحاكي المحلي في التطبيق: لم يصل شيء مما يلي إلى الهيئة، فلا شيء يُرسل. بعد إخفاق حقيقي يجهّز التطبيق هذه الرسالة لفريق دعم الفوترة الإلكترونية في الهيئة، بالمعلومات نفسها.\n\n");
+    } else {
+        en.push_str("Dear ZATCA e-invoicing support,\n\nWe cannot complete the onboarding of an EGS unit. Everything below was recorded by our onboarding tool at the time of each request.\n\n");
+        ar.push_str("فريق الدعم الفني للفوترة الإلكترونية في هيئة الزكاة والضريبة والجمارك،\n\nتعذّر علينا إكمال ربط وحدة حل الفوترة الإلكترونية. كل ما يلي سجّلته أداة الربط لدينا وقت كل طلب.\n\n");
+    }
 
     let template_ok = facts.csr_template.as_deref() == Some(facts.template_expected.as_str());
     en.push_str(&format!(
@@ -255,12 +271,14 @@ fn write(facts: SupportFacts) -> SupportMessage {
         ar.push_str(&format!("\nآخر تشخيص للاتصال: {}\n", diagnostics.ar));
     }
     en.push_str(&format!(
-        "\nNo OTP, secret or private key is included in this message. Prepared {} UTC.\nPlease tell us what ZATCA's side recorded for these requests.\n",
-        facts.prepared_at.format("%Y-%m-%d %H:%M")
+        "\nNo OTP, secret or private key is included in this message. Prepared {} UTC.\n{}",
+        facts.prepared_at.format("%Y-%m-%d %H:%M"),
+        if rehearsal { "" } else { "Please tell us what ZATCA's side recorded for these requests.\n" },
     ));
     ar.push_str(&format!(
-        "\nلا تتضمن هذه الرسالة أي رمز تحقق أو رمز سري أو مفتاح خاص. أُعدّت في \u{2066}{} UTC\u{2069}.\nنرجو إفادتنا بما سجّلته الهيئة لهذه الطلبات.\n",
-        facts.prepared_at.format("%Y-%m-%d %H:%M")
+        "\nلا تتضمن هذه الرسالة أي رمز تحقق أو رمز سري أو مفتاح خاص. أُعدّت في \u{2066}{} UTC\u{2069}.\n{}",
+        facts.prepared_at.format("%Y-%m-%d %H:%M"),
+        if rehearsal { "" } else { "نرجو إفادتنا بما سجّلته الهيئة لهذه الطلبات.\n" },
     ));
     SupportMessage { facts, subject, body: Localized::new(en, ar) }
 }

@@ -342,6 +342,11 @@ async fn the_support_message_has_the_facts_and_no_secret() {
     assert!(message.body.en.contains("sent 1 time(s)"));
     assert!(message.body.en.contains("/e-invoicing/core/compliance"));
     assert!(message.body.en.contains("All probes passed.") && message.body.ar.contains("نجحت كل الفحوص."));
+    // A rehearsal with the local simulator: addressed to no one, said to be one.
+    assert!(message.body.en.starts_with("Rehearsal with the app's local simulator") && !message.body.en.contains("Dear ZATCA"));
+    assert!(message.body.ar.starts_with("تدريب مع المحاكي المحلي") && !message.body.ar.contains("نرجو إفادتنا"));
+    assert!(message.subject.en.starts_with("Onboarding rehearsal (local simulator) refused"), "{}", message.subject.en);
+    assert!(message.subject.ar.contains("طلب ربط تجريبي مع المحاكي المحلي") && !message.subject.ar.contains("فاتورة"), "{}", message.subject.ar);
     let facts = &message.facts;
     assert_eq!(facts.csr_vat_number.as_deref(), Some(VAT));
     assert_eq!(facts.requests.len(), 1);
