@@ -120,9 +120,9 @@ def escaped(text: str) -> str:
     return text
 
 
-def render(html: Path, png: Path) -> None:
+def render(html: Path, png: Path, width: int = 1100) -> None:
     """The saved report as a mail client would show it, through a browser we
-    did not write."""
+    did not write, in a window `width` pixels wide."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     require(browser, f"no chromium to render {html.name} (apt-get install chromium)")
     # Chromium's own background traffic (updates, sync, safe browsing) is
@@ -134,7 +134,7 @@ def render(html: Path, png: Path) -> None:
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--disable-domain-reliability", "--disable-client-side-phishing-detection",
              "--disable-default-apps", "--no-first-run", "--disable-quic", f"--user-data-dir={profile}",
-             f"--screenshot={png}", "--window-size=1100,1500", html.as_uri()],
+             f"--screenshot={png}", f"--window-size={width},1500", html.as_uri()],
             check=True, capture_output=True, timeout=120,
         )
     assert png.stat().st_size > 0
@@ -359,3 +359,26 @@ def test_a_typed_proxy_is_named_as_typed_not_as_a_variable(home, language):
     status = {"en": "Problem found", "ar": "اكتُشفت مشكلة"}[language]
     assert f'<p class="class">{status}</p>' in saved
     assert ">proxy_misconfigured<" not in saved and "[guess" not in saved
+
+
+def test_the_saved_report_keeps_off_the_edges_of_a_narrow_window(home):
+    """At 640 px (a mail client's pane) the report had no side padding: its
+    verdict box touched the window's edges and the first letter of an Arabic
+    heading was cut. Both outer strips of the rendering must stay blank."""
+    from test_arabic import png_rows
+
+    open_diagnostics(home, "ar")
+    run_local(home)
+    home.find_element(By.ID, "diagnosis-save").click()
+    html = Path(home.find_element(By.ID, "diagnosis-saved-html").text)
+    png = OUTPUT / "diagnostics-report-html-narrow-ar.png"
+    render(html, png, width=640)
+    width, height, rows, channels = png_rows(png.read_bytes())
+    strip = 16
+    inked = [
+        (x, y)
+        for y in range(height)
+        for x in [*range(strip), *range(width - strip, width)]
+        if min(rows[y][x * channels : x * channels + 3]) < 250
+    ]
+    assert inked == [], f"{len(inked)} drawn pixels within {strip} px of an edge, first {inked[:5]}"

@@ -133,7 +133,9 @@ impl Report {
     }
 }
 
-const CSS: &str = "body{font-family:system-ui,'Segoe UI','Noto Sans Arabic',sans-serif;margin:2rem auto;max-width:64rem;color:#1b1b1b}\
+// Side padding: a narrow window (or a mail client's pane) otherwise puts the
+// text against its edges and cuts the first letter of an Arabic heading.
+const CSS: &str = "body{font-family:system-ui,'Segoe UI','Noto Sans Arabic',sans-serif;margin:2rem auto;padding:0 1.5rem;max-width:64rem;color:#1b1b1b}\
 .verdict{border-radius:8px;padding:1rem 1.5rem;margin-bottom:1rem}.verdict h1{font-size:1.25rem;margin:.3rem 0}\
 .bad{background:#fdecea;border:2px solid #c62828}.good{background:#e8f5e9;border:2px solid #2e7d32}\
 .class{margin:0;color:#555;font-weight:700}.meta{color:#555;font-size:.9rem}\
