@@ -14,6 +14,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from conftest import OUTPUT, WAIT_SECONDS
 from test_fleet import HEADER, open_fleet, set_text
 from test_keyboard import press, tab_to, wait_focus
+from test_layout import window_width
 from test_onboarding import LANGUAGES, answer_questions, choose_unit, fresh_otp, in_language, open_onboarding, save_unit, send_and_wait, type_otp
 
 # One VAT number per language, so each run starts with no unit of its own.
@@ -104,10 +105,7 @@ def test_at_720_px_the_table_keeps_renew_in_view(home, language):
     home.find_element(By.ID, "onboarding-result")
     home.find_element(By.ID, "onboarding-back").click()
 
-    size = home.get_window_size()
-    home.set_window_size(720, size["height"])
-    try:
-        WebDriverWait(home, WAIT_SECONDS).until(lambda d: d.execute_script("return window.innerWidth") <= 720)
+    with window_width(home, 720):
         open_fleet(home)
         row = home.find_element(By.CSS_SELECTOR, f"tr[data-unit-id='{unit}']")
         renew = row.find_element(By.CSS_SELECTOR, "button.renew")
@@ -121,5 +119,3 @@ def test_at_720_px_the_table_keeps_renew_in_view(home, language):
         home.execute_script("arguments[0].focus()", renew)
         press(home, Keys.ENTER)
         home.find_element(By.ID, "otp-form")
-    finally:
-        home.set_window_size(size["width"], size["height"])
