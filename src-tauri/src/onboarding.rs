@@ -28,8 +28,7 @@ use tauri::State;
 use tauri::ipc::Channel;
 
 use crate::commands::{EnvironmentInfo, UiLanguage};
-use crate::rehearsal::DEMO_VAT;
-use crate::shell::{CommandError, LocalizedText, Shell, command_error};
+use crate::shell::{CommandError, DEMO_VAT, LocalizedText, Shell, command_error};
 
 /// What the user is doing with the OTP: the FATOORA portal's two tiles
 /// ("Onboard new solution unit/device" and "Renew existing").

@@ -11,7 +11,7 @@ use specta::Type;
 use tauri::State;
 
 use crate::onboarding::Purpose;
-use crate::shell::{CommandError, LocalizedText, OtpPurpose, Shell, command_error};
+use crate::shell::{CommandError, DEMO_VAT, LocalizedText, OtpPurpose, Shell, command_error};
 
 /// The rehearsal's demo unit and the simulator's OTP for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
@@ -23,8 +23,6 @@ pub struct Rehearsal {
     pub demo_otp: String,
 }
 
-/// A valid demo VAT number (15 digits, 3…3): ZATCA's sandbox sample's.
-pub const DEMO_VAT: &str = fatoora_csr::SANDBOX_VAT_NUMBER;
 const DEMO_UNIT_PREFIX: &str = "REHEARSAL-";
 
 /// The first-run rehearsal, in `local` only: a demo unit (demo VAT number,

@@ -16,6 +16,10 @@ use fatoora_simulator::{AdminClient, RunningSimulator, Simulator, SimulatorConfi
 use serde::Serialize;
 use specta::Type;
 
+/// The rehearsal's VAT number in `local` (15 digits, 3…3): ZATCA's sandbox
+/// sample's, valid and nobody's.
+pub const DEMO_VAT: &str = fatoora_csr::SANDBOX_VAT_NUMBER;
+
 /// A message in both UI languages, mirroring `fatoora_base::Localized`
 /// (the core stays free of Tauri and specta).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]

@@ -15,9 +15,13 @@ use fatoora_base::Localized;
 use serde::Serialize;
 
 mod explain;
+pub mod otp;
 mod parse;
 
 pub use explain::Explanation;
+
+/// ZATCA's support contact as shown in its own apps («الدعم الفني - 19993»).
+pub const ZATCA_SUPPORT_PHONE: &str = "19993";
 pub use parse::{MAX_MESSAGE_CHARS, parse};
 
 /// The four onboarding calls (SPEC.md 1.2).

@@ -16,8 +16,6 @@ use crate::journal::{self, JournalEntry};
 use crate::otp_diagnosis::{self, Diagnosis};
 use fatoora_units::state;
 
-/// ZATCA's support contact as shown in its own apps («الدعم الفني - 19993»).
-pub const ZATCA_SUPPORT_PHONE: &str = "19993";
 
 /// One request as the support message lists it.
 #[derive(Debug, Clone, Serialize)]

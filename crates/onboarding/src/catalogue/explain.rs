@@ -31,8 +31,8 @@ impl GatewayError {
     pub fn explain(&self, endpoint: Endpoint) -> Explanation {
         match &self.code {
             // Without the store's evidence; the flow's callers explain it
-            // from the evidence (crate::otp_diagnosis).
-            ErrorCode::InvalidOtp => crate::otp_diagnosis::without_evidence(endpoint),
+            // from the evidence (`crate::otp_diagnosis`).
+            ErrorCode::InvalidOtp => super::otp::without_evidence(endpoint),
             ErrorCode::MissingOtp => explanation(
                 "ZATCA received no OTP with the request.",
                 "لم تتلق الهيئة رمز التحقق مع الطلب.",
