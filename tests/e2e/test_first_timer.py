@@ -65,6 +65,10 @@ def again_with(driver, unit_id: str, language: str, expected: str) -> None:
     assert focused(driver) == "onboarding-next"
     press(driver, Keys.ENTER)
     wait_focus(driver, "rehearsal-otp-get")
+    # A rehearsal: the OTP comes from the simulator, not from a portal.
+    for selector in ("#otp-form > p.note", "#otp-tile legend"):
+        text = driver.find_element(By.CSS_SELECTOR, selector).text
+        assert "FATOORA" not in text and "فاتورة" not in text, text
     press(driver, Keys.ENTER)
     send_the_shown_otp(driver)
     assert driver.find_element(By.ID, "result-title").text == RESULT[expected][language]

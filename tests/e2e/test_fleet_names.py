@@ -15,7 +15,7 @@ from conftest import OUTPUT, WAIT_SECONDS
 from test_fleet import HEADER, open_fleet, set_text
 from test_keyboard import press, tab_to, wait_focus
 from test_layout import window_width
-from test_onboarding import LANGUAGES, answer_questions, choose_unit, fresh_otp, in_language, open_onboarding, save_unit, send_and_wait, type_otp
+from test_onboarding import LANGUAGES, in_language, send_for_a_new_unit
 
 # One VAT number per language, so each run starts with no unit of its own.
 VATS = {"en": "311111111100003", "ar": "322222222200003"}
@@ -96,12 +96,7 @@ def visible_in(driver, element, box) -> dict:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_at_720_px_the_table_keeps_renew_in_view(home, language):
     in_language(home, language)
-    unit = save_unit(home, f"narrow{language}")
-    open_onboarding(home)
-    choose_unit(home, unit)
-    answer_questions(home)
-    type_otp(home, fresh_otp(home))
-    send_and_wait(home)
+    unit = send_for_a_new_unit(home, f"narrow{language}")
     home.find_element(By.ID, "onboarding-result")
     home.find_element(By.ID, "onboarding-back").click()
 

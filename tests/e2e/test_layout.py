@@ -12,7 +12,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import OUTPUT, WAIT_SECONDS
 from test_fleet import open_fleet
-from test_onboarding import LANGUAGES, answer_questions, choose_unit, in_language, open_onboarding, save_unit, send_and_wait, type_otp
+from test_onboarding import LANGUAGES, in_language, send_for_a_new_unit
 
 
 def rect(driver, element_id: str) -> dict:
@@ -45,12 +45,7 @@ def test_the_batch_panels_number_inputs_line_up(home, language):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_support_message_shows_its_whole_subject_in_the_ui_font(home, language):
     in_language(home, language)
-    unit = save_unit(home, f"support{language}")
-    open_onboarding(home)
-    choose_unit(home, unit)
-    answer_questions(home)
-    type_otp(home, {"en": "000004", "ar": "000005"}[language])
-    send_and_wait(home)
+    send_for_a_new_unit(home, f"support{language}", otp={"en": "000004", "ar": "000005"}[language])
     home.find_element(By.ID, "onboarding-support").click()
     home.find_element(By.ID, "support-message")
     boxes = home.execute_script(

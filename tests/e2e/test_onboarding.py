@@ -112,6 +112,18 @@ def send_and_wait(driver):
     first_shown(driver, "onboarding-result", "onboarding-failure", timeout=WAIT_SECONDS * 4)
 
 
+def send_for_a_new_unit(driver, tag: str, otp: str | None = None) -> str:
+    """A new unit through the wizard: saved, chosen, the questions answered,
+    `otp` (a fresh one by default) sent; returns the unit's id."""
+    unit = save_unit(driver, tag)
+    open_onboarding(driver)
+    choose_unit(driver, unit)
+    answer_questions(driver)
+    type_otp(driver, otp or fresh_otp(driver))
+    send_and_wait(driver)
+    return unit
+
+
 def watch_preflight(driver):
     """Records every state the pre-flight section shows from now on: its
     data-state and the "OTP not used before" check's outcome."""
@@ -302,12 +314,7 @@ def test_renewal_through_the_wizard_with_a_renewal_otp(home, data_dir, language)
     cli = cli_binary()
     require(cli.is_file(), f"no CLI binary at {cli}: cargo build -p fatoora-onboard-cli")
     in_language(home, language)
-    unit = save_unit(home, f"renew{language}")
-    open_onboarding(home)
-    choose_unit(home, unit)
-    answer_questions(home)
-    type_otp(home, fresh_otp(home))
-    send_and_wait(home)
+    unit = send_for_a_new_unit(home, f"renew{language}")
     home.find_element(By.ID, "onboarding-result")
 
     minted = subprocess.run(
