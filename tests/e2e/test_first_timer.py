@@ -96,6 +96,10 @@ def test_create_rehearse_onboard_and_renew_with_the_keyboard_alone(home, languag
         unit["commonName"],
     )
     assert unit_id, "the new unit is in the list"
+    # "Copy CSR (PEM)" on a line of its own: below its box, above the next label.
+    box = lambda selector: home.execute_script("return document.querySelector(arguments[0]).getBoundingClientRect().toJSON()", selector)
+    pem, copy, label = box("#csr-pem"), box("#copy-pem"), box("label[for='csr-base64']")
+    assert pem["bottom"] <= copy["top"] and copy["bottom"] <= label["top"], (pem, copy, label)
     shot(home, f"saved-{language}")
 
     # Back home, then the wizard: rehearse with the demo unit first.
