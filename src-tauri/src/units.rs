@@ -9,7 +9,7 @@ use fatoora_base::values::{Field, FieldError, Severity};
 use fatoora_base::{Environment, Localized, Session, Store};
 use fatoora_units::state::{self, OnboardingState};
 use fatoora_units::{self as units, KeyChoice, Unit, UnitError, removal};
-use fatoora_csr::{PreviewLine, UnitProfile, layout};
+use fatoora_csr::{PreviewLine, UnitProfile};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
@@ -316,21 +316,7 @@ fn unit_error(error: UnitError) -> CommandError {
 /// The key of the unit that `save` would update (units are named by VAT
 /// number and common name, as written into the CSR).
 fn existing_key(store: &Store, profile: &UnitProfile) -> Result<Option<ExistingKey>, UnitError> {
-    let value = |field: Field| {
-        layout::SUBJECT
-            .iter()
-            .chain(layout::SUBJECT_ALT_NAME.iter())
-            .find(|slot| slot.field == field)
-            .map(|slot| profile.csr_value(slot))
-            .unwrap_or_default()
-    };
-    let (vat, common_name) = (value(Field::VatNumber), value(Field::CommonName));
-    if vat.is_empty() || common_name.is_empty() {
-        return Ok(None);
-    }
-    let unit = units::list_units(store)?
-        .into_iter()
-        .find(|unit| unit.profile.vat_number == vat && unit.profile.common_name == common_name);
+    let unit = units::find_same_unit(store, profile)?;
     Ok(unit.and_then(|unit| {
         let record = unit.keys.into_iter().find(|key| key.environment == profile.environment)?;
         Some(ExistingKey {

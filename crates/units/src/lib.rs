@@ -375,19 +375,34 @@ fn key_record(store: &Store, unit_id: &str, environment: Environment) -> Result<
         .optional()?)
 }
 
-/// Inserts or updates the unit named by (VAT, CN), storing the values as
-/// they go into the CSR. Returns its id and whether it is new.
+/// The saved unit `profile` names, if any. A unit is its VAT number and
+/// common name as the CSR carries them: saving a profile with both
+/// unchanged updates that unit, whatever else changed.
+pub fn find_same_unit(store: &Store, profile: &UnitProfile) -> Result<Option<Unit>, UnitError> {
+    let id = same_unit_id(store.connection(), profile)?;
+    id.map(|id| find_unit(store, &id)).transpose()
+}
+
+fn same_unit_id(conn: &rusqlite::Connection, profile: &UnitProfile) -> rusqlite::Result<Option<String>> {
+    let (vat, common_name) = (csr_value(profile, Field::VatNumber), csr_value(profile, Field::CommonName));
+    conn.query_row("SELECT id FROM units WHERE vat_number = ?1 AND common_name = ?2", params![vat, common_name], |row| row.get(0)).optional()
+}
+
+/// A profile's field as it goes into the CSR (normalised).
+fn csr_value(profile: &UnitProfile, field: Field) -> String {
+    let slot = layout::SUBJECT.iter().chain(layout::SUBJECT_ALT_NAME.iter()).find(|s| s.field == field).expect("every profile field has a slot");
+    profile.csr_value(slot)
+}
+
+/// Inserts or updates the unit `profile` names ([`find_same_unit`]),
+/// storing the values as they go into the CSR. Returns its id and whether
+/// it is new.
 fn save_profile(store: &mut Store, profile: &UnitProfile) -> Result<(String, bool), UnitError> {
-    let value = |field: Field| {
-        let slot = layout::SUBJECT.iter().chain(layout::SUBJECT_ALT_NAME.iter()).find(|s| s.field == field).expect("every profile field has a slot");
-        profile.csr_value(slot)
-    };
+    let value = |field: Field| csr_value(profile, field);
     let vat = value(Field::VatNumber);
     let common_name = value(Field::CommonName);
     store.transaction(|tx| {
-        let existing: Option<String> = tx
-            .query_row("SELECT id FROM units WHERE vat_number = ?1 AND common_name = ?2", params![vat, common_name], |row| row.get(0))
-            .optional()?;
+        let existing = same_unit_id(tx, profile)?;
         let id = existing.clone().unwrap_or_else(|| new_unit_id(&vat, &common_name));
         tx.execute(
             "INSERT INTO units (id, organization_name, vat_number, organization_unit, common_name, serial, invoice_types,
