@@ -219,7 +219,9 @@ pub fn comparison_html(comparison: &Comparison, local: &ImportedRun, server: &Im
     )
 }
 
-const CSS: &str = "body{font-family:system-ui,'Segoe UI','Noto Sans Arabic',sans-serif;margin:2rem auto;max-width:64rem}\
+// Side padding, as the diagnostics report has: in a narrow window the text
+// otherwise touches the edges.
+const CSS: &str = "body{font-family:system-ui,'Segoe UI','Noto Sans Arabic',sans-serif;margin:2rem auto;padding:0 1.5rem;max-width:64rem}\
 .verdict{border-radius:8px;padding:1rem 1.5rem}.verdict h1{font-size:1.25rem;margin:.3rem 0}h2{font-size:1.05rem;margin-top:1.5rem;border-bottom:1px solid #ccc}.bad{background:#fdecea;border:2px solid #c62828}.good{background:#e8f5e9;border:2px solid #2e7d32}\
 .class{font-family:monospace;margin:0}table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #eee;overflow-wrap:anywhere}pre{white-space:pre-wrap}";
 
