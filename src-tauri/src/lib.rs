@@ -70,7 +70,9 @@ pub fn run() {
     #[cfg(windows)]
     webview2::require_runtime();
     let builder = specta_builder();
-    let app = tauri::Builder::default().plugin(navigation::guard());
+    // The Custody screen's "Choose…" buttons: the capability grants only
+    // the open and save dialogs, which hand the page the path the user picked.
+    let app = tauri::Builder::default().plugin(navigation::guard()).plugin(tauri_plugin_dialog::init());
     // CSID expiry reminders, sent from Rust only: the webview gets none of
     // the plugin's permissions. Linux sends over D-Bus itself (expiry.rs).
     #[cfg(not(target_os = "linux"))]
