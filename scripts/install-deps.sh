@@ -21,8 +21,8 @@ fi
 # end-to-end tests (Xvfb, WebKitWebDriver, Selenium), screenshots, and the
 # tools the team's tests check their outputs with (openssl, xmllint, Saxon,
 # network-namespace labs, sqlite3 to read the store from outside, Chromium
-# to render the saved diagnostics report as a mail client would, xdotool to
-# drive the native GTK file chooser).
+# to render the saved diagnostics report as a mail client would, xdotool and
+# AT-SPI's bindings to drive the native GTK file chooser).
 apt_packages=(
   libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev libgtk-3-dev libsoup-3.0-dev
   librsvg2-dev libayatana-appindicator3-dev libdbus-1-dev build-essential pkg-config
@@ -30,7 +30,7 @@ apt_packages=(
   libxml2-utils libsaxonhe-java default-jre-headless openssl iproute2 iptables socat
   dnsmasq-base curl ca-certificates git python3 python3-selenium python3-pytest
   php-cli python3-gi gir1.2-secret-1 desktop-file-utils file
-  sqlite3 chromium xdotool
+  sqlite3 chromium xdotool gir1.2-atspi-2.0
 )
 # Node.js 18.18 or newer from wherever it came; Debian's own (18.19+) is enough.
 if ! command -v npm >/dev/null; then

@@ -7,6 +7,7 @@ built by `tauri build --debug` (or FATOORA_APP_BINARY pointing at one).
 
 import os
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -130,8 +131,24 @@ def data_dir(app_home) -> Path:
     return app_home / "fatoora-onboard"
 
 
-@pytest.fixture(scope="session")
-def driver(app_home, data_dir):
+def app_environment(app_home: Path, data_dir: Path) -> dict:
+    """The environment an app under test starts with: its own home, XDG
+    folders and data folder."""
+    return dict(
+        os.environ,
+        HOME=str(app_home),
+        XDG_DATA_HOME=str(app_home / "data"),
+        XDG_CONFIG_HOME=str(app_home / "config"),
+        XDG_CACHE_HOME=str(app_home / "cache"),
+        FATOORA_ONBOARD_HOME=str(data_dir),
+    )
+
+
+@contextmanager
+def app_session(env: dict, name: str = "tauri-driver", wrapper: tuple = ()):
+    """A WebDriver session on the real app binary, started by its own
+    tauri-driver with `env` (through `wrapper`, a command that runs the
+    driver, e.g. in another Secret Service); closed on leaving."""
     binary = app_binary()
     if not binary.is_file():
         pytest.fail(f"no app binary at {binary}: build it with scripts/test.sh or set FATOORA_APP_BINARY")
@@ -140,23 +157,17 @@ def driver(app_home, data_dir):
     tauri_driver = shutil.which("tauri-driver") or pytest.fail(
         "tauri-driver not found: cargo install tauri-driver --version 2.1.0 --locked"
     )
-
-    env = dict(
-        os.environ,
-        HOME=str(app_home),
-        XDG_DATA_HOME=str(app_home / "data"),
-        XDG_CONFIG_HOME=str(app_home / "config"),
-        XDG_CACHE_HOME=str(app_home / "cache"),
-        FATOORA_ONBOARD_HOME=str(data_dir),
-    )
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    log = OUTPUT / "tauri-driver.log"
+    log = OUTPUT / f"{name}.log"
     port, native_port = free_port(), free_port()
     with open(log, "w") as log_file:
         process = subprocess.Popen(
-            [tauri_driver, "--port", str(port), "--native-port", str(native_port),
+            [*wrapper, tauri_driver, "--port", str(port), "--native-port", str(native_port),
              "--native-driver", NATIVE_DRIVER],
             env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            # Its own process group, so ending it also ends what the wrapper
+            # started (a D-Bus session, a keyring daemon).
+            start_new_session=True,
         )
     try:
         wait_for_port(port, process, log)
@@ -176,8 +187,14 @@ def driver(app_home, data_dir):
         finally:
             session.quit()
     finally:
-        process.terminate()
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=WAIT_SECONDS)
+
+
+@pytest.fixture(scope="session")
+def driver(app_home, data_dir):
+    with app_session(app_environment(app_home, data_dir)) as session:
+        yield session
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,13 +58,13 @@ def unit_names(data_dir: Path) -> set[str]:
         return {row[0] for row in db.execute("SELECT common_name FROM units")}
 
 
-@pytest.fixture(scope="module")
-def issued_unit(driver, data_dir):
+@contextmanager
+def onboarded_unit(data_dir: Path, common_name: str, serial: str, log_name: str):
     """A unit with a production CSID in `local`, onboarded by the CLI against
-    the simulator of the app's data folder (the app's own, if it started one;
-    otherwise one the CLI serves for this module)."""
+    the simulator of `data_dir` (the app's own, if it started one; otherwise
+    one the CLI serves while the block runs). Gives the unit's id."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    log = OUTPUT / "custody-simulator.log"
+    log = OUTPUT / f"{log_name}-simulator.log"
     with open(log, "w") as log_file:
         simulator = subprocess.Popen(
             [str(cli_binary()), "--json", "simulator", "--listen", "127.0.0.1:0"],
@@ -76,17 +77,22 @@ def issued_unit(driver, data_dir):
     if simulator.poll() is not None and "already" not in log.read_text().lower():
         pytest.fail(f"the simulator did not start: {first_line}{log.read_text()}")
     try:
-        new_csr(data_dir, ISSUED_CN, "1-TST|2-TST|3-custody-e2e")
+        new_csr(data_dir, common_name, serial)
         minted = cli(data_dir, "--json", "simulator", "otp", "--env", "local", "--vat", VAT)
         otp = re.search(r"\b\d{6}\b", minted.stdout).group(0)
-        cli(data_dir, "onboard", "--unit", ISSUED_CN, "--otp", otp, "--env", "local", "--otp-age", "1", "--otp-portal", "local")
+        cli(data_dir, "onboard", "--unit", common_name, "--otp", otp, "--env", "local", "--otp-age", "1", "--otp-portal", "local")
         units = json.loads(cli(data_dir, "--json", "units", "list").stdout)
-        unit_id = next(unit["id"] for unit in units if unit["profile"]["commonName"] == ISSUED_CN)
-        yield unit_id
+        yield next(unit["id"] for unit in units if unit["profile"]["commonName"] == common_name)
     finally:
         if simulator.poll() is None:
             simulator.terminate()
             simulator.wait(timeout=WAIT_SECONDS)
+
+
+@pytest.fixture(scope="module")
+def issued_unit(driver, data_dir):
+    with onboarded_unit(data_dir, ISSUED_CN, "1-TST|2-TST|3-custody-e2e", "custody") as unit_id:
+        yield unit_id
 
 
 def open_custody(driver):

@@ -50,6 +50,12 @@ def capability_permissions() -> list:
     return permissions
 
 
+# The one plugin grant: the native open and save dialogs behind the Custody
+# screen's "Choose…" buttons, which answer with the path the user picked.
+# Not dialog:default (it adds message boxes) nor any other plugin's.
+PLUGIN_PERMISSIONS = ["dialog:allow-open", "dialog:allow-save"]
+
+
 def granted_commands() -> set[str]:
     """The app commands the capabilities grant (allow-app-info → app_info)."""
     permissions = capability_permissions()
@@ -88,8 +94,10 @@ def first_connection_is_ours(listener, port) -> bytes:
 def test_the_window_is_granted_exactly_the_commands_the_ui_calls():
     permissions = capability_permissions()
     # Any permission that is not one of our commands (core:default, fs:*,
-    # shell:*, a plugin's default set, ...) widens what injected script reaches.
-    assert all(isinstance(p, str) and p.startswith("allow-") for p in permissions), permissions
+    # shell:*, a plugin's default set, ...) widens what injected script
+    # reaches; the dialog's two are the only exception, granted once.
+    assert all(isinstance(p, str) for p in permissions), permissions
+    assert sorted(p for p in permissions if not p.startswith("allow-")) == PLUGIN_PERMISSIONS, permissions
     assert granted_commands() == set(bound_commands()), (granted_commands(), bound_commands())
 
 
@@ -107,6 +115,10 @@ def test_the_window_is_granted_exactly_the_commands_the_ui_calls():
         ("plugin:resources|close", {"rid": 0}),
         ("plugin:menu|new", {"kind": "Menu", "options": None}),
         ("plugin:image|from_path", {"path": "/etc/passwd"}),
+        # The dialog plugin's message boxes (its init script routes
+        # window.alert and window.confirm to them): not granted.
+        ("plugin:dialog|message", {"message": "hijacked"}),
+        ("plugin:dialog|confirm", {"message": "hijacked"}),
         # Plugins the app does not have; a script must not find them either.
         ("plugin:fs|read_file", {"path": "/etc/passwd"}),
         ("plugin:shell|open", {"path": "http://127.0.0.1:9/"}),
