@@ -20,6 +20,10 @@
 #   BENCH_BIN=/path/to/fatoora-onboard scripts/bench-batch.sh   # another build, not rebuilt
 #   BENCH_SIMULATOR_BIN=/path/to/fatoora-onboard ...   # the simulator from another build,
 #                                          # to compare two CLIs against the same gateway
+#   BENCH_GATEWAY_RULES=skip scripts/bench-batch.sh   # the simulator without ZATCA's XSD and
+#                                          # business rules (`simulator --skip-rules`): the client
+#                                          # apart from the gateway's work, which the real
+#                                          # gateway does on its own machines
 #   BENCH_KEEP=1 scripts/bench-batch.sh   # keep the data folder (store, logs) for a look afterwards
 #   BENCH_DBUS=1 scripts/bench-batch.sh   # also count the D-Bus calls of import and batch
 #                                          # (dbus-monitor slows the bus: times not comparable)
@@ -111,9 +115,15 @@ dbus_summary() {
     "$(grep -c 'destination=org.freedesktop.secrets' "$1" || true)"
 }
 
-echo "fatoora-onboard $("$bin" --version | cut -d' ' -f2), $units units ($taxpayers taxpayers x $per_taxpayer), concurrency $concurrency, $(nproc) cores, load $(load)"
+echo "fatoora-onboard $("$bin" --version | cut -d' ' -f2), $units units ($taxpayers taxpayers x $per_taxpayer), concurrency $concurrency, $(nproc) cores, gateway rules ${BENCH_GATEWAY_RULES:-zatca}, load $(load)"
 
-"${BENCH_SIMULATOR_BIN:-$bin}" --data-dir "$data" simulator >"$work/simulator.out" 2>&1 &
+simulator_flags=()
+case "${BENCH_GATEWAY_RULES:-zatca}" in
+  zatca) ;;
+  skip) simulator_flags=(--skip-rules) ;;
+  *) echo "$0: BENCH_GATEWAY_RULES is zatca or skip, not ${BENCH_GATEWAY_RULES}" >&2; exit 2 ;;
+esac
+"${BENCH_SIMULATOR_BIN:-$bin}" --data-dir "$data" simulator "${simulator_flags[@]}" >"$work/simulator.out" 2>&1 &
 sim_pid=$!
 for _ in $(seq 300); do [ -s "$data/simulator/simulator.json" ] && break; sleep 0.1; done
 [ -s "$data/simulator/simulator.json" ] || { echo "the simulator did not start:" >&2; cat "$work/simulator.out" >&2; exit 1; }

@@ -52,7 +52,7 @@ pub use gateway::{
 };
 pub use findings::{InvoiceFinding, Severity};
 pub use invoice_check::{InvoiceFacts, InvoiceReport, canonical_invoice, verify_invoice};
-pub use rules::{RulesVerdict, check_rules};
+pub use rules::{RulesCheck, RulesVerdict, check_rules};
 pub use seen::SeenRequest;
 pub use store::{CsidKind, IssuedCsid, OTP_VALIDITY_MS, OtpRecord};
 
@@ -101,6 +101,7 @@ pub struct SimulatorConfig {
     pub listen: SocketAddr,
     pub clock: Clock,
     pub core_templates: CoreTemplates,
+    pub rules: RulesCheck,
 }
 
 impl SimulatorConfig {
@@ -110,6 +111,7 @@ impl SimulatorConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             clock: Clock::system(),
             core_templates: CoreTemplates::default(),
+            rules: RulesCheck::default(),
         }
     }
 
@@ -125,6 +127,11 @@ impl SimulatorConfig {
 
     pub fn core_templates(mut self, core_templates: CoreTemplates) -> Self {
         self.core_templates = core_templates;
+        self
+    }
+
+    pub fn rules(mut self, rules: RulesCheck) -> Self {
+        self.rules = rules;
         self
     }
 }
@@ -182,6 +189,7 @@ pub(crate) struct Shared {
     pub clock: Clock,
     pub authorities: pki::CsidAuthorities,
     pub core_templates: CoreTemplates,
+    pub rules: RulesCheck,
     pub fault: Mutex<Option<FaultRule>>,
     /// Drawn from when `fault` does not apply.
     pub chaos: Mutex<Option<faults::Chaos>>,
@@ -218,6 +226,7 @@ impl Simulator {
             clock: config.clock.clone(),
             authorities,
             core_templates: config.core_templates,
+            rules: config.rules,
             fault: Mutex::new(None),
             chaos: Mutex::new(None),
             seen: seen::Seen::default(),

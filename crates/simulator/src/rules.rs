@@ -9,6 +9,10 @@
 //! `KSA`, as the four rule answers among ZATCA's API examples show; the type
 //! is the schematron's flag (`error`/`fatal` → ERROR, `warning` → WARNING).
 
+use std::num::NonZeroUsize;
+use std::panic::AssertUnwindSafe;
+use std::sync::OnceLock;
+
 use chrono::{DateTime, FixedOffset, TimeZone};
 use fatoora_core::config::Config;
 use fatoora_core::invoice::validation::{
@@ -36,6 +40,57 @@ pub enum RulesVerdict {
 /// (XML Implementation Standard, data type "Time"), and the date rules
 /// (BR-KSA-04, BR-KSA-98) compare it with "now" [INF].
 const RIYADH_SECONDS_EAST: i32 = 3 * 3600;
+
+/// Whether compliance documents go through ZATCA's XSD and business rules.
+/// The signature, hash, QR and chain checks run either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RulesCheck {
+    #[default]
+    Zatca,
+    /// For measuring a client apart from the gateway's work, which the real
+    /// gateway does on machines of its own: here the rules take about 8 ms of
+    /// CPU per document on the same cores as the client (issue 16).
+    Skipped,
+}
+
+/// [`check_rules`] on one of the rule checkers: a few threads, one per core,
+/// that live as long as the process. `fatoora-core` compiles the schemas
+/// once per thread (about 130 ms of CPU, kept in a thread-local), so on
+/// tokio's blocking pool, whose threads come and go, a batch of 100 units
+/// compiled them again and again: half the simulator's CPU. `None` when no
+/// checker could answer (one panicked, or none could be started).
+pub async fn check_rules_on_checker(xml: Vec<u8>, now_ms: i64) -> Option<RulesVerdict> {
+    let (reply, verdict) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = reply.send(check_rules(&xml, now_ms));
+    });
+    checkers().send(job).ok()?;
+    verdict.await.ok()
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+fn checkers() -> &'static crossbeam_channel::Sender<Job> {
+    static CHECKERS: OnceLock<crossbeam_channel::Sender<Job>> = OnceLock::new();
+    CHECKERS.get_or_init(|| {
+        let (jobs, queue) = crossbeam_channel::unbounded::<Job>();
+        let threads = std::thread::available_parallelism().map_or(2, NonZeroUsize::get);
+        for index in 0..threads {
+            let queue = queue.clone();
+            let started = std::thread::Builder::new().name(format!("rules-{index}")).spawn(move || {
+                for job in queue {
+                    // A panic drops the job's reply (its caller answers 500)
+                    // and leaves the thread, with its compiled schemas, for the next.
+                    let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
+                }
+            });
+            if let Err(error) = started {
+                tracing::error!(%error, "a rule checker thread could not start");
+            }
+        }
+        jobs
+    })
+}
 
 /// Checks `xml` as ZATCA's validator would at `now_ms` (epoch milliseconds,
 /// the simulator's clock, so tests can move it).

@@ -7,7 +7,7 @@ mod support;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use fatoora_base::Environment;
-use fatoora_simulator::OtpPurpose;
+use fatoora_simulator::{OtpPurpose, RulesCheck};
 use k256::ecdsa::SigningKey;
 use serde_json::{Value, json};
 use support::resign::{issued_today, sign, submit};
@@ -116,4 +116,30 @@ async fn wrong_hash_wrong_vat_wrong_key_and_no_auth_are_refused() {
     assert_eq!(response.status, 401);
     let response = submit(&s, &core, &auth, "<not xml", &hash).await;
     assert_eq!(response.json()["validationResults"]["errorMessages"][0]["code"], "XSD_ZATCA_INVALID");
+}
+
+/// `simulator --skip-rules` (for measuring a client apart from the gateway's
+/// work) leaves out the XSD and business rules only: the old sample draws no
+/// BR-KSA-98 warning, while a signature by another key is still refused.
+#[tokio::test]
+async fn skipped_rules_leave_the_signature_checks() {
+    let Some(reference) = fatoora_base::reference::zatca_reference_dir_or_skip("skipped_rules") else { return };
+    let s = start_with(tempfile::tempdir().unwrap(), |config| config.rules(RulesCheck::Skipped)).await;
+    let core = s.sim.base_url(Environment::Local);
+    let xml = std::fs::read_to_string(reference.join("sdk/Samples/Simplified/Invoice/Simplified_Invoice.xml")).unwrap();
+    let otp = s.sim.admin().mint_otp(Environment::Local, VAT, OtpPurpose::Onboard).unwrap();
+    let (ccsid, key) = onboard(&s, &core, &otp, &CsrSpec::new("TSTZATCA-Code-Signing")).await;
+    let token = ccsid["binarySecurityToken"].as_str().unwrap();
+    let auth = basic(token, ccsid["secret"].as_str().unwrap());
+
+    let (signed, hash) = sign(&xml, &key, token);
+    let body = submit(&s, &core, &auth, &signed, &hash).await.json();
+    assert_eq!(body["validationResults"]["status"], "PASS", "{body}");
+    assert_eq!(body["validationResults"]["warningMessages"], json!([]), "{body}");
+
+    let stranger = <SigningKey as k256::elliptic_curve::Generate>::generate();
+    let (signed, hash) = sign(&xml, &stranger, token);
+    let body = submit(&s, &core, &auth, &signed, &hash).await.json();
+    let codes: Vec<Value> = body["validationResults"]["errorMessages"].as_array().unwrap().iter().map(|e| e["code"].clone()).collect();
+    assert!(codes.contains(&json!("invalid-digital-signature")), "{body}");
 }

@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use fatoora_base::Environment;
 use fatoora_base::paths::DataDir;
-use fatoora_simulator::{AdminClient, Fault, FaultRule, OtpPurpose, Simulator, SimulatorConfig};
+use fatoora_simulator::{AdminClient, Fault, FaultRule, OtpPurpose, RulesCheck, Simulator, SimulatorConfig};
 
 use crate::{Cli, exit};
 
@@ -18,6 +18,12 @@ pub struct SimulatorArgs {
     /// Loopback address to listen on; port 0 picks a free port
     #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR:PORT")]
     pub listen: SocketAddr,
+
+    /// Leave out ZATCA's XSD and business rules on compliance documents (the
+    /// signature, hash, QR and chain are still checked), to measure a client
+    /// apart from the gateway's own work
+    #[arg(long)]
+    pub skip_rules: bool,
 
     #[command(subcommand)]
     pub action: Option<SimulatorAction>,
@@ -88,7 +94,8 @@ async fn serve(cli: &Cli, args: &SimulatorArgs, dir: PathBuf) -> anyhow::Result<
         eprintln!("error: --listen must be a loopback address (127.0.0.1 or ::1), not {}", args.listen);
         return Ok(exit::BAD_INPUT);
     }
-    let running = Simulator::start(SimulatorConfig::new(&dir).listen(args.listen))
+    let rules = if args.skip_rules { RulesCheck::Skipped } else { RulesCheck::Zatca };
+    let running = Simulator::start(SimulatorConfig::new(&dir).listen(args.listen).rules(rules))
         .await
         .with_context(|| format!("starting the simulator in {}", dir.display()))?;
     let base_url = running.base_url(Environment::Local);
@@ -109,6 +116,9 @@ async fn serve(cli: &Cli, args: &SimulatorArgs, dir: PathBuf) -> anyhow::Result<
         );
     } else {
         println!("FATOORA simulator at {base_url} (CA certificate: {})", running.ca_cert_path().display());
+        if args.skip_rules {
+            println!("ZATCA's XSD and business rules are NOT checked (--skip-rules).");
+        }
         println!("sandbox: {}", running.base_url(Environment::Sandbox));
         println!("simulation: {}", running.base_url(Environment::Simulation));
         println!("Mint OTPs with: fatoora-onboard --data-dir {} simulator otp --env local --vat <VAT>", dir.parent().unwrap_or(&dir).display());

@@ -34,7 +34,11 @@ pub async fn start() -> Sim {
 }
 
 pub async fn start_in(dir: tempfile::TempDir) -> Sim {
-    let sim = Simulator::start(SimulatorConfig::new(dir.path())).await.expect("simulator starts");
+    start_with(dir, |config| config).await
+}
+
+pub async fn start_with(dir: tempfile::TempDir, configure: impl FnOnce(SimulatorConfig) -> SimulatorConfig) -> Sim {
+    let sim = Simulator::start(configure(SimulatorConfig::new(dir.path()))).await.expect("simulator starts");
     let http = client_for(&sim);
     Sim { dir, sim, http }
 }
