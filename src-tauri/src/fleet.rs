@@ -493,10 +493,10 @@ pub async fn run_batch_onboarding(
         let on_event = |event: BatchEvent| {
             let _ = on_update.send(event.into());
         };
-        // The batch holds SQLite connections across its awaits, so it runs
-        // to its end on this blocking thread; the simulator and the network
-        // stay on the app's runtime.
-        Ok(tauri::async_runtime::block_on(run::run_batch_reporting(&session.data_dir, session.secrets.as_ref(), &client, assignments, &options, &on_event)))
+        // The session's store is not shared across threads, so the batch
+        // runs to its end on this blocking thread (its units on threads of
+        // their own); the simulator and the network stay on the app's runtime.
+        Ok(tauri::async_runtime::block_on(run::run_batch_reporting(&session.data_dir, std::sync::Arc::from(session.secrets), &client, assignments, &options, &on_event)))
     })
     .await?;
     Ok(BatchDone {

@@ -175,10 +175,11 @@ pub enum BatchEvent {
 }
 
 /// Onboards every assigned unit, `options.concurrency` at a time. Each unit
-/// uses its own database connection; one unit's failure never stops the
-/// others. The futures run on the calling task (a connection is not
-/// shareable across threads); the network waits overlap.
-pub async fn run_batch(data_dir: &DataDir, secrets: &dyn SecretStore, client: &FatooraClient, assignments: Vec<Assignment>, options: &BatchOptions) -> BatchReport {
+/// runs on a blocking thread of its own with its own database connection:
+/// the keychain and SQLite calls block, and on one task they held up every
+/// other unit while the keyring daemon wrote its file (issue 16). One unit's
+/// failure never stops the others. Results keep the assignments' order.
+pub async fn run_batch(data_dir: &DataDir, secrets: Arc<dyn SecretStore>, client: &FatooraClient, assignments: Vec<Assignment>, options: &BatchOptions) -> BatchReport {
     run_batch_reporting(data_dir, secrets, client, assignments, options, &|_| ()).await
 }
 
@@ -186,28 +187,31 @@ pub async fn run_batch(data_dir: &DataDir, secrets: &dyn SecretStore, client: &F
 /// ends.
 pub async fn run_batch_reporting(
     data_dir: &DataDir,
-    secrets: &dyn SecretStore,
+    secrets: Arc<dyn SecretStore>,
     client: &FatooraClient,
     assignments: Vec<Assignment>,
     options: &BatchOptions,
     on_event: &(dyn Fn(BatchEvent) + Send + Sync),
 ) -> BatchReport {
-    let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let environment = client.environment();
-    let jobs = assignments.into_iter().map(|assignment| {
-        let permits = permits.clone();
-        async move {
-            let _permit = permits.acquire_owned().await.expect("the semaphore is never closed");
-            on_event(BatchEvent::Started { unit_id: assignment.unit_id.clone() });
-            let unit_id = assignment.unit_id.clone();
-            let progress = move |progress: Progress| on_event(BatchEvent::Progress { unit_id: unit_id.clone(), progress });
-            let outcome = onboard_one(data_dir, secrets, client, &assignment, options, &progress).await;
-            let result = UnitResult { unit_id: assignment.unit_id, outcome };
-            on_event(BatchEvent::Finished { result: result.clone() });
-            result
+    let unit_ids: Vec<String> = assignments.iter().map(|a| a.unit_id.clone()).collect();
+    let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let dispatcher = tokio::spawn(dispatch(data_dir.clone(), secrets, client.clone(), assignments, options.clone(), events));
+    // Forwarded here, as they happen: the channel closes when the last unit ends.
+    while let Some(event) = received.recv().await {
+        on_event(event);
+    }
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; unit_ids.len()];
+    if let Ok(finished) = dispatcher.await {
+        for (index, outcome) in finished {
+            outcomes[index] = Some(outcome);
         }
-    });
-    let results = futures_util::future::join_all(jobs).await;
+    }
+    let results: Vec<UnitResult> = unit_ids
+        .into_iter()
+        .zip(outcomes)
+        .map(|(unit_id, outcome)| UnitResult { unit_id, outcome: outcome.unwrap_or_else(stopped_unexpectedly) })
+        .collect();
     let count = |f: fn(&Outcome) -> bool| results.iter().filter(|r| f(&r.outcome)).count();
     let (otps_expire_at, minutes_left) = otp_hour(options.otps_generated_at, Utc::now());
     let report = BatchReport {
@@ -221,6 +225,61 @@ pub async fn run_batch_reporting(
     };
     tracing::info!(%environment, issued = report.issued, failed = report.failed, already = report.already_issued, "batch onboarding ended");
     report
+}
+
+/// Starts each unit on a blocking thread once a concurrency slot is free;
+/// answers each finished unit's outcome with its place in the assignments.
+async fn dispatch(
+    data_dir: DataDir,
+    secrets: Arc<dyn SecretStore>,
+    client: FatooraClient,
+    assignments: Vec<Assignment>,
+    options: BatchOptions,
+    events: tokio::sync::mpsc::UnboundedSender<BatchEvent>,
+) -> Vec<(usize, Outcome)> {
+    let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let options = Arc::new(options);
+    let runtime = tokio::runtime::Handle::current();
+    let mut units = tokio::task::JoinSet::new();
+    for (index, assignment) in assignments.into_iter().enumerate() {
+        let Ok(permit) = permits.clone().acquire_owned().await else { break };
+        let (data_dir, secrets, client, options, events, runtime) = (data_dir.clone(), secrets.clone(), client.clone(), options.clone(), events.clone(), runtime.clone());
+        units.spawn_blocking(move || {
+            let _permit = permit;
+            let _ = events.send(BatchEvent::Started { unit_id: assignment.unit_id.clone() });
+            let unit_id = assignment.unit_id.clone();
+            let progress = |progress: Progress| {
+                let _ = events.send(BatchEvent::Progress { unit_id: unit_id.clone(), progress });
+            };
+            let outcome = runtime.block_on(onboard_one(&data_dir, secrets.as_ref(), &client, &assignment, &options, &progress));
+            let _ = events.send(BatchEvent::Finished { result: UnitResult { unit_id: assignment.unit_id, outcome: outcome.clone() } });
+            (index, outcome)
+        });
+    }
+    drop(events);
+    let mut finished = Vec::new();
+    while let Some(joined) = units.join_next().await {
+        // A unit whose thread panicked is left out here and reported as stopped.
+        if let Ok(outcome) = joined {
+            finished.push(outcome);
+        }
+    }
+    finished
+}
+
+/// The outcome of a unit whose run ended without one (its thread panicked).
+fn stopped_unexpectedly() -> Outcome {
+    Outcome::Failed {
+        step: None,
+        zatca_code: None,
+        explanation: Explanation {
+            what_happened: Localized::new("This unit's run stopped unexpectedly; what it recorded before is kept.", "توقّف تشغيل هذه الوحدة على نحو غير متوقع، وما سجّله قبل ذلك محفوظ."),
+            next_step: Localized::new("Run the batch again: the unit resumes where it stopped.", "شغّل الدفعة مرة أخرى: تستأنف الوحدة من حيث توقفت."),
+            retry_may_help: true,
+        },
+        // Unknown: it may have stopped after sending the OTP.
+        otp_may_be_spent: true,
+    }
 }
 
 async fn onboard_one(data_dir: &DataDir, secrets: &dyn SecretStore, client: &FatooraClient, assignment: &Assignment, options: &BatchOptions, progress: ProgressSink<'_>) -> Outcome {

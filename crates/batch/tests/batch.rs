@@ -2,6 +2,7 @@
 //! fails some units, the rest finish, and running again finishes only the
 //! failed ones. Then the expiry query over the issued CSIDs.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -24,7 +25,7 @@ struct Bench {
     sim: RunningSimulator,
     data: DataDir,
     store: Store,
-    secrets: MemorySecretStore,
+    secrets: Arc<MemorySecretStore>,
     client: FatooraClient,
     options: BatchOptions,
 }
@@ -34,13 +35,13 @@ async fn bench(units: usize, timeout: Duration) -> Bench {
     let sim = Simulator::start(SimulatorConfig::new(dir.path().join("sim"))).await.unwrap();
     let data = DataDir::at(dir.path().join("app"));
     let mut store = Store::open(&data).unwrap();
-    let secrets = MemorySecretStore::default();
+    let secrets = Arc::new(MemorySecretStore::default());
     let mut csv = String::from("organization_name,vat_number,organization_unit,common_name,serial,invoice_types,address,business_category,country\n");
     for n in 0..units {
         csv.push_str(&format!("سلسلة متاجر المثال,{VAT},فرع {n},POS-{n},1-POS|2-V1|3-{n:04},1100,RRRD2929,Retail,SA\n"));
     }
     let check = check_csv(csv.as_bytes(), Environment::Local, &store).unwrap();
-    import_units(&mut store, &secrets, &check, false).unwrap();
+    import_units(&mut store, secrets.as_ref(), &check, false).unwrap();
 
     let client = FatooraClient::new(
         Target::Local { base_url: sim.base_url(Environment::Local), ca_pem: sim.ca_cert_pem().to_owned() },
@@ -67,7 +68,7 @@ async fn a_fault_mid_batch_fails_some_units_and_the_rerun_finishes_only_those() 
     let list = otp_list(UNITS);
     let assignments = assign(&list, &pending).unwrap();
     sim.admin().set_fault(FaultRule::times(Fault::InvalidRequest, 3));
-    let first = run_batch(data, secrets, client, assignments, options).await;
+    let first = run_batch(data, secrets.clone(), client, assignments, options).await;
     assert_eq!((first.issued, first.failed, first.already_issued), (UNITS - 3, 3, 0), "{:#?}", first.results);
     assert!(first.minutes_left > 0 && first.minutes_left <= 55);
     for result in &first.results {
@@ -90,7 +91,7 @@ async fn a_fault_mid_batch_fails_some_units_and_the_rerun_finishes_only_those() 
     let issued_unit = first.results.iter().find(|r| matches!(r.outcome, Outcome::Issued { .. })).unwrap().unit_id.clone();
     retry.extend(assign(&format!("{issued_unit},{}", otp_list(1)), &[]).unwrap());
     let sent_before = sim.admin().issued_csids().unwrap().len();
-    let second = run_batch(data, secrets, client, retry, options).await;
+    let second = run_batch(data, secrets.clone(), client, retry, options).await;
     assert_eq!((second.issued, second.failed, second.already_issued), (3, 0, 1), "{:#?}", second.results);
     assert_eq!(sim.admin().issued_csids().unwrap().len(), sent_before + 6, "a CCSID and a PCSID for each retried unit only");
     assert!(pending_units(store, Environment::Local).unwrap().is_empty());
@@ -109,7 +110,7 @@ async fn a_fault_mid_batch_fails_some_units_and_the_rerun_finishes_only_those() 
 /// Whether the one unit's result asks for a new OTP.
 async fn asks_for_a_new_otp(b: &Bench, otp: &str) -> bool {
     let assignments = assign(otp, &pending_units(&b.store, Environment::Local).unwrap()).unwrap();
-    let report = run_batch(&b.data, &b.secrets, &b.client, assignments, &b.options).await;
+    let report = run_batch(&b.data, b.secrets.clone(), &b.client, assignments, &b.options).await;
     match &report.results[0].outcome {
         Outcome::Failed { otp_may_be_spent, .. } => *otp_may_be_spent,
         other => panic!("{other:?}"),
@@ -161,7 +162,7 @@ async fn an_invalid_otp_in_a_batch_gets_the_differential_diagnosis() {
     // An OTP of another taxpayer: the gateway answers Invalid-OTP.
     let foreign = b.sim.admin().mint_otp(Environment::Local, "300000000000003", OtpPurpose::Onboard).unwrap();
     let assignments = assign(&foreign, &pending_units(&b.store, Environment::Local).unwrap()).unwrap();
-    let report = run_batch(&b.data, &b.secrets, &b.client, assignments, &b.options).await;
+    let report = run_batch(&b.data, b.secrets.clone(), &b.client, assignments, &b.options).await;
     let Outcome::Failed { zatca_code, explanation, .. } = &report.results[0].outcome else {
         panic!("{:?}", report.results[0].outcome)
     };

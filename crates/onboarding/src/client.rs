@@ -373,6 +373,8 @@ pub enum ClientError {
     Build(String),
 }
 
+/// Clones share one connection pool.
+#[derive(Clone)]
 pub struct FatooraClient {
     http: reqwest::Client,
     environment: Environment,

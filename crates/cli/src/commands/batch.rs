@@ -116,9 +116,9 @@ pub fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<u8> {
             // One probe for the whole batch: the units share the gateway.
             let reachability = runtime.block_on(reachability(&session.store, environment, local.as_ref()));
             let options = BatchOptions { concurrency: *concurrency, otps_generated_at: generated_at, portal: environment, reachability: Some(reachability) };
-            let secrets = session.secrets;
+            let secrets = std::sync::Arc::from(session.secrets);
             drop(session.store);
-            let report = runtime.block_on(run_batch(&data_dir, secrets.as_ref(), &client, assignments, &options));
+            let report = runtime.block_on(run_batch(&data_dir, secrets, &client, assignments, &options));
             if cli.json {
                 emit(&format!("{}\n", serde_json::to_string(&report)?));
             } else {
