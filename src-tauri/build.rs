@@ -31,6 +31,7 @@ fn main() {
         "run_diagnostics",
         "cancel_diagnostics",
         "diagnostics_history",
+        "open_past_diagnosis",
         "save_diagnostics_report",
         "write_probe_page",
         "compare_server_run",

@@ -1,6 +1,6 @@
 //! The Diagnostics screen's commands: run the network diagnosis with each
 //! probe streamed to the UI as it starts and finishes, cancel it, keep it in
-//! the history, save its report (HTML + JSON) and, for "Test from my
+//! the history (listed by `diagnosis_history`), save its report (HTML + JSON) and, for "Test from my
 //! server", write the PHP probe page and compare a server's run with this
 //! machine's.
 //!
@@ -30,7 +30,6 @@ use crate::shell::{CommandError, LocalizedText, Shell};
 
 /// Each probe's deadline in the app: the CLI's default.
 const PROBE_TIMEOUT: Duration = fatoora_diagnostics::DEFAULT_TIMEOUT;
-const HISTORY_LENGTH: usize = 20;
 const PROBE_PAGE_NAME: &str = "fatoora-probe.php";
 
 fn error(en: impl Into<String>, ar: impl Into<String>) -> CommandError {
@@ -52,6 +51,11 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
+    /// Makes `report` the one "Save report" and the comparison use.
+    pub fn keep(&self, report: Report) {
+        *lock(&self.last_report) = Some(report);
+    }
+
     /// The diagnosis with each probe's start and finish handed to
     /// `on_probe`; `None` when cancelled, or replaced by a newer run.
     async fn run(&self, options: &DiagnoseOptions, on_probe: impl Fn(ProbeUpdate)) -> Option<Report> {
@@ -160,7 +164,7 @@ pub struct DiagnosisView {
 }
 
 impl DiagnosisView {
-    fn of(report: &Report, history_problem: Option<LocalizedText>) -> Self {
+    pub fn of(report: &Report, history_problem: Option<LocalizedText>) -> Self {
         Self {
             started_at: report.started_at.to_rfc3339(),
             duration_ms: u32::try_from(report.duration_ms).unwrap_or(u32::MAX),
@@ -192,16 +196,6 @@ pub struct DiagnosticsSetup {
     pub environments: Vec<EnvironmentChoice>,
     /// The proxy configured for this app (`HTTPS_PROXY` or the system's), credentials redacted.
     pub environment_proxy: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
-pub struct PastRun {
-    pub id: u32,
-    pub started_at: String,
-    pub target: String,
-    pub class: String,
-    pub problem: bool,
-    pub headline: LocalizedText,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
@@ -377,14 +371,14 @@ pub async fn run_diagnostics(
         return Ok(None);
     };
 
-    let saved = shell.with_store(|store| Ok(history::save(store.connection(), &report)));
+    let saved = shell.with_store(|store| Ok(history::save(store.connection(), &report, &history::Occasion::ByHand)));
     let history_problem = match saved {
         Ok(Ok(_)) => None,
         Ok(Err(e)) => Some(e.explain().into()),
         Err(e) => Some(e.message),
     };
     let view = DiagnosisView::of(&report, history_problem);
-    *lock(&state.last_report) = Some(report);
+    state.keep(report);
     Ok(Some(view))
 }
 
@@ -392,25 +386,6 @@ pub async fn run_diagnostics(
 #[specta::specta]
 pub fn cancel_diagnostics(state: State<'_, Diagnostics>) {
     state.cancel();
-}
-
-/// The newest runs first.
-#[tauri::command]
-#[specta::specta]
-pub fn diagnostics_history(shell: State<'_, Shell>) -> Result<Vec<PastRun>, CommandError> {
-    let runs = shell.with_store(|store| Ok(history::recent(store.connection(), HISTORY_LENGTH)))?;
-    let runs = runs.map_err(|e| localized(e.explain()))?;
-    Ok(runs
-        .into_iter()
-        .map(|run| PastRun {
-            id: u32::try_from(run.id).unwrap_or(u32::MAX),
-            started_at: run.started_at.to_rfc3339(),
-            target: run.target_origin,
-            class: run.class.id(),
-            problem: run.problem,
-            headline: run.headline.into(),
-        })
-        .collect())
 }
 
 fn last_report(state: &Diagnostics) -> Result<Report, CommandError> {

@@ -4,6 +4,7 @@
 
 mod commands;
 mod custody;
+mod diagnosis_history;
 mod diagnostics;
 mod expiry;
 mod fleet;
@@ -48,7 +49,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         diagnostics::diagnostics_setup,
         diagnostics::run_diagnostics,
         diagnostics::cancel_diagnostics,
-        diagnostics::diagnostics_history,
+        diagnosis_history::diagnostics_history,
+        diagnosis_history::open_past_diagnosis,
         diagnostics::save_diagnostics_report,
         diagnostics::write_probe_page,
         diagnostics::compare_server_run,

@@ -106,6 +106,8 @@ export const commands = {
 	cancelDiagnostics: () => __TAURI_INVOKE<void>("cancel_diagnostics"),
 	/**  The newest runs first. */
 	diagnosticsHistory: () => typedError<PastRun[], CommandError>(__TAURI_INVOKE("diagnostics_history")),
+	/**  A kept run, shown again as it was found; "Save report" then saves it. */
+	openPastDiagnosis: (id: number) => typedError<DiagnosisView_Serialize, CommandError>(__TAURI_INVOKE("open_past_diagnosis", { id })),
 	/**
 	 *  Writes the last run's report as HTML (for people, in the UI's language)
 	 *  and JSON (for tools) into `reports/` in the data directory.
@@ -879,6 +881,15 @@ export type OtpAssignment = {
 	otp: string,
 };
 
+/**  Why a kept diagnosis ran, for its label in the list. */
+export type PastOccasion = { kind: "by_hand" } | 
+/**  The pre-flight before onboarding the unit of that common name. */
+{ kind: "onboarding"; unit: string } | 
+/**  The pre-flight before renewing it. */
+{ kind: "renewal"; unit: string } | 
+/**  The one pre-flight of a batch onboarding. */
+{ kind: "batch" };
+
 export type PastRun = {
 	id: number,
 	started_at: string,
@@ -886,6 +897,7 @@ export type PastRun = {
 	class: string,
 	problem: boolean,
 	headline: LocalizedText,
+	occasion: PastOccasion,
 };
 
 export type PendingUnit = {

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Localized {
     pub en: String,
     pub ar: String,

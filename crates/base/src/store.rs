@@ -58,6 +58,7 @@ migration_files![
     "0003_onboarding.sql",
     "0004_diagnostics.sql",
     "0005_expiry_reminders.sql",
+    "0006_preflight_diagnoses.sql",
 ];
 
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

@@ -1,6 +1,7 @@
-//! Diagnosis history in the app's SQLite store (migration 0004): every run
-//! is kept, and the latest one's summary goes into the onboarding support
-//! message ("the network was checked at … and found …").
+//! Diagnosis history in the app's SQLite store (migrations 0004, 0006):
+//! every run is kept, by hand or as an onboarding's pre-flight, and the
+//! latest one's summary goes into the onboarding support message ("the
+//! network was checked at … and found …").
 
 use chrono::{DateTime, Utc};
 use fatoora_base::Localized;
@@ -38,6 +39,50 @@ impl HistoryError {
     }
 }
 
+/// Why a diagnosis ran.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Occasion {
+    /// Asked for on the Diagnostics screen or with `fatoora-onboard diagnose`.
+    ByHand,
+    /// The probe an onboarding run made before sending an OTP.
+    Preflight(Before),
+}
+
+/// What a pre-flight came before. The unit is named as the user knows it
+/// (its common name).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "before", rename_all = "snake_case")]
+pub enum Before {
+    Onboarding { unit: String },
+    Renewal { unit: String },
+    /// One probe for all of a batch's units: they share the gateway.
+    Batch,
+}
+
+impl Occasion {
+    /// The columns `preflight_before` and `preflight_unit`.
+    fn columns(&self) -> (Option<&'static str>, Option<&str>) {
+        match self {
+            Occasion::ByHand => (None, None),
+            Occasion::Preflight(Before::Onboarding { unit }) => (Some("onboarding"), Some(unit)),
+            Occasion::Preflight(Before::Renewal { unit }) => (Some("renewal"), Some(unit)),
+            Occasion::Preflight(Before::Batch) => (Some("batch"), None),
+        }
+    }
+
+    fn from_columns(before: Option<String>, unit: Option<String>) -> Result<Self, HistoryError> {
+        let named = || unit.clone().ok_or_else(|| HistoryError::Unreadable("a pre-flight without its unit".into()));
+        Ok(match before.as_deref() {
+            None => Occasion::ByHand,
+            Some("onboarding") => Occasion::Preflight(Before::Onboarding { unit: named()? }),
+            Some("renewal") => Occasion::Preflight(Before::Renewal { unit: named()? }),
+            Some("batch") => Occasion::Preflight(Before::Batch),
+            Some(other) => return Err(HistoryError::Unreadable(format!("unknown pre-flight {other:?}"))),
+        })
+    }
+}
+
 /// One stored run, without its full evidence.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SavedDiagnosis {
@@ -49,6 +94,7 @@ pub struct SavedDiagnosis {
     pub problem: bool,
     pub headline: Localized,
     pub next_step: Localized,
+    pub occasion: Occasion,
 }
 
 impl SavedDiagnosis {
@@ -76,15 +122,16 @@ fn table_exists(conn: &Connection) -> Result<bool, HistoryError> {
 }
 
 /// Stores a finished run; returns its id.
-pub fn save(conn: &Connection, report: &Report) -> Result<i64, HistoryError> {
+pub fn save(conn: &Connection, report: &Report, occasion: &Occasion) -> Result<i64, HistoryError> {
     if !table_exists(conn)? {
         return Err(HistoryError::NotMigrated);
     }
     let environments = serde_json::to_string(&report.target.environments).map_err(|e| HistoryError::Unreadable(e.to_string()))?;
+    let (preflight_before, preflight_unit) = occasion.columns();
     conn.execute(
         "INSERT INTO diagnostics_reports (started_at, duration_ms, target_origin, environments, verdict_class, problem,
-             headline_en, headline_ar, next_step_en, next_step_ar, schema_version, report_json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             headline_en, headline_ar, next_step_en, next_step_ar, schema_version, report_json, preflight_before, preflight_unit)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         params![
             report.started_at.to_rfc3339(),
             report.duration_ms as i64,
@@ -98,13 +145,15 @@ pub fn save(conn: &Connection, report: &Report) -> Result<i64, HistoryError> {
             report.verdict.next_step.ar,
             report.schema_version,
             report.to_json(),
+            preflight_before,
+            preflight_unit,
         ],
     )?;
     Ok(conn.last_insert_rowid())
 }
 
-const COLUMNS: &str =
-    "id, started_at, duration_ms, target_origin, verdict_class, problem, headline_en, headline_ar, next_step_en, next_step_ar";
+const COLUMNS: &str = "id, started_at, duration_ms, target_origin, verdict_class, problem, headline_en, headline_ar, next_step_en, next_step_ar,
+     preflight_before, preflight_unit";
 
 fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(SavedDiagnosisRaw, String)> {
     Ok((
@@ -116,6 +165,8 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(SavedDiagnosisRaw, Str
             problem: row.get(5)?,
             headline: Localized::new(row.get::<_, String>(6)?, row.get::<_, String>(7)?),
             next_step: Localized::new(row.get::<_, String>(8)?, row.get::<_, String>(9)?),
+            preflight_before: row.get(10)?,
+            preflight_unit: row.get(11)?,
         },
         row.get(4)?,
     ))
@@ -129,6 +180,8 @@ struct SavedDiagnosisRaw {
     problem: bool,
     headline: Localized,
     next_step: Localized,
+    preflight_before: Option<String>,
+    preflight_unit: Option<String>,
 }
 
 fn finish((raw, class): (SavedDiagnosisRaw, String)) -> Result<SavedDiagnosis, HistoryError> {
@@ -146,6 +199,7 @@ fn finish((raw, class): (SavedDiagnosisRaw, String)) -> Result<SavedDiagnosis, H
         problem: raw.problem,
         headline: raw.headline,
         next_step: raw.next_step,
+        occasion: Occasion::from_columns(raw.preflight_before, raw.preflight_unit)?,
     })
 }
 
@@ -164,6 +218,13 @@ pub fn recent(conn: &Connection, limit: usize) -> Result<Vec<SavedDiagnosis>, Hi
 /// first diagnosis (or on a database without the history table).
 pub fn latest_summary(conn: &Connection) -> Result<Option<SavedDiagnosis>, HistoryError> {
     Ok(recent(conn, 1)?.into_iter().next())
+}
+
+/// A stored run's full report, to be shown again; `None` when no run has
+/// that id.
+pub fn report(conn: &Connection, id: i64) -> Result<Option<Report>, HistoryError> {
+    let Some(json) = report_json(conn, id)? else { return Ok(None) };
+    serde_json::from_str(&json).map(Some).map_err(|e| HistoryError::Unreadable(format!("report {id}: {e}")))
 }
 
 /// A stored run's full JSON report.

@@ -1,16 +1,17 @@
 //! What each probe found. These types are the JSON report schema
 //! (`SCHEMA_VERSION`): add fields freely, bump the version when one changes
-//! meaning or disappears.
+//! meaning or disappears. A saved report is read back into them to be
+//! shown again from the history.
 
 use std::net::{IpAddr, SocketAddr};
 
 use chrono::{DateTime, Utc};
 use fatoora_base::{Environment, Localized};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: String,
@@ -27,7 +28,7 @@ pub struct Report {
     pub clock: Option<ClockCheck>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TargetSummary {
     pub origin: String,
     pub host: String,
@@ -36,7 +37,7 @@ pub struct TargetSummary {
     pub timeout_ms: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Configuration {
     pub os: String,
     pub app_version: String,
@@ -53,20 +54,20 @@ pub struct Configuration {
     pub local_utc_offset: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResolverKind {
     System,
     User,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RecordKind {
     A,
     AAAA,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum DnsOutcome {
     Resolved { addresses: Vec<IpAddr> },
@@ -79,7 +80,7 @@ pub enum DnsOutcome {
     Error { detail: String },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DnsProbe {
     pub resolver: ResolverKind,
     pub server: String,
@@ -90,7 +91,7 @@ pub struct DnsProbe {
     pub elapsed_ms: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum TcpOutcome {
     Connected,
@@ -103,7 +104,7 @@ pub enum TcpOutcome {
     Error { detail: String },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TcpProbe {
     pub address: SocketAddr,
     #[serde(flatten)]
@@ -111,7 +112,7 @@ pub struct TcpProbe {
     pub elapsed_ms: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TlsVersion {
     #[serde(rename = "TLS1.3")]
     Tls13,
@@ -128,7 +129,7 @@ impl TlsVersion {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateSummary {
     pub subject: String,
     pub issuer: String,
@@ -136,7 +137,7 @@ pub struct CertificateSummary {
     pub not_after: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum TlsOutcome {
     Established {
@@ -156,7 +157,7 @@ pub enum TlsOutcome {
     ConnectFailed { detail: String },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TlsProbe {
     pub address: SocketAddr,
     pub offered: TlsVersion,
@@ -165,7 +166,7 @@ pub struct TlsProbe {
     pub elapsed_ms: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Dns,
@@ -175,7 +176,7 @@ pub enum Stage {
     Http,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureKind {
     TimedOut,
@@ -187,7 +188,7 @@ pub enum FailureKind {
     Other,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum HttpOutcome {
     Answered {
@@ -204,14 +205,14 @@ pub enum HttpOutcome {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "route", rename_all = "snake_case")]
 pub enum Route {
     Direct,
     Proxy { proxy: String },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HttpProbe {
     pub environment: Environment,
     pub url: String,
@@ -230,7 +231,7 @@ pub struct HttpProbe {
 pub const EXPECTED_ONBOARDING_GET: &str =
     "a 4xx other than 403/429, most likely 405 (ZATCA does not document what a GET here answers)";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ControlProbe {
     pub url: String,
     #[serde(flatten)]
@@ -240,7 +241,7 @@ pub struct ControlProbe {
     pub elapsed_ms: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClockCheck {
     pub source: String,
     pub server_time: DateTime<Utc>,
@@ -280,7 +281,7 @@ impl HttpOutcome {
 
 /// One verdict for the whole report, decided by the rule table in
 /// `verdict.rs` from the findings above.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerdictClass {
     Healthy,
@@ -320,7 +321,7 @@ impl VerdictClass {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Verdict {
     pub class: VerdictClass,
     pub problem: bool,

@@ -22,10 +22,11 @@ async fn runs_are_kept_and_the_latest_summary_feeds_support() {
     let lab = Lab::new().await;
     let healthy = lab.gateway(Answer::status(405)).await;
     let first = diagnose(&lab.by_address(healthy), None).await;
-    let first_id = history::save(conn, &first).unwrap();
+    let first_id = history::save(conn, &first, &history::Occasion::ByHand).unwrap();
     let blocked = lab.gateway(Answer::status(403)).await;
     let second = diagnose(&lab.by_address(blocked), None).await;
-    let second_id = history::save(conn, &second).unwrap();
+    let renewal = history::Occasion::Preflight(history::Before::Renewal { unit: "POS-1".into() });
+    let second_id = history::save(conn, &second, &renewal).unwrap();
 
     let latest = history::latest_summary(conn).unwrap().unwrap();
     assert_eq!(latest.id, second_id);
@@ -38,6 +39,11 @@ async fn runs_are_kept_and_the_latest_summary_feeds_support() {
 
     let all = history::recent(conn, 10).unwrap();
     assert_eq!(all.iter().map(|d| d.id).collect::<Vec<_>>(), [second_id, first_id]);
+    assert_eq!(all.iter().map(|d| d.occasion.clone()).collect::<Vec<_>>(), [renewal, history::Occasion::ByHand]);
+    // Read back whole, a saved run is shown again as it was.
+    let reopened = history::report(conn, second_id).unwrap().unwrap();
+    assert_eq!(reopened.to_text(), second.to_text());
+    assert!(history::report(conn, second_id + 100).unwrap().is_none());
     let json: serde_json::Value = serde_json::from_str(&history::report_json(conn, first_id).unwrap().unwrap()).unwrap();
     assert_eq!(json["verdict"]["class"], "healthy");
 
@@ -59,7 +65,7 @@ async fn proxy_credentials_never_reach_the_database() {
     let proxy = connect_proxy(ProxyBehaviour::RequireAuth).await;
     let mut options = lab.by_address(gateway);
     options.proxy = ProxySettings::from_lookup(|name| (name == "https_proxy").then(|| format!("http://bob:hunter2-secret@{proxy}")));
-    history::save(store.connection(), &diagnose(&options, None).await).unwrap();
+    history::save(store.connection(), &diagnose(&options, None).await, &history::Occasion::ByHand).unwrap();
     drop(store);
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
@@ -77,7 +83,7 @@ fn a_database_without_the_table_says_so() {
         let lab = Lab::new().await;
         diagnose(&lab.by_address(refused_port().await), None).await
     });
-    let error = history::save(&conn, &report).unwrap_err();
+    let error = history::save(&conn, &report, &history::Occasion::ByHand).unwrap_err();
     assert!(matches!(error, HistoryError::NotMigrated));
     assert!(error.explain().ar.contains("لم يُحفظ"));
 }

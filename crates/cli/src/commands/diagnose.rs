@@ -89,7 +89,7 @@ fn environments(choice: EnvChoice) -> Vec<Environment> {
 fn save_to_history(cli: &Cli, report: &fatoora_diagnostics::Report) -> Result<i64, Localized> {
     let data_dir = DataDir::resolve(cli.data_dir.as_deref()).map_err(|e| e.explain())?;
     let store = Store::open(&data_dir).map_err(|e| e.explain())?;
-    history::save(store.connection(), report).map_err(|e| e.explain())
+    history::save(store.connection(), report, &history::Occasion::ByHand).map_err(|e| e.explain())
 }
 
 fn options(args: &DiagnoseArgs) -> Result<DiagnoseOptions, Localized> {
