@@ -13,6 +13,7 @@ use fatoora_batch::import::{self, ImportCheck, ImportError};
 use fatoora_batch::run::{self, Assignment, BatchEvent, BatchOptions, Outcome, UnitResult};
 use fatoora_base::values::Severity;
 use fatoora_base::{Environment, Localized, Session, Store};
+use fatoora_diagnostics::history::Before;
 use fatoora_onboarding::client::{ClientOptions, FatooraClient, Target};
 use fatoora_onboarding::flow::Progress;
 use serde::{Deserialize, Serialize};
@@ -476,12 +477,14 @@ pub async fn run_batch_onboarding(
         None => FatooraClient::new(Target::Zatca(environment), ClientOptions { language, ..ClientOptions::default() })
             .map_err(|error| CommandError { message: LocalizedText { en: error.to_string(), ar: error.to_string() } })?,
     };
-    // One probe for the batch: the units share the gateway.
-    let reachability = fatoora_onboarding::probe::reachability(environment, local.as_ref().map(|l| l.gateway())).await;
+    // One probe for the batch: the units share the gateway. Its report goes
+    // into the diagnosis history once, as the batch's pre-flight.
+    let probed = fatoora_onboarding::probe::reachability(environment, local.as_ref().map(|l| l.gateway())).await;
     shell.with_store(|store| {
-        fatoora_onboarding::probe::remember(store, &reachability);
+        fatoora_onboarding::probe::remember(store, &probed, Before::Batch);
         Ok(())
     })?;
+    let reachability = probed.reachability;
     let options = BatchOptions {
         concurrency: usize::try_from(concurrency.clamp(1, MAX_CONCURRENCY)).unwrap_or(1),
         otps_generated_at: generated_at,

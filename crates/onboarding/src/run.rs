@@ -6,6 +6,7 @@
 
 use fatoora_base::secrets::SecretStore;
 use fatoora_base::{Environment, Localized, Store};
+use fatoora_diagnostics::history::Before;
 use fatoora_units::state::{self, OnboardingState, Step};
 use serde::{Deserialize, Serialize};
 
@@ -62,9 +63,11 @@ pub fn resume_of(record: &OnboardingState) -> Option<Resume> {
 /// How the run learns whether the gateway can be reached.
 pub enum Probe<'a> {
     /// Probe now, after a renewal's new key is stored, and keep the verdict
-    /// for the support message: the `local` simulator's gateway, else ZATCA's.
+    /// for the support message and the report in the diagnosis history: the
+    /// `local` simulator's gateway, else ZATCA's.
     Now(Option<&'a LocalGateway>),
-    /// Already probed: a batch probes once for all its units.
+    /// Already probed: a batch probes once for all its units (and keeps that
+    /// one report in the history, not one per unit).
     Done(Option<Reachability>),
 }
 
@@ -184,9 +187,14 @@ async fn attempt(store: &Store, flow: &Onboarding<'_>, unit: &Unit, request: Run
     }
     let reachability = match request.probe {
         Probe::Now(local) => {
-            let reachability = probe::reachability(flow.environment(), local).await;
-            probe::remember(store, &reachability);
-            Some(reachability)
+            let probed = probe::reachability(flow.environment(), local).await;
+            let unit_name = unit.profile.common_name.clone();
+            let before = match request.purpose {
+                Purpose::Onboard => Before::Onboarding { unit: unit_name },
+                Purpose::Renew => Before::Renewal { unit: unit_name },
+            };
+            probe::remember(store, &probed, before);
+            Some(probed.reachability)
         }
         Probe::Done(reachability) => reachability,
     };

@@ -7,6 +7,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::anyhow;
 use clap::Args;
 use fatoora_base::{DataDir, Environment, Localized, Session, Store};
+use fatoora_diagnostics::history::Before;
 use fatoora_onboarding::client::{ClientOptions, FatooraClient};
 use fatoora_onboarding::flow::{FlowError, Progress};
 use fatoora_onboarding::local::LocalGateway;
@@ -67,12 +68,13 @@ pub fn client(data_dir: &DataDir, environment: Environment) -> anyhow::Result<(F
     fatoora_onboarding::local::client_for(data_dir, environment, options).map_err(|error| both(error.explain()))
 }
 
-/// The quick probe of the diagnostics crate; its verdict is kept for the
-/// support message.
+/// The quick probe of the diagnostics crate before a batch; its verdict is
+/// kept for the support message and its report in the diagnosis history,
+/// once for the batch rather than once per unit.
 pub(crate) async fn reachability(store: &Store, environment: Environment, local: Option<&LocalGateway>) -> Reachability {
-    let reachability = fatoora_onboarding::probe::reachability(environment, local).await;
-    fatoora_onboarding::probe::remember(store, &reachability);
-    reachability
+    let probed = fatoora_onboarding::probe::reachability(environment, local).await;
+    fatoora_onboarding::probe::remember(store, &probed, Before::Batch);
+    probed.reachability
 }
 
 fn ask(question: &Localized) -> Option<String> {
