@@ -51,8 +51,8 @@ async fn kill_then_resume(point: KillPoint, resumed: Resumed) {
     match resumed {
         Resumed::RefusesOtpInDoubt => {
             assert_eq!(again.status.code(), Some(1), "{said}");
-            assert!(said.contains("may already have used it") && said.contains("ربما استخدمته"), "{said}");
-            assert!(said.contains("Generate a new OTP"), "{said}");
+            assert!(said.contains("the simulator may already have used it") && said.contains("ربما استخدمه المحاكي"), "{said}");
+            assert!(said.contains("get a new rehearsal OTP"), "{said}");
             let new_otp = bench.mint(OtpPurpose::Onboard);
             let finished = bench.run(&otp_command("onboard", &new_otp));
             assert!(finished.status.success(), "{}", text(&finished));

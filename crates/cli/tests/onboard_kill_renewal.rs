@@ -70,7 +70,7 @@ async fn kill_then_resume(point: KillPoint, killed: Killed) {
         Killed::KeyMade => assert!(again.status.success(), "{said}"),
         Killed::OtpInDoubt => {
             assert_eq!(again.status.code(), Some(1), "{said}");
-            assert!(said.contains("may already have used it") && said.contains("ربما استخدمته"), "{said}");
+            assert!(said.contains("the simulator may already have used it") && said.contains("ربما استخدمه المحاكي"), "{said}");
             let new_otp = bench.mint(OtpPurpose::Renew);
             let finished = bench.run(&otp_command("renew", &new_otp));
             assert!(finished.status.success(), "{}", text(&finished));

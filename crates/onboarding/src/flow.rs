@@ -250,7 +250,7 @@ impl<'a> Onboarding<'a> {
         if let Ok(otp) = Otp::parse(request.otp_text)
             && state.otp_in_doubt_hash.as_deref() == Some(self.hasher.fingerprint(&otp).hash.as_str())
         {
-            return Err(FlowError::OtpInDoubt);
+            return Err(FlowError::OtpInDoubt { environment: self.environment() });
         }
         let key = self.key(key_name)?;
         let csr_pem = build_csr(&unit.profile, &key)?.to_pem();
@@ -325,7 +325,7 @@ impl<'a> Onboarding<'a> {
             now: Utc::now(),
         })?;
         // Shown without the OTP: progress crosses into the UI.
-        self.emit(Progress::Preflight(PreflightReport { checks: report.checks.clone(), otp: None, otp_minutes_left: report.otp_minutes_left }));
+        self.emit(Progress::Preflight(PreflightReport { checks: report.checks.clone(), otp: None, otp_minutes_left: report.otp_minutes_left, environment: report.environment }));
         Ok(report)
     }
 

@@ -135,6 +135,8 @@ pub struct PreflightReport {
     pub otp: Option<Otp>,
     /// Minutes left before the OTP expires, by the user's account.
     pub otp_minutes_left: Option<i64>,
+    /// Where the OTP was to go: it decides where a new one comes from.
+    pub environment: Environment,
 }
 
 impl PreflightReport {
@@ -350,7 +352,7 @@ pub fn run(conn: &Connection, hasher: &OtpHasher, input: &PreflightInput<'_>) ->
         ),
     });
 
-    Ok(PreflightReport { checks, otp, otp_minutes_left: minutes_left })
+    Ok(PreflightReport { checks, otp, otp_minutes_left: minutes_left, environment: input.environment })
 }
 
 #[cfg(test)]

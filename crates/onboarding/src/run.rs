@@ -128,7 +128,7 @@ impl Failure {
     pub fn may_have_reached_zatca(&self) -> bool {
         match &self.error {
             FlowError::Call { error, .. } => error.reach() == Reach::MayHaveReached,
-            FlowError::OtpInDoubt => true,
+            FlowError::OtpInDoubt { .. } => true,
             _ => false,
         }
     }
@@ -140,7 +140,7 @@ impl Failure {
     pub fn otp_may_be_spent(&self) -> bool {
         let spent = match &self.error {
             FlowError::Call { error, .. } => error.reach() != Reach::NotSent,
-            FlowError::OtpInDoubt => true,
+            FlowError::OtpInDoubt { .. } => true,
             FlowError::Preflight(report) => report.checks.iter().any(|check| check.id == CheckId::OtpUnused && check.outcome == CheckOutcome::Failed),
             _ => false,
         };

@@ -84,8 +84,9 @@ async fn a_used_otp_is_refused_before_it_is_sent() {
     let error = flow.onboard(&unit("u-b", "1100"), &request(&otp)).await.unwrap_err();
     // The next step fits the block: a used OTP is done for, so no "the OTP was not used".
     let next = error.explain().next_step;
-    assert!(next.en.starts_with("This OTP was sent before") && next.en.contains("generate a new OTP"), "{}", next.en);
-    assert!(!next.en.contains("not used") && next.ar.contains("أنشئ رمز تحقق جديدًا"), "{next:?}");
+    // A rehearsal's new OTP comes from the simulator, not the portal.
+    assert!(next.en.starts_with("This OTP was sent before") && next.en.contains("get a new rehearsal OTP"), "{}", next.en);
+    assert!(!next.en.contains("not used") && next.ar.contains("احصل على رمز تحقق تجريبي جديد"), "{next:?}");
     match error {
         FlowError::Preflight(report) => {
             assert_eq!(report.blocking(Overrides { otp_age: true, otp_portal: true }).iter().map(|c| c.id).collect::<Vec<_>>(), vec![CheckId::OtpUnused]);
@@ -146,7 +147,7 @@ async fn a_reset_after_processing_marks_the_otp_in_doubt_and_it_is_never_resent(
     // Resuming with the same OTP is refused before anything is sent, saying
     // why (the pre-flight's "already sent" would not).
     match flow.onboard(&unit("u-doubt", "1100"), &request(&otp)).await.unwrap_err() {
-        error @ FlowError::OtpInDoubt => assert!(error.explain().what_happened.en.contains("may already have used it")),
+        error @ FlowError::OtpInDoubt { .. } => assert!(error.explain().what_happened.en.contains("may already have used it")),
         other => panic!("{other:?}"),
     }
     // A new OTP continues with the same key.
@@ -395,9 +396,9 @@ async fn killed_at_each_step_resumes_to_issued_with_the_same_key() {
         let key = killed.key_name.clone().expect("the key was recorded before the first request");
         let resumed = match flow.onboard(&u, &request(&otp)).await {
             // Killed while the OTP was in flight: it is not sent again.
-            Err(FlowError::OtpInDoubt) => {
+            Err(FlowError::OtpInDoubt { .. }) => {
                 assert_eq!(killed.step, Step::Ccsid, "{id}");
-                assert!(FlowError::OtpInDoubt.explain().next_step.en.contains("new OTP"));
+                assert!(FlowError::OtpInDoubt { environment: Environment::Local }.explain().next_step.en.contains("new rehearsal OTP"));
                 flow.onboard(&u, &request(&mint(&lab, OtpPurpose::Onboard))).await
             }
             other => other,
@@ -425,7 +426,7 @@ async fn killed_at_each_step_resumes_to_issued_with_the_same_key() {
     let killed = flow.state(id).unwrap().unwrap();
     assert_eq!(killed.step, Step::Renewal);
     let renewal_key = killed.renewal_key_name.clone().unwrap();
-    assert!(matches!(flow.renew(&u, &request(&otp)).await, Err(FlowError::OtpInDoubt)));
+    assert!(matches!(flow.renew(&u, &request(&otp)).await, Err(FlowError::OtpInDoubt { .. })));
     flow.renew(&u, &request(&mint(&lab, OtpPurpose::Renew))).await.unwrap_or_else(|e| panic!("{e}: {:?}", e.explain()));
     let done = flow.state(id).unwrap().unwrap();
     assert_eq!((done.step, done.pcsid_key_name.as_deref()), (Step::Issued, Some(renewal_key.as_str())));

@@ -19,7 +19,7 @@ pub enum FlowError {
     #[error("{endpoint}: {error}")]
     Call { endpoint: Endpoint, error: CallError },
     #[error("this OTP was sent in a run that ended without an answer; it may be spent")]
-    OtpInDoubt,
+    OtpInDoubt { environment: Environment },
     #[error("unit {unit} has no production CSID in {environment} to renew")]
     NotIssued { unit: String, environment: Environment },
     #[error("unit {unit} is already onboarded in {environment}")]
@@ -48,22 +48,41 @@ pub enum FlowError {
     Store(#[from] rusqlite::Error),
 }
 
+/// Where a new OTP comes from, as a clause that starts with its verb: in
+/// `local` the bundled simulator mints rehearsal OTPs (the app's button, the
+/// CLI's command), as the wizard's OTP step says; elsewhere the portal.
+fn new_otp(environment: Environment) -> Localized {
+    match environment {
+        Environment::Local => Localized::new(
+            "get a new rehearsal OTP with the “Get a rehearsal OTP” button in the OTP step (fatoora-onboard simulator otp on the command line)",
+            format!("احصل على رمز تحقق تجريبي جديد بزر «احصل على رمز تحقق تجريبي» في خطوة رمز التحقق (أو الأمر {} في سطر الأوامر)", ltr("fatoora-onboard simulator otp")),
+        ),
+        _ => Localized::new("generate a new OTP in the FATOORA portal", "أنشئ رمز تحقق جديدًا من بوابة «فاتورة»"),
+    }
+}
+
 /// One next step after a pre-flight block, matching what blocked: an OTP
 /// already sent or past its hour is done for; otherwise nothing was sent and
 /// the same OTP is still good once the blocking point is fixed.
-fn preflight_next_step(failed: &[&preflight::Check]) -> Localized {
+fn preflight_next_step(failed: &[&preflight::Check], environment: Environment) -> Localized {
     use preflight::{CheckId, Outcome};
     let failed_check = |id: CheckId| failed.iter().any(|c| c.id == id && c.outcome == Outcome::Failed);
+    let new = new_otp(environment);
     if failed_check(CheckId::OtpUnused) {
+        // In a rehearsal the simulator refuses it, keeping ZATCA's rule.
+        let (refused_en, refused_ar) = match environment {
+            Environment::Local => ("the simulator would refuse it, as ZATCA would", "سيرفضه المحاكي كما سترفضه الهيئة"),
+            _ => ("ZATCA would refuse it", "سترفضه الهيئة"),
+        };
         return Localized::new(
-            "This OTP was sent before, so ZATCA would refuse it: generate a new OTP in the FATOORA portal and send that one.",
-            "أُرسل رمز التحقق هذا من قبل، فسترفضه الهيئة: أنشئ رمز تحقق جديدًا من بوابة «فاتورة» وأرسله.",
+            format!("This OTP was sent before, so {refused_en}: {} and send that one.", new.en),
+            format!("أُرسل رمز التحقق هذا من قبل، ف{refused_ar}: {} وأرسله.", new.ar),
         );
     }
     if failed_check(CheckId::OtpAge) {
         return Localized::new(
-            "By your answer this OTP's hour is over: generate a new OTP in the FATOORA portal (or correct the minutes if they were wrong).",
-            "بحسب إجابتك انتهت ساعة رمز التحقق هذا: أنشئ رمزًا جديدًا من بوابة «فاتورة» (أو صحّح عدد الدقائق إن كان خطأ).",
+            format!("By your answer this OTP's hour is over: {}, or correct the minutes if they were wrong.", new.en),
+            format!("بحسب إجابتك انتهت ساعة رمز التحقق هذا: {}، أو صحّح عدد الدقائق إن كان خطأ.", new.ar),
         );
     }
     let (en, ar) = if failed_check(CheckId::GatewayReachable) {
@@ -80,28 +99,44 @@ fn preflight_next_step(failed: &[&preflight::Check]) -> Localized {
 }
 
 impl FlowError {
-    /// Plain words and a next step, in both languages.
+    /// Plain words and a next step, in both languages. In `local` the
+    /// simulator stands in for ZATCA and mints the OTPs, so the words say so.
     pub fn explain(&self) -> Explanation {
         let plain = |what: Localized, next: Localized| Explanation { what_happened: what, next_step: next, retry_may_help: false };
         match self {
             FlowError::Preflight(report) => {
+                let environment = report.environment;
                 let failed: Vec<_> = report.checks.iter().filter(|c| c.outcome != preflight::Outcome::Passed).collect();
+                let (to_en, to_ar) = if environment == Environment::Local { ("the simulator", "المحاكي") } else { ("ZATCA", "الهيئة") };
                 plain(
                     Localized::new(
-                        format!("Nothing was sent to ZATCA: {}", failed.iter().map(|c| c.message.en.as_str()).collect::<Vec<_>>().join(" ")),
-                        format!("لم يُرسل شيء إلى الهيئة: {}", failed.iter().map(|c| c.message.ar.as_str()).collect::<Vec<_>>().join(" ")),
+                        format!("Nothing was sent to {to_en}: {}", failed.iter().map(|c| c.message.en.as_str()).collect::<Vec<_>>().join(" ")),
+                        format!("لم يُرسل شيء إلى {to_ar}: {}", failed.iter().map(|c| c.message.ar.as_str()).collect::<Vec<_>>().join(" ")),
                     ),
-                    preflight_next_step(&failed),
+                    preflight_next_step(&failed, environment),
                 )
             }
             FlowError::Call { endpoint, error } => error.explain(*endpoint),
-            FlowError::OtpInDoubt => plain(
-                Localized::new(
-                    "This OTP was sent to ZATCA in an earlier run that stopped before an answer came back, so ZATCA may already have used it. The app does not send it again.",
-                    "أُرسل رمز التحقق هذا إلى الهيئة في تشغيل سابق توقف قبل وصول الرد، لذا ربما استخدمته الهيئة بالفعل. لن يرسله التطبيق مرة أخرى.",
-                ),
-                Localized::new("Generate a new OTP in the FATOORA portal and continue with it; the unit's key and CSR stay the same.", "أنشئ رمز تحقق جديدًا من بوابة «فاتورة» وتابع به؛ يبقى مفتاح الوحدة وطلبها كما هما."),
-            ),
+            FlowError::OtpInDoubt { environment } => {
+                let new = new_otp(*environment);
+                plain(
+                    if *environment == Environment::Local {
+                        Localized::new(
+                            "This OTP was sent to the simulator in an earlier run that stopped before an answer came back, so the simulator may already have used it. The app does not send it again.",
+                            "أُرسل رمز التحقق هذا إلى المحاكي في تشغيل سابق توقف قبل وصول الرد، لذا ربما استخدمه المحاكي بالفعل. لن يرسله التطبيق مرة أخرى.",
+                        )
+                    } else {
+                        Localized::new(
+                            "This OTP was sent to ZATCA in an earlier run that stopped before an answer came back, so ZATCA may already have used it. The app does not send it again.",
+                            "أُرسل رمز التحقق هذا إلى الهيئة في تشغيل سابق توقف قبل وصول الرد، لذا ربما استخدمته الهيئة بالفعل. لن يرسله التطبيق مرة أخرى.",
+                        )
+                    },
+                    Localized::new(
+                        format!("To continue, {} and use it; the unit's key and CSR stay the same.", new.en),
+                        format!("للمتابعة، {} واستخدمه؛ يبقى مفتاح الوحدة وطلبها كما هما.", new.ar),
+                    ),
+                )
+            }
             FlowError::NotIssued { .. } => plain(
                 Localized::new("This unit has no production CSID in this environment, so there is nothing to renew.", "لا تملك هذه الوحدة معرّف ختم تشفيري للإنتاج في هذه البيئة، فلا يوجد ما يُجدَّد."),
                 Localized::new("Onboard the unit first.", "اربط الوحدة أولا."),
@@ -144,6 +179,47 @@ impl FlowError {
         match self {
             FlowError::Call { error: CallError::Gateway(error), .. } => Some(error.code.zatca_code()),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::preflight::{Check, CheckId, Outcome};
+
+    fn blocked_by(id: CheckId, environment: Environment) -> FlowError {
+        let check = Check { id, outcome: Outcome::Failed, overridable: false, message: Localized::new("Blocked.", "محجوب.") };
+        FlowError::Preflight(PreflightReport { checks: vec![check], otp: None, otp_minutes_left: None, environment })
+    }
+
+    /// The three messages that send the user for a new OTP: a spent one, one
+    /// past its hour, one in doubt.
+    fn new_otp_steps(environment: Environment) -> Vec<Explanation> {
+        [blocked_by(CheckId::OtpUnused, environment), blocked_by(CheckId::OtpAge, environment), FlowError::OtpInDoubt { environment }]
+            .iter()
+            .map(FlowError::explain)
+            .collect()
+    }
+
+    #[test]
+    fn a_rehearsal_sends_for_a_rehearsal_otp_and_zatca_s_environments_to_the_portal() {
+        for explanation in new_otp_steps(Environment::Local) {
+            let (all_en, all_ar) = (
+                format!("{} {}", explanation.what_happened.en, explanation.next_step.en),
+                format!("{} {}", explanation.what_happened.ar, explanation.next_step.ar),
+            );
+            assert!(explanation.next_step.en.contains("new rehearsal OTP") && explanation.next_step.en.contains("Get a rehearsal OTP"), "{all_en}");
+            assert!(explanation.next_step.ar.contains("رمز تحقق تجريبي جديد") && explanation.next_step.ar.contains("«احصل على رمز تحقق تجريبي»"), "{all_ar}");
+            assert!(!all_en.contains("FATOORA portal") && !all_ar.contains("«فاتورة»"), "{all_en} / {all_ar}");
+            assert!(!all_en.contains("sent to ZATCA") && !all_ar.contains("إلى الهيئة"), "in a rehearsal nothing goes to ZATCA: {all_en} / {all_ar}");
+        }
+        for environment in [Environment::Simulation, Environment::Production] {
+            for explanation in new_otp_steps(environment) {
+                let next = explanation.next_step;
+                assert!(next.en.contains("generate a new OTP in the FATOORA portal") && next.ar.contains("من بوابة «فاتورة»"), "{next:?}");
+                assert!(!next.en.contains("rehearsal") && !next.ar.contains("تجريبي"), "{next:?}");
+            }
         }
     }
 }
