@@ -84,6 +84,25 @@ def find_button(node, name: str):
     return None
 
 
+def entry_texts(title: str) -> list[str]:
+    """What the text entries of the dialog titled `title` hold (in a save
+    dialog, the file name), through AT-SPI."""
+    desktop = Atspi.get_desktop(0)
+    for app in (desktop.get_child_at_index(i) for i in range(desktop.get_child_count())):
+        for window in (app.get_child_at_index(i) for i in range(app.get_child_count())):
+            if window is not None and window.get_name() == title:
+                return [Atspi.Text.get_text(entry, 0, -1) for entry in descendants(window, Atspi.Role.TEXT)]
+    return []
+
+
+def descendants(node, role):
+    if node.get_role() == role:
+        yield node
+    for child in (node.get_child_at_index(i) for i in range(node.get_child_count())):
+        if child is not None:
+            yield from descendants(child, role)
+
+
 def accepts(title: str, name: str) -> bool:
     button = accept_button(title, name)
     return button is not None and button.get_state_set().contains(Atspi.StateType.SENSITIVE)

@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import WAIT_SECONDS, first_shown
-from file_chooser import cancel_chooser, choose_path, whole_screen
+from file_chooser import cancel_chooser, choose_path, entry_texts, open_chooser, whole_screen, xdotool
 from test_custody import BACKUP_PASSPHRASE, cli, new_csr, open_custody, screenshot, type_into, unit_names
 
 CHOOSER_CN = "TST-886431145-chooser-e2e"
@@ -37,7 +37,13 @@ def test_the_chosen_backup_file_is_where_the_backup_goes(home, data_dir, a_unit,
     # Its name says which path it sets.
     assert button.accessible_name == "Choose… Backup file", button.accessible_name
 
-    cancel_chooser(home, "backup-path-choose", "Save the backup as")
+    # The dialog starts from the suggestion: its name is in the name entry.
+    open_chooser(home, "backup-path-choose", "Save the backup as")
+    WebDriverWait(home, WAIT_SECONDS, poll_frequency=0.1).until(
+        lambda _: Path(suggested).name in entry_texts("Save the backup as"), "the suggested name is not in the save dialog")
+    whole_screen("custody-chooser-suggested-en")
+    xdotool("key", "Escape")
+    WebDriverWait(home, WAIT_SECONDS).until(lambda d: d.find_element(By.ID, "backup-path-choose").is_enabled())
     assert value(home, "backup-path") == suggested, "a cancelled dialog leaves the field alone"
 
     chosen = tmp_path / "chosen" / "picked.fobak"
