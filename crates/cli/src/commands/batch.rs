@@ -3,11 +3,12 @@
 //! `batch expiring --within 30d`: production CSIDs that expire soon.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::anyhow;
 use clap::{Args, Subcommand};
 use fatoora_batch::expiry::{expiring, parse_span};
-use fatoora_batch::run::{BatchOptions, Outcome, assign, otp_hour, pending_units, run_batch};
+use fatoora_batch::run::{BatchEvent, BatchOptions, Outcome, UnitResult, assign, otp_hour, pending_units, run_batch_reporting};
 use fatoora_base::input::{Cap, MIB};
 use fatoora_base::{Environment, Localized};
 
@@ -118,7 +119,19 @@ pub fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<u8> {
             let options = BatchOptions { concurrency: *concurrency, otps_generated_at: generated_at, portal: environment, reachability: Some(reachability) };
             let secrets = std::sync::Arc::from(session.secrets);
             drop(session.store);
-            let report = runtime.block_on(run_batch(&data_dir, secrets, &client, assignments, &options));
+            let total = assignments.len();
+            let finished = AtomicUsize::new(0);
+            // A line per unit as it ends, on stderr, so a long batch shows
+            // where it is; the full report follows on stdout.
+            let on_event = |event: BatchEvent| {
+                if let BatchEvent::Finished { result } = event {
+                    let done = finished.fetch_add(1, Ordering::Relaxed) + 1;
+                    if !cli.json {
+                        eprintln!("[{done}/{total}] {}", progress_line(&result));
+                    }
+                }
+            };
+            let report = runtime.block_on(run_batch_reporting(&data_dir, secrets, &client, assignments, &options, &on_event));
             if cli.json {
                 emit(&format!("{}\n", serde_json::to_string(&report)?));
             } else {
@@ -146,5 +159,15 @@ pub fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<u8> {
             }
             Ok(if report.failed > 0 { exit::FAILURE } else { exit::OK })
         }
+    }
+}
+
+/// One unit's end in both languages, without the explanation the report gives.
+fn progress_line(result: &UnitResult) -> String {
+    let unit = &result.unit_id;
+    match &result.outcome {
+        Outcome::Issued { .. } => format!("{unit}: production CSID issued / صدرت شهادة الإنتاج"),
+        Outcome::AlreadyIssued => format!("{unit}: already onboarded, nothing sent / الوحدة مرتبطة من قبل، لم يُرسل شيء"),
+        Outcome::Failed { .. } => format!("{unit}: FAILED, see the report below / فشل الربط، انظر التقرير أدناه"),
     }
 }
