@@ -5,9 +5,9 @@
 //! machine's.
 //!
 //! Reports are written to `reports/` in the data directory and the path is
-//! shown, instead of a save dialog: no dialog plugin (one permission less in
-//! the webview, one GTK dependency less), and the end-to-end test can check
-//! the very file a user gets. Server JSON is read by the webview (paste or
+//! shown, instead of a save dialog: the dialog plugin's permissions stay
+//! with Custody's paths, and the end-to-end test can check the very file a
+//! user gets. Server JSON is read by the webview (paste or
 //! `<input type=file>`), so no file-system access is granted either.
 
 use std::path::{Path, PathBuf};

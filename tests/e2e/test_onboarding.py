@@ -270,6 +270,9 @@ def test_journey_4_a_failure_is_explained_then_resumed(home, data_dir, language)
     # One time zone, named, as the expiry's: Riyadh time.
     assert {"en": "Riyadh time", "ar": "بتوقيت الرياض"}[language] in unused.text and "UTC" not in unused.text, unused.text
     assert not shown_now(home, "#failure-code"), "nothing reached the gateway"
+    # A rehearsal: the simulator, not ZATCA, is what nothing reached.
+    title = home.find_element(By.ID, "failure-title").text
+    assert title == {"en": "Stopped before sending: nothing reached the simulator", "ar": "توقف قبل الإرسال: لم يصل شيء إلى المحاكي"}[language], title
     # One next step, matching the block: this OTP is done for.
     next_step = home.find_element(By.ID, "failure-next").text
     assert {"en": "This OTP was sent before", "ar": "أُرسل رمز التحقق هذا من قبل"}[language] in next_step, next_step
