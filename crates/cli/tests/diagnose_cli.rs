@@ -77,7 +77,7 @@ fn healthy_against_the_simulator_exits_0_with_a_self_contained_report() {
     let out = diagnose(dir.path(), &simulator.origin, &["--env", "local", "--ca-file", ca, "--report", report.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
-    assert!(stdout.contains("VERDICT [healthy]"), "{stdout}");
+    assert!(stdout.contains("Verdict code (for tools and support): healthy"), "{stdout}");
     assert!(stdout.contains(&format!("HTML report: {}", report.display())), "{stdout}");
 
     assert!(std::fs::read_to_string(&report).unwrap().contains("<html"));
@@ -99,7 +99,7 @@ fn a_closed_loopback_port_exits_3() {
     let dir = tempfile::tempdir().unwrap();
     let out = diagnose(dir.path(), &format!("https://127.0.0.1:{}", closed_port()), &[]);
     assert_eq!(out.status.code(), Some(3), "{}", said(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("VERDICT [tcp_refused]"), "{}", said(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Verdict code (for tools and support): tcp_refused"), "{}", said(&out));
 }
 
 #[test]
@@ -126,7 +126,7 @@ fn a_black_hole_in_a_namespace_exits_3() {
         .expect("ip netns exec runs the binary");
     assert_eq!(out.status.code(), Some(3), "{}", said(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("VERDICT [tcp_black_hole]"), "{stdout}");
+    assert!(stdout.contains("Verdict code (for tools and support): tcp_black_hole"), "{stdout}");
     assert!(stdout.contains("timed out (no answer)"), "{stdout}");
 }
 

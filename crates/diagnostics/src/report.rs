@@ -27,8 +27,12 @@ impl Report {
         let mut out = String::new();
         let v = &self.verdict;
         let _ = writeln!(out, "Fatoora Onboard network diagnosis of {} ({})", self.target.origin, self.started_at.to_rfc3339());
-        let _ = writeln!(out, "\nVERDICT [{}]: {}\nNext step: {}", v.class.id(), v.headline.en, v.next_step.en);
-        let _ = writeln!(out, "\u{200F}{}\n\u{200F}{}", v.headline.ar, v.next_step.ar);
+        // Words first; the verdict's id after them, labelled, for tools and
+        // for support staff who search for it.
+        let (status_en, status_ar) = if v.problem { ("Problem found", "اكتُشفت مشكلة") } else { ("No problem found", "لم تُكتشف مشكلة") };
+        let _ = writeln!(out, "\nRESULT: {status_en}. {}\nNext step: {}", v.headline.en, v.next_step.en);
+        let _ = writeln!(out, "\u{200F}النتيجة: {status_ar}. {}\n\u{200F}{}", v.headline.ar, v.next_step.ar);
+        let _ = writeln!(out, "Verdict code (for tools and support): {}", v.class.id());
         let _ = writeln!(out, "\nFinished in {} ms (each probe's deadline {} ms)", self.duration_ms, self.target.timeout_ms);
         for section in sections(self, Language::En) {
             let _ = writeln!(out, "\n{}", section.title);

@@ -71,7 +71,9 @@ async fn html_saved_from_the_arabic_ui_is_arabic_around_evidence_kept_as_measure
 async fn text_starts_with_the_verdict_in_both_languages() {
     let report = blocked_run().await;
     let text = report.to_text();
-    let verdict_line = text.lines().position(|l| l.starts_with("VERDICT [http_403]")).unwrap();
+    let verdict_line = text.lines().position(|l| l.starts_with("RESULT: Problem found. ")).unwrap();
+    assert!(text.lines().any(|l| l == "Verdict code (for tools and support): http_403"), "{text}");
+    assert!(!text.contains("[http_403]"), "no bare token: {text}");
     let dns_line = text.lines().position(|l| l == "DNS").unwrap();
     assert!(verdict_line < dns_line);
     assert!(text.contains(&report.verdict.headline.ar));
