@@ -67,7 +67,7 @@ fn refuse_outside_local(shell: &Shell) -> Result<(), CommandError> {
     Err(CommandError {
         message: LocalizedText {
             en: "Rehearsal OTPs come from the bundled simulator, so they exist only in the local environment. Here, generate the OTP in ZATCA's FATOORA portal, or switch to local in Settings to rehearse.".into(),
-            ar: "رموز التحقق التجريبية يصدرها المحاكي المدمج، فهي متاحة في البيئة المحلية فقط. أنشئ رمز التحقق هنا من بوابة «فاتورة» التابعة للهيئة، أو انتقل إلى البيئة المحلية من الإعدادات للتجربة.".into(),
+            ar: "رموز التحقق التجريبية يصدرها المحاكي المدمج، فهي متاحة في البيئة المحلية فقط. أنشئ رمز التحقق هنا من بوابة «فاتورة» التابعة للهيئة، أو انتقل إلى البيئة المحلية من الإعدادات للتدريب.".into(),
         },
     })
 }

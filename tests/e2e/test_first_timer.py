@@ -18,7 +18,7 @@ from test_onboarding import LANGUAGES, in_language
 from test_units import GOOD, GOOD_VAT, fill_with_the_keyboard
 
 RESULT = {
-    "rehearsed": {"en": "Rehearsal complete", "ar": "اكتملت التجربة"},
+    "rehearsed": {"en": "Rehearsal complete", "ar": "اكتمل التدريب"},
     "onboarded": {"en": "The unit is onboarded (rehearsal)", "ar": "تم ربط الوحدة (تدريب)"},
     "renewed": {"en": "The production CSID is renewed (rehearsal)", "ar": "تم تجديد معرّف الختم التشفيري للإنتاج (تدريب)"},
 }

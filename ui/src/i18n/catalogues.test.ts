@@ -70,6 +70,11 @@ describe("translation catalogues", () => {
     const tahyi = Object.entries(catalogues.ar).filter(([, message]) => message.includes("تهيئة"));
     expect(tahyi).toEqual([]);
   });
+
+  it("Arabic says rehearsal one way: «تدريب», never «تجربة» (docs/front-end.md)", () => {
+    const tajriba = Object.entries(catalogues.ar).filter(([, message]) => /(^|[\s«(])(ال|لل|ب|و)?تجربة/.test(message));
+    expect(tajriba).toEqual([]);
+  });
 });
 
 describe("translate", () => {
