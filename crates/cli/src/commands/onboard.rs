@@ -7,11 +7,10 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::anyhow;
 use clap::Args;
 use fatoora_base::{DataDir, Environment, Localized, Session, Store};
-use fatoora_diagnostics::history::Before;
 use fatoora_onboarding::client::{ClientOptions, FatooraClient};
 use fatoora_onboarding::flow::{FlowError, Progress};
 use fatoora_onboarding::local::LocalGateway;
-use fatoora_onboarding::preflight::{OtpAnswers, Overrides, Reachability};
+use fatoora_onboarding::preflight::{OtpAnswers, Overrides};
 use fatoora_onboarding::run::{Failure, Probe, Purpose, RunOutcome, RunRequest};
 
 use crate::{Cli, exit};
@@ -66,15 +65,6 @@ pub fn client(data_dir: &DataDir, environment: Environment) -> anyhow::Result<(F
     let language = Store::open(data_dir).and_then(|store| store.language()).unwrap_or_default();
     let options = ClientOptions { language, ..ClientOptions::default() };
     fatoora_onboarding::local::client_for(data_dir, environment, options).map_err(|error| both(error.explain()))
-}
-
-/// The quick probe of the diagnostics crate before a batch; its verdict is
-/// kept for the support message and its report in the diagnosis history,
-/// once for the batch rather than once per unit.
-pub(crate) async fn reachability(store: &Store, environment: Environment, local: Option<&LocalGateway>) -> Reachability {
-    let probed = fatoora_onboarding::probe::reachability(environment, local).await;
-    fatoora_onboarding::probe::remember(store, &probed, Before::Batch);
-    probed.reachability
 }
 
 fn ask(question: &Localized) -> Option<String> {
