@@ -53,6 +53,7 @@ pub struct CredentialView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct FleetUnitView {
     pub id: String,
+    pub organization_name: String,
     pub common_name: String,
     pub serial: String,
     pub organization_unit: String,
@@ -96,6 +97,7 @@ fn overview(store: &Store, now: DateTime<Utc>) -> Result<FleetOverview, CommandE
                     .into_iter()
                     .map(|unit| FleetUnitView {
                         id: unit.id,
+                        organization_name: unit.organization_name,
                         common_name: unit.common_name,
                         serial: unit.serial,
                         organization_unit: unit.organization_unit,

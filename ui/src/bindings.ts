@@ -639,6 +639,7 @@ export type FleetUnitView = FleetUnitView_Serialize | FleetUnitView_Deserialize;
 
 export type FleetUnitView_Deserialize = {
 	id: string,
+	organization_name: string,
 	common_name: string,
 	serial: string,
 	organization_unit: string,
@@ -647,6 +648,7 @@ export type FleetUnitView_Deserialize = {
 
 export type FleetUnitView_Serialize = {
 	id: string,
+	organization_name: string,
 	common_name: string,
 	serial: string,
 	organization_unit: string,

@@ -53,6 +53,9 @@ pub struct Credential {
 #[serde(rename_all = "camelCase")]
 pub struct FleetUnit {
     pub id: String,
+    /// The name this unit was saved under; it may differ from its
+    /// taxpayer's (the first unit's), which the fleet screen points out.
+    pub organization_name: String,
     pub common_name: String,
     pub serial: String,
     pub organization_unit: String,
@@ -120,6 +123,7 @@ pub fn overview(store: &Store, now: DateTime<Utc>) -> Result<Vec<Taxpayer>, Unit
         });
         taxpayer.units.push(FleetUnit {
             id: unit.id,
+            organization_name: profile.organization_name,
             common_name: profile.common_name,
             serial: profile.serial,
             organization_unit: profile.organization_unit,

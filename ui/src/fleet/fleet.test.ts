@@ -27,18 +27,18 @@ const overviewTaxpayers: TaxpayerView_Serialize[] = [
     vat_number: "399999999900003",
     organization_name: "مؤسسة المثال التجارية",
     units: [
-      { id: "u-1", common_name: "TST-POS-1", serial: "1-TST|2-TST|3-aaa", organization_unit: "فرع جدة", credentials: [credential("issued")] },
-      { id: "u-2", common_name: "TST-POS-2", serial: "1-TST|2-TST|3-bbb", organization_unit: "", credentials: [credential("csr-ready")] },
+      { id: "u-1", organization_name: "مؤسسة المثال التجارية", common_name: "TST-POS-1", serial: "1-TST|2-TST|3-aaa", organization_unit: "فرع جدة", credentials: [credential("issued")] },
+      { id: "u-2", organization_name: "مؤسسة المثال التجارية", common_name: "TST-POS-2", serial: "1-TST|2-TST|3-bbb", organization_unit: "", credentials: [credential("csr-ready")] },
     ],
   },
   {
     vat_number: "311111111100003",
     organization_name: "Alpha Trading",
-    units: [{ id: "u-3", common_name: "ALPHA-1", serial: "1-ALP|2-X|3-ccc", organization_unit: "", credentials: [credential("expired")] }],
+    units: [{ id: "u-3", organization_name: "Alpha Trading", common_name: "ALPHA-1", serial: "1-ALP|2-X|3-ccc", organization_unit: "", credentials: [credential("expired")] }],
   },
 ];
 
-const taxpayers = withNames(overviewTaxpayers, new Map());
+const taxpayers = withNames(overviewTaxpayers);
 
 describe("search and filter", () => {
   it("finds a taxpayer by VAT number, typed in Arabic-Indic digits too, with all its units", () => {
@@ -67,7 +67,11 @@ describe("search and filter", () => {
   });
 
   it("shows every organisation name of a VAT number, and finds each unit by its own", () => {
-    const named = withNames(overviewTaxpayers, new Map([["u-2", "مؤسسة الأمل"]]));
+    const renamed = overviewTaxpayers.map((taxpayer) => ({
+      ...taxpayer,
+      units: taxpayer.units.map((unit) => (unit.id === "u-2" ? { ...unit, organization_name: "مؤسسة الأمل" } : unit)),
+    }));
+    const named = withNames(renamed);
     expect(named.map((t) => t.names)).toEqual([["مؤسسة المثال التجارية", "مؤسسة الأمل"], ["Alpha Trading"]]);
     expect(named[0].units.map((u) => u.organization_name)).toEqual(["مؤسسة المثال التجارية", "مؤسسة الأمل"]);
     expect(filterFleet(named, "مؤسسه الامل", "").flatMap((t) => t.units.map((u) => u.id))).toEqual(["u-2"]);

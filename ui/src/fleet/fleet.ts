@@ -6,7 +6,6 @@ import type {
   CsvFinding_Serialize as CsvFinding,
   ExpiryReminder_Serialize as ExpiryReminder,
   FleetOverview_Serialize as FleetOverview,
-  FleetUnitView_Serialize as FleetUnitView,
   PendingUnit,
   TaxpayerView_Serialize as TaxpayerView,
 } from "../bindings";
@@ -57,21 +56,18 @@ export function searchForm(text: string): string {
     .trim();
 }
 
-/** A unit with the organisation name it was saved under. */
-export type NamedUnit = FleetUnitView & { organization_name: string };
 /**
- * A taxpayer (one VAT number) with every organisation name its units carry,
- * the overview's own first: more than one is a mismatch the screen shows.
+ * A taxpayer (one VAT number) with every organisation name its units were
+ * saved under, the overview's own first: more than one is a mismatch the
+ * screen shows.
  */
-export type NamedTaxpayer = Omit<TaxpayerView, "units"> & { names: string[]; units: NamedUnit[] };
+export type NamedTaxpayer = TaxpayerView & { names: string[] };
 
-/** The overview's taxpayers with each unit's own organisation name (`nameOf`: unit id → name). */
-export function withNames(taxpayers: TaxpayerView[], nameOf: ReadonlyMap<string, string>): NamedTaxpayer[] {
-  return taxpayers.map((taxpayer) => {
-    const units = taxpayer.units.map((unit) => ({ ...unit, organization_name: nameOf.get(unit.id) ?? taxpayer.organization_name }));
-    const names = [...new Set([taxpayer.organization_name, ...units.map((unit) => unit.organization_name)])];
-    return { ...taxpayer, names, units };
-  });
+export function withNames(taxpayers: TaxpayerView[]): NamedTaxpayer[] {
+  return taxpayers.map((taxpayer) => ({
+    ...taxpayer,
+    names: [...new Set([taxpayer.organization_name, ...taxpayer.units.map((unit) => unit.organization_name)])],
+  }));
 }
 
 /**
