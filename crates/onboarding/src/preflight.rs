@@ -161,10 +161,16 @@ pub(crate) fn portal_name(environment: Environment) -> Localized {
     match environment {
         Environment::Production => Localized::new("the FATOORA production portal", "بوابة «فاتورة» (الإنتاج)"),
         Environment::Simulation => Localized::new("the FATOORA simulation portal", "بوابة «فاتورة» للمحاكاة"),
-        Environment::Sandbox => Localized::new("the developer portal's fixed sandbox OTPs", "رموز التحقق الثابتة لبوابة المطوّرين"),
+        Environment::Sandbox => Localized::new("the developer portal (its fixed sandbox OTPs)", "بوابة المطوّرين (رموزها الثابتة)"),
         Environment::Local => Localized::new("the local simulator", "المحاكي المحلي"),
     }
 }
+
+/// The developer portal mints no OTP: it takes its fixed ones (SPEC.md 1.8).
+pub(crate) const SANDBOX_OTPS: (&str, &str) = (
+    "Use one of the sandbox's fixed OTPs: 123345 to onboard, 123456 to renew.",
+    "استخدم أحد رموز التحقق الثابتة للبيئة التجريبية للمطوّرين: 123345 للربط و123456 للتجديد.",
+);
 
 /// Where to get an OTP for `environment`, as a sentence: in `local` the
 /// bundled simulator mints it (the app's button, or the CLI's command).
@@ -174,6 +180,7 @@ fn where_to_get_otp(environment: Environment) -> Localized {
             "Get one from the local simulator: the “Get a rehearsal OTP” button in the OTP step (fatoora-onboard simulator otp on the command line).",
             "احصل على رمز من المحاكي المحلي: زر «احصل على رمز تحقق تجريبي» في خطوة رمز التحقق (أو الأمر fatoora-onboard simulator otp في سطر الأوامر).",
         ),
+        Environment::Sandbox => Localized::new(SANDBOX_OTPS.0, SANDBOX_OTPS.1),
         other => {
             let portal = portal_name(other);
             Localized::new(format!("Generate one in {}.", portal.en), format!("أنشئ رمزا من {}.", portal.ar))
@@ -436,6 +443,13 @@ mod tests {
         assert_eq!(failed(&run_with(&conn, "123345", sandbox, &sandbox_csr, Environment::Sandbox)), vec![]);
         let simulation_csr = facts("300000000000003", "PREZATCA-Code-Signing");
         assert_eq!(failed(&run_with(&conn, "123345", fresh(), &simulation_csr, Environment::Simulation)), vec![CheckId::OtpUnused]);
+
+        // An OTP from another portal: the sandbox's own are named, not a portal to generate one in.
+        let elsewhere = OtpAnswers { portal: Some(Environment::Simulation), ..fresh() };
+        let report = run_with(&conn, "654321", elsewhere, &sandbox_csr, Environment::Sandbox);
+        let portal = report.checks.iter().find(|c| c.id == CheckId::OtpPortal).unwrap();
+        assert_eq!(portal.outcome, Outcome::Failed);
+        assert!(portal.message.en.ends_with(SANDBOX_OTPS.0) && portal.message.ar.ends_with(SANDBOX_OTPS.1), "{:?}", portal.message);
     }
 
     #[test]

@@ -57,6 +57,11 @@ fn new_otp(environment: Environment) -> Localized {
             "get a new rehearsal OTP with the “Get a rehearsal OTP” button in the OTP step (fatoora-onboard simulator otp on the command line)",
             format!("احصل على رمز تحقق تجريبي جديد بزر «احصل على رمز تحقق تجريبي» في خطوة رمز التحقق (أو الأمر {} في سطر الأوامر)", ltr("fatoora-onboard simulator otp")),
         ),
+        // The developer portal mints none: its fixed OTPs go again.
+        Environment::Sandbox => Localized::new(
+            "send one of the sandbox's fixed OTPs instead: 123345 to onboard, 123456 to renew",
+            "أرسل بدلا منه أحد رموز التحقق الثابتة للبيئة التجريبية للمطوّرين: 123345 للربط و123456 للتجديد",
+        ),
         _ => Localized::new("generate a new OTP in the FATOORA portal", "أنشئ رمز تحقق جديدًا من بوابة «فاتورة»"),
     }
 }
@@ -213,6 +218,11 @@ mod tests {
             assert!(explanation.next_step.ar.contains("رمز تحقق تجريبي جديد") && explanation.next_step.ar.contains("«احصل على رمز تحقق تجريبي»"), "{all_ar}");
             assert!(!all_en.contains("FATOORA portal") && !all_ar.contains("«فاتورة»"), "{all_en} / {all_ar}");
             assert!(!all_en.contains("sent to ZATCA") && !all_ar.contains("إلى الهيئة"), "in a rehearsal nothing goes to ZATCA: {all_en} / {all_ar}");
+        }
+        for explanation in new_otp_steps(Environment::Sandbox) {
+            let next = explanation.next_step;
+            assert!(next.en.contains("123345 to onboard, 123456 to renew") && next.ar.contains("123345 للربط و123456 للتجديد"), "{next:?}");
+            assert!(!next.en.contains("FATOORA portal") && !next.ar.contains("«فاتورة»"), "{next:?}");
         }
         for environment in [Environment::Simulation, Environment::Production] {
             for explanation in new_otp_steps(environment) {
