@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use fatoora_base::Localized;
 use fatoora_base::i18n::{Language, ltr};
 
 use crate::model::*;
@@ -29,9 +30,9 @@ impl Report {
         let _ = writeln!(out, "Fatoora Onboard network diagnosis of {} ({})", self.target.origin, self.started_at.to_rfc3339());
         // Words first; the verdict's id after them, labelled, for tools and
         // for support staff who search for it.
-        let (status_en, status_ar) = if v.problem { ("Problem found", "اكتُشفت مشكلة") } else { ("No problem found", "لم تُكتشف مشكلة") };
-        let _ = writeln!(out, "\nRESULT: {status_en}. {}\nNext step: {}", v.headline.en, v.next_step.en);
-        let _ = writeln!(out, "\u{200F}النتيجة: {status_ar}. {}\n\u{200F}{}", v.headline.ar, v.next_step.ar);
+        let status = status(v);
+        let _ = writeln!(out, "\nRESULT: {}. {}\nNext step: {}", status.en, v.headline.en, v.next_step.en);
+        let _ = writeln!(out, "\u{200F}النتيجة: {}. {}\n\u{200F}{}", status.ar, v.headline.ar, v.next_step.ar);
         let _ = writeln!(out, "Verdict code (for tools and support): {}", v.class.id());
         let _ = writeln!(out, "\nFinished in {} ms (each probe's deadline {} ms)", self.duration_ms, self.target.timeout_ms);
         for section in sections(self, Language::En) {
@@ -79,7 +80,7 @@ impl Report {
             // The verdict's id is for tools (data-verdict); the reader gets words.
             r#"<section class="verdict {status_class}" data-verdict="{class}"><p class="class">{status}</p>{first}<div dir="{dir}" lang="{code}">{second}</div></section>"#,
             class = esc(&v.class.id()),
-            status = if v.problem { l("Problem found", "اكتُشفت مشكلة") } else { l("No problem found", "لم تُكتشف مشكلة") },
+            status = status(v).get(language),
             first = verdict_in(language),
             dir = other.dir(),
             code = other.code(),
@@ -334,4 +335,9 @@ fn sections(report: &Report, language: Language) -> Vec<Section> {
 
 fn row(what: &str, result: &str, time: &str, detail: &str, ok: bool) -> Row {
     Row { what: what.to_owned(), result: result.to_owned(), time: time.to_owned(), detail: detail.to_owned(), ok }
+}
+
+/// The report's first words, in the text and on the page.
+fn status(verdict: &Verdict) -> Localized {
+    if verdict.problem { Localized::new("Problem found", "اكتُشفت مشكلة") } else { Localized::new("No problem found", "لم تُكتشف مشكلة") }
 }
