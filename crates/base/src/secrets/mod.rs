@@ -230,6 +230,16 @@ pub fn open_secret_store(data_dir: &DataDir, backend: SecretBackend) -> Result<B
     }
 }
 
+/// For a command that will use the secret store at once and opens the
+/// database first: starts the keychain's session on another thread
+/// ([`KeyringStore::open_ahead`]). Nothing for the file store, whose
+/// passphrase is asked in order.
+pub fn open_ahead() {
+    if matches!(SecretBackend::from_env(), Ok(SecretBackend::Keychain)) {
+        KeyringStore::open_ahead();
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
     #[error("invalid secret name {name:?}: {rule}")]

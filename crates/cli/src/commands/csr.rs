@@ -139,6 +139,8 @@ fn run_new(cli: &Cli, args: &NewArgs) -> anyhow::Result<u8> {
         return Ok(refuse(cli, &UnitError::Invalid(findings.clone()).explain(), &findings));
     }
 
+    // The keychain's session opens while the database is opened and checked.
+    fatoora_base::secrets::open_ahead();
     let (_, Session { mut store, secrets, .. }) = super::onboard::session(cli, None)?;
 
     let prepared = match prepare_csr(&mut store, secrets.as_ref(), &profile, key, args.replace_key) {

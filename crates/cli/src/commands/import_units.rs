@@ -51,6 +51,8 @@ pub fn run(cli: &Cli, args: &ImportUnitsArgs) -> anyhow::Result<u8> {
         Ok(bytes) => bytes,
         Err(error) => return bad_input(error),
     };
+    // The keychain's session opens while the database is opened and checked.
+    fatoora_base::secrets::open_ahead();
     let (_, mut session) = session(cli, args.env)?;
     let check = match check_csv(&bytes, session.environment, &session.store) {
         Ok(check) => check,

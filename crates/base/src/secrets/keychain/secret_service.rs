@@ -123,6 +123,17 @@ fn unique(found: SearchItemsResult<Item<'_>>) -> Result<Option<Item<'_>>, Failur
     Ok(found.unlocked.into_iter().next())
 }
 
+/// Opens the process's session on a thread of its own, unless it is open.
+/// A first operation meanwhile waits on the session's lock for this one to
+/// finish instead of opening a second session.
+pub(super) fn open_ahead() {
+    let spawned = std::thread::Builder::new().name("keychain-session".into()).spawn(|| {
+        // An error is reported by the operation that needs the session.
+        let _ = with_session(|session| session.default_collection().map(drop).map_err(Failure::from));
+    });
+    drop(spawned);
+}
+
 /// Runs `operation` on the process's session, opening it first if needed.
 /// A session kept from earlier may have died with a restarted daemon or
 /// bus: after a D-Bus error on it, one new session is opened and the
