@@ -251,7 +251,10 @@ async fn dispatch(
             let progress = |progress: Progress| {
                 let _ = events.send(BatchEvent::Progress { unit_id: unit_id.clone(), progress });
             };
-            let outcome = runtime.block_on(onboard_one(&data_dir, secrets.as_ref(), &client, &assignment, &options, &progress));
+            // A panic ends this unit's run only: its place in the report and
+            // its Finished event say so, and the other units go on.
+            let run = || runtime.block_on(onboard_one(&data_dir, secrets.as_ref(), &client, &assignment, &options, &progress));
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| stopped_unexpectedly());
             let _ = events.send(BatchEvent::Finished { result: UnitResult { unit_id: assignment.unit_id, outcome: outcome.clone() } });
             (index, outcome)
         });
@@ -259,7 +262,8 @@ async fn dispatch(
     drop(events);
     let mut finished = Vec::new();
     while let Some(joined) = units.join_next().await {
-        // A unit whose thread panicked is left out here and reported as stopped.
+        // Only a cancelled task has no outcome; `run_batch_reporting` reports
+        // a unit missing here as stopped.
         if let Ok(outcome) = joined {
             finished.push(outcome);
         }
@@ -267,7 +271,7 @@ async fn dispatch(
     finished
 }
 
-/// The outcome of a unit whose run ended without one (its thread panicked).
+/// The outcome of a unit whose run ended without one (it panicked).
 fn stopped_unexpectedly() -> Outcome {
     Outcome::Failed {
         step: None,

@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::Utc;
 use fatoora_batch::expiry::{expiring, reminder};
 use fatoora_batch::import::{check_csv, import_units};
-use fatoora_batch::run::{BatchOptions, Outcome, assign, pending_units, run_batch};
-use fatoora_base::secrets::MemorySecretStore;
+use fatoora_batch::run::{BatchEvent, BatchOptions, Outcome, assign, pending_units, run_batch, run_batch_reporting};
+use fatoora_base::secrets::{MemorySecretStore, SecretBackend, SecretBytes, SecretError, SecretName, SecretStore};
 use fatoora_base::{DataDir, Environment, Localized, Store};
 use fatoora_onboarding::client::{ClientOptions, FatooraClient, Target};
 use fatoora_onboarding::preflight::Reachability;
@@ -171,4 +171,58 @@ async fn an_invalid_otp_in_a_batch_gets_the_differential_diagnosis() {
     assert!(said.en.contains("Ruled out:"), "{}", said.en);
     assert!(explanation.next_step.en.contains(VAT) && explanation.next_step.ar.contains(VAT), "{:?}", explanation.next_step);
     assert!(!said.en.contains(&foreign) && !said.ar.contains(&foreign), "the OTP is never echoed");
+}
+
+/// The memory store, except that reading one unit's secrets panics, as a
+/// broken keychain library might.
+struct PanicsFor {
+    inner: Arc<MemorySecretStore>,
+    unit_id: String,
+}
+
+impl SecretStore for PanicsFor {
+    fn put(&self, name: &SecretName, secret: &SecretBytes) -> Result<(), SecretError> {
+        self.inner.put(name, secret)
+    }
+    fn get(&self, name: &SecretName) -> Result<Option<SecretBytes>, SecretError> {
+        assert!(!name.as_str().contains(&self.unit_id), "a keychain library bug");
+        self.inner.get(name)
+    }
+    fn delete(&self, name: &SecretName) -> Result<bool, SecretError> {
+        self.inner.delete(name)
+    }
+    fn backend(&self) -> SecretBackend {
+        self.inner.backend()
+    }
+}
+
+/// A unit whose run panics is reported as stopped, with its Finished event
+/// like any other (the CLI counts units by them), and the others finish.
+#[tokio::test]
+async fn a_panicking_unit_is_reported_and_the_others_finish() {
+    let b = bench(3, Duration::from_secs(30)).await;
+    let pending = pending_units(&b.store, Environment::Local).unwrap();
+    let otps: String = pending.iter().map(|_| b.sim.admin().mint_otp(Environment::Local, VAT, OtpPurpose::Onboard).unwrap() + "\n").collect();
+    let assignments = assign(&otps, &pending).unwrap();
+    let broken = pending[1].clone();
+    let secrets = Arc::new(PanicsFor { inner: b.secrets.clone(), unit_id: broken.clone() });
+    let finished = std::sync::Mutex::new(Vec::new());
+    let on_event = |event: BatchEvent| {
+        if let BatchEvent::Finished { result } = event {
+            finished.lock().unwrap().push(result.unit_id);
+        }
+    };
+    let report = run_batch_reporting(&b.data, secrets, &b.client, assignments, &b.options, &on_event).await;
+
+    let mut finished = finished.into_inner().unwrap();
+    finished.sort();
+    let mut expected = pending.clone();
+    expected.sort();
+    assert_eq!(finished, expected, "one Finished event per unit");
+    assert_eq!((report.issued, report.failed), (2, 1), "{:#?}", report.results);
+    let stopped = report.results.iter().find(|r| r.unit_id == broken).unwrap();
+    let Outcome::Failed { explanation, otp_may_be_spent, .. } = &stopped.outcome else { panic!("{:?}", stopped.outcome) };
+    assert!(explanation.what_happened.en.contains("stopped unexpectedly"), "{:?}", explanation.what_happened);
+    assert!(explanation.what_happened.ar.contains("غير متوقع"), "{:?}", explanation.what_happened);
+    assert!(*otp_may_be_spent, "it may have stopped after sending the OTP");
 }
