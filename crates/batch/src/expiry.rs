@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use fatoora_base::i18n::{DAYS, count_ar, isolate, ltr};
 use fatoora_base::{Environment, Localized, Store};
+use fatoora_onboarding::riyadh::last_valid_day;
 use fatoora_units::state;
 use serde::Serialize;
 
@@ -48,15 +49,16 @@ pub fn expiring(store: &Store, within: Duration, now: DateTime<Utc>) -> Result<V
         let profile = fatoora_units::find_unit(store, &record.unit_id).ok().map(|u| u.profile);
         let days_left = (expires_at - now).num_days();
         let name = profile.as_ref().map(|p| p.common_name.clone()).unwrap_or_else(|| record.unit_id.clone());
+        let last_day = last_valid_day(expires_at);
         let message = if expires_at <= now {
             Localized::new(
-                format!("The production CSID of {name} ({}) expired on {}. Invoices signed with it are refused: renew it with a renewal OTP.", record.environment, expires_at.date_naive()),
-                format!("انتهت صلاحية معرّف الختم التشفيري للإنتاج للوحدة {} ({}) في {}. تُرفض الفواتير الموقَّعة به: جدّده برمز تحقق للتجديد.", ltr(&name), record.environment.label().ar, ltr(expires_at.date_naive())),
+                format!("The production CSID of {name} ({}) expired on {}. Invoices signed with it are refused: renew it with a renewal OTP.", record.environment, last_day),
+                format!("انتهت صلاحية معرّف الختم التشفيري للإنتاج للوحدة {} ({}) في {}. تُرفض الفواتير الموقَّعة به: جدّده برمز تحقق للتجديد.", ltr(&name), record.environment.label().ar, ltr(last_day)),
             )
         } else {
             Localized::new(
-                format!("The production CSID of {name} ({}) expires on {} ({days_left} day(s) left). Renew it with a renewal OTP before then.", record.environment, expires_at.date_naive()),
-                format!("تنتهي صلاحية معرّف الختم التشفيري للإنتاج للوحدة {} ({}) في {} (بعد {}). جدّده برمز تحقق للتجديد قبل ذلك.", ltr(&name), record.environment.label().ar, ltr(expires_at.date_naive()), count_ar(days_left.unsigned_abs(), &DAYS)),
+                format!("The production CSID of {name} ({}) expires on {} ({days_left} day(s) left). Renew it with a renewal OTP before then.", record.environment, last_day),
+                format!("تنتهي صلاحية معرّف الختم التشفيري للإنتاج للوحدة {} ({}) في {} (بعد {}). جدّده برمز تحقق للتجديد قبل ذلك.", ltr(&name), record.environment.label().ar, ltr(last_day), count_ar(days_left.unsigned_abs(), &DAYS)),
             )
         };
         units.push(ExpiringUnit {

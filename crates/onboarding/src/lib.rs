@@ -13,5 +13,6 @@ pub mod local;
 pub mod otp_diagnosis;
 pub mod preflight;
 pub mod probe;
+pub mod riyadh;
 pub mod run;
 pub mod support;

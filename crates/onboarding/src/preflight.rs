@@ -221,10 +221,8 @@ pub fn run(conn: &Connection, hasher: &OtpHasher, input: &PreflightInput<'_>) ->
             ),
             None => check(CheckId::OtpUnused, Outcome::Passed, "This OTP has not been sent before.", "لم يُرسل رمز التحقق هذا من قبل."),
             Some(earlier) => {
-                // Riyadh time, as the app shows every time (expiry too); Saudi
-                // Arabia keeps UTC+3 all year.
-                let riyadh = chrono::FixedOffset::east_opt(3 * 3600).expect("in range");
-                let when = earlier.started_at.with_timezone(&riyadh).format("%Y-%m-%d %H:%M");
+                // Riyadh time, as the app shows every time (expiry too).
+                let when = earlier.started_at.with_timezone(&crate::riyadh::offset()).format("%Y-%m-%d %H:%M");
                 check(
                     CheckId::OtpUnused,
                     Outcome::Failed,

@@ -12,7 +12,6 @@ import {
   failedOnly,
   filterFleet,
   findingsByLine,
-  formatDate,
   otpCountdown,
   parseOtpList,
   searchForm,
@@ -121,15 +120,7 @@ describe("the OTPs' hour", () => {
   });
 });
 
-describe("dates and banner", () => {
-  it("writes dates in Arabic (Gregorian, Western digits as everywhere in the app) and in English", () => {
-    const ar = formatDate("2026-12-01T00:00:00Z", "ar");
-    expect(ar).toContain("ديسمبر");
-    expect(ar).toContain("2026");
-    expect(ar).not.toMatch(/[٠-٩]/);
-    expect(formatDate("2026-12-01T00:00:00Z", "en")).toBe("1 December 2026");
-  });
-
+describe("the expiry banner", () => {
   it("takes the banner's tone from the tightest reminder", () => {
     const reminder = (threshold_days: number) => ({
       unit_id: "u",

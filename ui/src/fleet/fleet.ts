@@ -104,10 +104,6 @@ export function countStates(overview: FleetOverview): Record<CredentialState, nu
   return counts;
 }
 
-/** A date for people: Arabic month names in Arabic (Gregorian, as the certificate has it). */
-export function formatDate(iso: string, language: Language): string {
-  return new Intl.DateTimeFormat(intlLocale(language), { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" }).format(new Date(iso));
-}
 
 /** An environment's name without its explanation in brackets: "Local rehearsal". */
 export function shortLabel(label: string): string {

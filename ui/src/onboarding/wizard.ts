@@ -1,6 +1,5 @@
 // The onboarding wizard's logic, kept out of the component so vitest can
-// check it: OTP entry, the one-hour countdown, dates in the UI language.
-import { intlLocale, type Language } from "../i18n";
+// check it: OTP entry, the one-hour countdown, the pre-flight's next action.
 
 /** ZATCA: an OTP is valid for one hour from when the portal generated it. */
 export const OTP_VALIDITY_MS = 60 * 60 * 1000;
@@ -44,21 +43,6 @@ export function countdown(generated: Date, now: Date): { text: string; expired: 
   const seconds = Math.floor(left / 1000);
   const text = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
   return { text, expired: false, minutesLeft: Math.floor(seconds / 60) };
-}
-
-/**
- * A certificate's expiry as the user reads dates: Gregorian, Riyadh time,
- * Arabic month names with Western digits in Arabic (as ZATCA's own samples
- * print digits), plus the ISO date that support and logs use.
- */
-export function formatExpiry(iso: string, language: Language): { long: string; isoDate: string } {
-  const date = new Date(iso);
-  const long = new Intl.DateTimeFormat(intlLocale(language), { dateStyle: "long", timeZone: "Asia/Riyadh" }).format(date);
-  // Built from parts: engines disagree on en-CA's short format (WebKit
-  // writes 11/21/2031), never on the parts themselves.
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone: "Asia/Riyadh", year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(date);
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
-  return { long, isoDate: `${part("year")}-${part("month")}-${part("day")}` };
 }
 
 /**

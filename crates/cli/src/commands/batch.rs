@@ -150,7 +150,7 @@ pub fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<u8> {
                 let mut out = String::new();
                 for result in &report.results {
                     match &result.outcome {
-                        Outcome::Issued { pcsid_request_id, expires_at } => out.push_str(&format!("{}  issued  PCSID {pcsid_request_id}  expires {}\n", result.unit_id, expires_at.map(|t| t.date_naive().to_string()).unwrap_or_default())),
+                        Outcome::Issued { pcsid_request_id, expires_at } => out.push_str(&format!("{}  issued  PCSID {pcsid_request_id}  expires {}\n", result.unit_id, expires_at.map(|t| fatoora_onboarding::riyadh::last_valid_day(t).to_string()).unwrap_or_default())),
                         Outcome::AlreadyIssued => out.push_str(&format!("{}  already onboarded, nothing sent\n", result.unit_id)),
                         Outcome::Failed { explanation, otp_may_be_spent, .. } => out.push_str(&format!(
                             "{}  FAILED  {} {}\n    {} {}\n{}",
