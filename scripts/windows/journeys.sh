@@ -161,6 +161,7 @@ j_renew() {
 j_journal() {
   run journal
   expect_code 0
+  expect_text "times in UTC"
   expect_text "/compliance"
   expect_text "/production/csids"
   # No OTP ever reaches the journal.

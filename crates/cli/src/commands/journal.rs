@@ -22,6 +22,9 @@ pub fn run(cli: &Cli, args: &JournalArgs) -> anyhow::Result<u8> {
     }
     if entries.is_empty() {
         println!("no requests recorded yet / لا توجد طلبات مسجّلة بعد");
+    } else {
+        // Evidence for ZATCA support and hosting providers, who read UTC.
+        println!("times in UTC / الأوقات بالتوقيت العالمي المنسق UTC");
     }
     for e in &entries {
         let status = e.http_status.map(|s| s.to_string()).unwrap_or_else(|| "---".into());
