@@ -87,9 +87,9 @@ def openssl(*args: str) -> bytes:
 def test_restore_into_an_empty_install(home, issued_unit, fresh_app, tmp_path, language):
     text = TEXT[language]
     backup_file = tmp_path / "from-the-old-computer.fobak"
-    # The backup holds the old computer's store, its language choice with
-    # it: made in the language under test, so the screens stay in it.
-    set_language(home, language)
+    # The old computer's user read the other language: the backup holds
+    # that choice, and the restore leaves this computer's as it is.
+    set_language(home, "ar" if language == "en" else "en")
     back_up(home, backup_file)
 
     fresh, fresh_data = fresh_app
@@ -106,6 +106,12 @@ def test_restore_into_an_empty_install(home, issued_unit, fresh_app, tmp_path, l
     assert first_shown(fresh, "restore-done", "custody-restore-error") == "restore-done", fresh.find_element(By.ID, "custody-restore-error").text
     assert text["restored"] in fresh.find_element(By.ID, "restore-done").text
     screenshot(fresh, "restore-done", f"empty-install-restored-{language}")
+    # The language stored now is this computer's: a reload comes back in
+    # it (read from the store with the version line).
+    fresh.refresh()
+    fresh.find_element(By.ID, "app-version")
+    assert fresh.execute_script("return document.documentElement.lang") == language
+    open_custody(fresh)
 
     # The restored unit's key is in the new keychain: exporting reads it.
     WebDriverWait(fresh, WAIT_SECONDS).until(lambda d: d.find_elements(By.ID, "export-unit"))

@@ -10,6 +10,8 @@ use std::path::Path;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use fatoora_base::secrets::{Passphrase, SecretName, SecretStore, Sensitive};
+use fatoora_base::i18n::Language;
+use fatoora_base::store::keys;
 use fatoora_base::{DataDir, Store};
 use fatoora_base::secrets::OTP_SALT_SECRET;
 use serde::{Deserialize, Serialize};
@@ -136,11 +138,15 @@ pub fn restore(backup: &Path, passphrase: &Passphrase, target: &DataDir, secrets
     }
 
     let destination = target.database();
-    if destination.exists() && !replace {
+    // The interface language is the choice of whoever uses this computer,
+    // not part of the data: one chosen here stays after the restore.
+    let mut language_here: Option<Language> = None;
+    if destination.exists() {
         let existing = Store::open_file(&destination)?;
-        if count_units(&existing)? > 0 {
+        if !replace && count_units(&existing)? > 0 {
             return Err(CustodyError::TargetNotEmpty { path: target.root().to_owned() });
         }
+        language_here = existing.setting(keys::LANGUAGE)?;
     }
 
     // The copy is opened as a store first: that checks it and brings an
@@ -150,6 +156,9 @@ pub fn restore(backup: &Path, passphrase: &Passphrase, target: &DataDir, secrets
     std::fs::write(staged.path(), &*database).map_err(io(staged.path()))?;
     let units = {
         let store = Store::open_file(staged.path())?;
+        if let Some(language) = language_here {
+            store.set_language(language)?;
+        }
         store.connection().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         count_units(&store)?
     };

@@ -9,6 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::Utc;
 use fatoora_base::secrets::{MemorySecretStore, Passphrase, SecretStore};
+use fatoora_base::i18n::Language;
 use fatoora_base::{DataDir, Environment, Localized, Store};
 use fatoora_csr::UnitProfile;
 use fatoora_units::{KeyChoice, load_key, prepare_csr};
@@ -79,6 +80,7 @@ async fn backup_wipe_restore_then_onboard_and_renew_with_the_same_keys() {
     let backup_file = dir.path().join("clients.fobak");
     {
         let store = Store::open(&first.data).unwrap();
+        store.set_language(Language::Ar).unwrap();
         let summary = backup(&store, &first.secrets, &Passphrase::new(PASSPHRASE.into()), &backup_file).unwrap();
         assert_eq!(summary.units, 2);
         assert!(summary.missing_secrets.is_empty(), "{:?}", summary.missing_secrets);
@@ -88,6 +90,8 @@ async fn backup_wipe_restore_then_onboard_and_renew_with_the_same_keys() {
     drop(first);
 
     let second = Machine { data: DataDir::at(dir.path().join("second")), secrets: MemorySecretStore::default() };
+    // The new laptop's user reads English: the restore leaves that choice.
+    Store::open(&second.data).unwrap().set_language(Language::En).unwrap();
     let restored = restore(&backup_file, &Passphrase::new(PASSPHRASE.into()), &second.data, &second.secrets, false).unwrap();
     assert_eq!(restored.units, 2);
     let store = Store::open(&second.data).unwrap();
@@ -95,6 +99,7 @@ async fn backup_wipe_restore_then_onboard_and_renew_with_the_same_keys() {
         assert!(second.secrets.get(&name).unwrap().is_some(), "{name} not restored");
     }
     assert_eq!(load_key(&second.secrets, &a, Environment::Local).unwrap().public_key_der(), key_a);
+    assert_eq!(store.language().unwrap(), Language::En, "this computer's language, not the backup's");
 
     // A, prepared before the backup, onboards with the key it had.
     let flow = Onboarding::new(&store, &second.secrets, &client).unwrap();
