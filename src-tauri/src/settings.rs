@@ -161,8 +161,11 @@ mod tests {
             .unwrap()
     }
 
+    /// The `unit_keys` rows, the `onboarding_state` rows and the secrets.
+    type Snapshot = (Vec<Vec<String>>, Vec<Vec<String>>, Vec<Vec<u8>>);
+
     /// Everything `local` holds for a unit: its store rows and secrets.
-    fn local_snapshot(store: &Store, secrets: &dyn SecretStore, names: &[SecretName]) -> (Vec<Vec<String>>, Vec<Vec<String>>, Vec<Vec<u8>>) {
+    fn local_snapshot(store: &Store, secrets: &dyn SecretStore, names: &[SecretName]) -> Snapshot {
         let keys = rows(store, "SELECT * FROM unit_keys WHERE environment = 'local' ORDER BY unit_id");
         let onboarding = rows(store, "SELECT * FROM onboarding_state WHERE environment = 'local' ORDER BY unit_id");
         let secrets = names

@@ -284,14 +284,14 @@ fn lint_values(lookup: &dyn Fn(Field) -> Found, environment: Option<Environment>
     let vat = vat_rules(lookup(Field::VatNumber), environment, origin, &mut out);
 
     text_rules(Field::OrganizationName, lookup(Field::OrganizationName), origin, &mut out);
-    if let Some(ou) = text_rules(Field::OrganizationUnit, lookup(Field::OrganizationUnit), origin, &mut out) {
-        if vat.as_ref().is_some_and(VatNumber::is_vat_group) {
-            let tin = if origin == Origin::Profile { ascii_digits(&ou) } else { ou.clone() };
-            if !(tin.len() == 10 && tin.bytes().all(|b| b.is_ascii_digit())) {
-                out.push(error(Field::OrganizationUnit, "vat-group-ou-tin",
-                    "The VAT number's 11th digit is 1, so this is a VAT group: put the 10-digit TIN of the member whose unit this is in the branch (OU) field.",
-                    "الرقم الحادي عشر في الرقم الضريبي هو 1، أي أنها مجموعة ضريبية: ضع في حقل الوحدة التنظيمية (OU) الرقم المميَّز المكوّن من 10 أرقام لعضو المجموعة صاحب هذه الوحدة."));
-            }
+    if let Some(ou) = text_rules(Field::OrganizationUnit, lookup(Field::OrganizationUnit), origin, &mut out)
+        && vat.as_ref().is_some_and(VatNumber::is_vat_group)
+    {
+        let tin = if origin == Origin::Profile { ascii_digits(&ou) } else { ou.clone() };
+        if !(tin.len() == 10 && tin.bytes().all(|b| b.is_ascii_digit())) {
+            out.push(error(Field::OrganizationUnit, "vat-group-ou-tin",
+                "The VAT number's 11th digit is 1, so this is a VAT group: put the 10-digit TIN of the member whose unit this is in the branch (OU) field.",
+                "الرقم الحادي عشر في الرقم الضريبي هو 1، أي أنها مجموعة ضريبية: ضع في حقل الوحدة التنظيمية (OU) الرقم المميَّز المكوّن من 10 أرقام لعضو المجموعة صاحب هذه الوحدة."));
         }
     }
     text_rules(Field::CommonName, lookup(Field::CommonName), origin, &mut out);
@@ -306,12 +306,12 @@ fn lint_values(lookup: &dyn Fn(Field) -> Found, environment: Option<Environment>
                 format!("يُكتب النشاط التجاري دون رموز؛ احذف {symbols:?} (اكتب «و» بدل «&»). ترد الهيئة بـ Invalid-Industry غير ذلك [بحسب بلاغ من طرف ثالث].")));
         }
     }
-    if let Some(country) = text_rules(Field::Country, lookup(Field::Country), origin, &mut out) {
-        if country != "SA" {
-            out.push(error(Field::Country, "country-sa",
-                format!("The country (C) must be SA, in capitals; it is {country:?}."),
-                format!("يجب أن تكون الدولة (C) هي SA بحروف كبيرة؛ والمُدخل {country:?}.")));
-        }
+    if let Some(country) = text_rules(Field::Country, lookup(Field::Country), origin, &mut out)
+        && country != "SA"
+    {
+        out.push(error(Field::Country, "country-sa",
+            format!("The country (C) must be SA, in capitals; it is {country:?}."),
+            format!("يجب أن تكون الدولة (C) هي SA بحروف كبيرة؛ والمُدخل {country:?}.")));
     }
     out
 }

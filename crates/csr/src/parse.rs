@@ -384,7 +384,7 @@ fn read_string(tag: Tag, bytes: &[u8]) -> Option<String> {
         Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::TeletexString => {
             std::str::from_utf8(bytes).ok().map(str::to_owned)
         }
-        Tag::BmpString if bytes.len() % 2 == 0 => {
+        Tag::BmpString if bytes.len().is_multiple_of(2) => {
             let units: Vec<u16> = bytes.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
             String::from_utf16(&units).ok()
         }

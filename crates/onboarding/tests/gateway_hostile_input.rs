@@ -104,10 +104,10 @@ fn forged_tokens_are_refused_or_read_without_panic() {
     for folder in ["api", "api-examples"] {
         for entry in std::fs::read_dir(reference.join("samples").join(folder)).unwrap() {
             let body = std::fs::read(entry.unwrap().path()).unwrap();
-            if let Ok(serde_json::Value::Object(json)) = serde_json::from_slice(&body) {
-                if let Some(serde_json::Value::String(token)) = json.get("binarySecurityToken") {
-                    tokens.push(token.clone());
-                }
+            if let Ok(serde_json::Value::Object(json)) = serde_json::from_slice(&body)
+                && let Some(serde_json::Value::String(token)) = json.get("binarySecurityToken")
+            {
+                tokens.push(token.clone());
             }
         }
     }

@@ -123,8 +123,7 @@ fn secret_names(conn: &Connection, unit_id: &str) -> rusqlite::Result<Vec<String
              json_each(json_array(key_name, pcsid_key_name, renewal_key_name, ccsid_secret_name, pcsid_secret_name))
          WHERE unit_id = ?1 AND value IS NOT NULL",
     )?;
-    let names = statement.query_map(params![unit_id], |row| row.get(0))?.collect();
-    names
+    statement.query_map(params![unit_id], |row| row.get(0))?.collect()
 }
 
 #[cfg(test)]

@@ -319,6 +319,18 @@ pub fn record_check(
     Ok(())
 }
 
+/// A time as the store keeps it: RFC 3339 in UTC with milliseconds.
+pub fn timestamp(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A time the store kept with [`timestamp`].
+pub fn parse_timestamp(text: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
 #[cfg(test)]
 mod tests {
     use fatoora_base::{DataDir, Store};
@@ -344,15 +356,15 @@ mod tests {
             token: "TUlJ".into(),
             secret_name: "unit-1/simulation/ccsid".into(),
         });
-        save(&conn, &simulation).unwrap();
-        save(&conn, &OnboardingState::new("unit-1", Environment::Production)).unwrap();
+        save(conn, &simulation).unwrap();
+        save(conn, &OnboardingState::new("unit-1", Environment::Production)).unwrap();
 
-        let loaded = load(&conn, "unit-1", Environment::Simulation).unwrap().unwrap();
+        let loaded = load(conn, "unit-1", Environment::Simulation).unwrap().unwrap();
         assert_eq!(loaded.step, Step::ComplianceChecks);
         assert_eq!(loaded.ccsid, simulation.ccsid);
-        let production = load(&conn, "unit-1", Environment::Production).unwrap().unwrap();
+        let production = load(conn, "unit-1", Environment::Production).unwrap().unwrap();
         assert_eq!((production.step, production.ccsid), (Step::Preflight, None));
-        assert_eq!(all(&conn).unwrap().len(), 2);
+        assert_eq!(all(conn).unwrap().len(), 2);
     }
 
     #[test]
@@ -360,11 +372,11 @@ mod tests {
         let (_dir, store) = database();
         let conn = store.connection();
         let state = OnboardingState::new("u", Environment::Local);
-        save(&conn, &state).unwrap();
-        record_check(&conn, &state, "ccsid-1", "standard-invoice", "PASS", &[]).unwrap();
-        record_check(&conn, &state, "ccsid-1", "standard-credit-note", "WARNING", &["BR-KSA-98".into()]).unwrap();
-        assert_eq!(passed_checks(&conn, &state, "ccsid-1").unwrap().len(), 2);
-        assert!(passed_checks(&conn, &state, "ccsid-2").unwrap().is_empty());
+        save(conn, &state).unwrap();
+        record_check(conn, &state, "ccsid-1", "standard-invoice", "PASS", &[]).unwrap();
+        record_check(conn, &state, "ccsid-1", "standard-credit-note", "WARNING", &["BR-KSA-98".into()]).unwrap();
+        assert_eq!(passed_checks(conn, &state, "ccsid-1").unwrap().len(), 2);
+        assert!(passed_checks(conn, &state, "ccsid-2").unwrap().is_empty());
     }
 
     /// The JSON `fatoora_onboarding::flow` wrote before the failure was typed,
@@ -373,23 +385,23 @@ mod tests {
     fn a_failure_recorded_by_earlier_versions_reads_back_typed() {
         let (_dir, store) = database();
         let conn = store.connection();
-        save(&conn, &OnboardingState::new("u", Environment::Simulation)).unwrap();
+        save(conn, &OnboardingState::new("u", Environment::Simulation)).unwrap();
         let old = r#"{"code":"Invalid-OTP","endpoint":"compliance","explanation":{"nextStep":{"ar":"أنشئ رمزًا جديدًا","en":"Generate a new OTP"},"retryMayHelp":false,"whatHappened":{"ar":"رفضت الهيئة رمز التحقق","en":"ZATCA refused the OTP"}},"reach":"answered","status":400}"#;
         let unanswered = r#"{"code":null,"endpoint":"production-csids","explanation":{"nextStep":{"ar":"ب","en":"b"},"retryMayHelp":true,"whatHappened":{"ar":"أ","en":"a"}},"reach":"may-have-reached","status":null}"#;
         for (json, code, status) in [(old, Some("Invalid-OTP"), Some(400)), (unanswered, None, None)] {
             conn.execute("UPDATE onboarding_state SET last_error = ?1 WHERE unit_id = 'u'", [json]).unwrap();
-            let failure = load(&conn, "u", Environment::Simulation).unwrap().unwrap().last_error.expect("the old row's failure");
+            let failure = load(conn, "u", Environment::Simulation).unwrap().unwrap().last_error.expect("the old row's failure");
             assert_eq!((failure.code.as_deref(), failure.status), (code, status));
             assert!(!failure.explanation.what_happened.en.is_empty() && !failure.explanation.next_step.ar.is_empty());
         }
-        let failure = load(&conn, "u", Environment::Simulation).unwrap().unwrap().last_error.unwrap();
+        let failure = load(conn, "u", Environment::Simulation).unwrap().unwrap().last_error.unwrap();
         assert_eq!((failure.endpoint.as_str(), failure.reach.as_str(), failure.explanation.retry_may_help), ("production-csids", "may-have-reached", true));
         assert_eq!(failure.explanation.what_happened, Localized::new("a", "أ"));
 
         // Written back, it keeps the shape an older version reads by key.
-        let mut state = load(&conn, "u", Environment::Simulation).unwrap().unwrap();
+        let mut state = load(conn, "u", Environment::Simulation).unwrap().unwrap();
         state.last_error = Some(failure);
-        save(&conn, &state).unwrap();
+        save(conn, &state).unwrap();
         let text: String = conn.query_row("SELECT last_error FROM onboarding_state WHERE unit_id = 'u'", [], |row| row.get(0)).unwrap();
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["explanation"]["whatHappened"]["en"], "a");
@@ -402,16 +414,4 @@ mod tests {
             assert_eq!(step.id().parse::<Step>().unwrap(), step);
         }
     }
-}
-
-/// A time as the store keeps it: RFC 3339 in UTC with milliseconds.
-pub fn timestamp(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-/// A time the store kept with [`timestamp`].
-pub fn parse_timestamp(text: &str) -> rusqlite::Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }

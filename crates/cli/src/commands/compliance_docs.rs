@@ -219,7 +219,7 @@ mod tests {
         std::fs::write(&other_key, base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der.as_bytes())).unwrap();
         let target = out.path().join("docs");
         let cli = cli(&reference, &target, &["--key", &other_key.display().to_string(), "--invoice-types", "1100"]);
-        assert!(matches!(read_inputs(&cli, args(&cli)), Ok(_)), "the key itself is readable");
+        assert!(read_inputs(&cli, args(&cli)).is_ok(), "the key itself is readable");
         assert_eq!(run(&cli, args(&cli)).unwrap(), exit::BAD_INPUT);
         assert!(!target.exists());
     }

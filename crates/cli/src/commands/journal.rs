@@ -38,7 +38,7 @@ pub fn run(cli: &Cli, args: &JournalArgs) -> anyhow::Result<u8> {
             format!(" OTP …{d}{age}")
         });
         println!(
-            "{} {} {:<11} {:<7} {} {} {}{}{}{}{}",
+            "{} {} {:<11} {:<7} {} {} {}{} {} ms{}{}",
             e.started_at.format("%Y-%m-%d %H:%M:%S"),
             e.unit_id,
             e.environment,
@@ -47,7 +47,7 @@ pub fn run(cli: &Cli, args: &JournalArgs) -> anyhow::Result<u8> {
             status,
             e.zatca_codes.join(","),
             e.request_id.as_ref().map(|r| format!(" requestID {r}")).unwrap_or_default(),
-            format!(" {} ms", e.duration_ms),
+            e.duration_ms,
             otp.unwrap_or_default(),
             reach,
         );

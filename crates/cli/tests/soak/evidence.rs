@@ -138,7 +138,7 @@ fn six_digit_tokens(text: &str) -> BTreeSet<&str> {
             (true, None) => start = Some(at),
             (false, Some(from)) => {
                 start = None;
-                let before = text[..from].as_bytes();
+                let before = &text.as_bytes()[..from];
                 let fraction_of_seconds = before.len() >= 4 && before.ends_with(b".") && before[before.len() - 4] == b':';
                 if at - from == 6 && !fraction_of_seconds {
                     tokens.insert(&text[from..at]);
