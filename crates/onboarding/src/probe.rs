@@ -73,6 +73,14 @@ pub fn remember(store: &Store, probed: &Probed, before: Before) {
     }
 }
 
+/// [`reachability`] then [`remember`], for a caller that holds the store
+/// across the probe (the app's batch cannot, and calls them apart).
+pub async fn reachability_remembered(store: &Store, environment: Environment, local: Option<&LocalGateway>, before: Before) -> Reachability {
+    let probed = reachability(environment, local).await;
+    remember(store, &probed, before);
+    probed.reachability
+}
+
 /// The latest verdict kept by [`remember`].
 pub fn latest(store: &Store) -> Option<Localized> {
     let value = store.setting::<serde_json::Value>(LATEST_DIAGNOSTICS).ok().flatten()?;

@@ -187,14 +187,12 @@ async fn attempt(store: &Store, flow: &Onboarding<'_>, unit: &Unit, request: Run
     }
     let reachability = match request.probe {
         Probe::Now(local) => {
-            let probed = probe::reachability(flow.environment(), local).await;
             let unit_name = unit.profile.common_name.clone();
             let before = match request.purpose {
                 Purpose::Onboard => Before::Onboarding { unit: unit_name },
                 Purpose::Renew => Before::Renewal { unit: unit_name },
             };
-            probe::remember(store, &probed, before);
-            Some(probed.reachability)
+            Some(probe::reachability_remembered(store, flow.environment(), local, before).await)
         }
         Probe::Done(reachability) => reachability,
     };

@@ -15,6 +15,8 @@ use native as platform;
 #[cfg(target_os = "linux")]
 use secret_service as platform;
 
+pub(super) use platform::open_ahead;
+
 /// The keychain namespace of the installed app.
 pub const DEFAULT_NAMESPACE: &str = "sa.fatoora-onboard";
 
@@ -49,19 +51,6 @@ impl KeyringStore {
 
     pub fn namespace(&self) -> &str {
         &self.namespace
-    }
-
-    /// Starts reaching the keychain on another thread, for a caller that
-    /// will use it shortly and has other work to do first. On Linux that is
-    /// the D-Bus connection and the Secret Service session, whose
-    /// Diffie-Hellman exchange costs a few milliseconds in this process and
-    /// in the daemon; `csr new` overlaps it with opening and checking the
-    /// database (issue 16). Asks nothing of the user: a locked keychain is
-    /// unlocked only when a secret is written or read. A failure here is
-    /// left for that first use to report. Elsewhere there is no session, so
-    /// nothing to do.
-    pub fn open_ahead() {
-        platform::open_ahead();
     }
 
     /// Reaches the keychain without storing anything, so a missing keychain

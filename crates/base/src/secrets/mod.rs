@@ -231,12 +231,17 @@ pub fn open_secret_store(data_dir: &DataDir, backend: SecretBackend) -> Result<B
 }
 
 /// For a command that will use the secret store at once and opens the
-/// database first: starts the keychain's session on another thread
-/// ([`KeyringStore::open_ahead`]). Nothing for the file store, whose
-/// passphrase is asked in order.
+/// database first: starts reaching the keychain on another thread. On Linux
+/// that is the D-Bus connection and the Secret Service session, whose
+/// Diffie-Hellman exchange costs a few milliseconds in this process and in
+/// the daemon; `csr new` overlaps it with opening and checking the database
+/// (issue 16). Asks nothing of the user: a locked keychain is unlocked only
+/// when a secret is written or read, and a failure here is left for that
+/// first use to report. Nothing for Windows and macOS, which have no
+/// session, nor for the file store, whose passphrase is asked in order.
 pub fn open_ahead() {
     if matches!(SecretBackend::from_env(), Ok(SecretBackend::Keychain)) {
-        KeyringStore::open_ahead();
+        keychain::open_ahead();
     }
 }
 

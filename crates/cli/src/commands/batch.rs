@@ -10,10 +10,9 @@ use clap::{Args, Subcommand};
 use fatoora_batch::expiry::{expiring, parse_span};
 use fatoora_batch::run::{BatchEvent, BatchOptions, Outcome, UnitResult, assign, otp_hour, pending_units, run_batch_reporting};
 use fatoora_base::input::{Cap, MIB};
-use fatoora_base::{Environment, Localized, Store};
+use fatoora_base::{Environment, Localized};
 use fatoora_diagnostics::history::Before;
-use fatoora_onboarding::local::LocalGateway;
-use fatoora_onboarding::preflight::Reachability;
+use fatoora_onboarding::probe::reachability_remembered;
 
 use super::csr::{emit, read_input};
 use super::onboard::{client, session};
@@ -56,15 +55,6 @@ const OTP_LIST: Cap = Cap::new("OTP list", "قائمة رموز التحقق (OT
 /// Never quotes the list: it holds OTPs.
 fn read_otp_list(path: &Path) -> Result<String, Localized> {
     read_input(path, OTP_LIST).and_then(|bytes| OTP_LIST.text(bytes, path)).map_err(|error| error.explain())
-}
-
-/// The quick probe of the diagnostics crate before a batch; its verdict is
-/// kept for the support message and its report in the diagnosis history,
-/// once for the batch rather than once per unit.
-pub(crate) async fn reachability(store: &Store, environment: Environment, local: Option<&LocalGateway>) -> Reachability {
-    let probed = fatoora_onboarding::probe::reachability(environment, local).await;
-    fatoora_onboarding::probe::remember(store, &probed, Before::Batch);
-    probed.reachability
 }
 
 /// `batch expiring --within SPAN` and `units --expiring SPAN`: the units
@@ -126,8 +116,9 @@ pub fn run(cli: &Cli, args: &BatchArgs) -> anyhow::Result<u8> {
             }
             let (client, local) = client(&data_dir, environment)?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            // One probe for the whole batch: the units share the gateway.
-            let reachability = runtime.block_on(reachability(&session.store, environment, local.as_ref()));
+            // One probe for the whole batch: the units share the gateway. Its
+            // report goes into the diagnosis history once, as the batch's.
+            let reachability = runtime.block_on(reachability_remembered(&session.store, environment, local.as_ref(), Before::Batch));
             let options = BatchOptions { concurrency: *concurrency, otps_generated_at: generated_at, portal: environment, reachability: Some(reachability) };
             let secrets = std::sync::Arc::from(session.secrets);
             drop(session.store);

@@ -3,7 +3,8 @@
 
 use crate::secrets::{SecretBytes, SecretError, SecretName};
 
-pub(super) fn open_ahead() {}
+/// No session to open ahead here.
+pub(in crate::secrets) fn open_ahead() {}
 
 fn entry(namespace: &str, name: &SecretName) -> Result<keyring::Entry, SecretError> {
     keyring::Entry::new(namespace, name.as_str()).map_err(classify)

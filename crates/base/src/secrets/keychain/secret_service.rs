@@ -126,7 +126,7 @@ fn unique(found: SearchItemsResult<Item<'_>>) -> Result<Option<Item<'_>>, Failur
 /// Opens the process's session on a thread of its own, unless it is open.
 /// A first operation meanwhile waits on the session's lock for this one to
 /// finish instead of opening a second session.
-pub(super) fn open_ahead() {
+pub(in crate::secrets) fn open_ahead() {
     let spawned = std::thread::Builder::new().name("keychain-session".into()).spawn(|| {
         // An error is reported by the operation that needs the session.
         let _ = with_session(|session| session.default_collection().map(drop).map_err(Failure::from));
